@@ -1,0 +1,153 @@
+// Package simworld is the simulated ML world the exercises share: models,
+// data sources, accelerators and workers with latency and failure modes. Every
+// simulated call is recorded on a Recorder, so a property suite can assert
+// "at most N in flight", "at least K ran at once" or "stopped after
+// cancellation" from what happened rather than from wall-clock thresholds, and
+// so the CLI can draw a timeline.
+package simworld
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Span is one recorded simulated call.
+type Span struct {
+	Resource string        `json:"resource"`        // e.g. "model/resnet", "source/s3"
+	Label    string        `json:"label,omitempty"` // e.g. the input id
+	Start    time.Duration `json:"start"`           // since the recorder was made
+	End      time.Duration `json:"end"`
+	Err      string        `json:"err,omitempty"`
+}
+
+// Recorder records spans and in-flight counts per resource. The zero value is
+// not usable; call NewRecorder. It is safe for concurrent use.
+type Recorder struct {
+	mu          sync.Mutex
+	origin      time.Time
+	spans       []Span
+	inFlight    map[string]int
+	maxInFlight map[string]int
+	total       int
+	maxTotal    int
+}
+
+// NewRecorder returns an empty recorder whose clock starts now.
+func NewRecorder() *Recorder {
+	return &Recorder{
+		origin:      time.Now(),
+		inFlight:    map[string]int{},
+		maxInFlight: map[string]int{},
+	}
+}
+
+// Begin marks the start of a call on resource and returns the function that
+// ends it; pass the call's error (nil on success) to end.
+func (r *Recorder) Begin(resource, label string) (end func(err error)) {
+	r.mu.Lock()
+	start := time.Since(r.origin)
+	r.inFlight[resource]++
+	if r.inFlight[resource] > r.maxInFlight[resource] {
+		r.maxInFlight[resource] = r.inFlight[resource]
+	}
+	r.total++
+	if r.total > r.maxTotal {
+		r.maxTotal = r.total
+	}
+	r.mu.Unlock()
+	var once sync.Once
+	return func(err error) {
+		once.Do(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.inFlight[resource]--
+			r.total--
+			s := Span{Resource: resource, Label: label, Start: start, End: time.Since(r.origin)}
+			if err != nil {
+				s.Err = err.Error()
+			}
+			r.spans = append(r.spans, s)
+		})
+	}
+}
+
+// Now returns the time since the recorder was made, on the spans' clock.
+func (r *Recorder) Now() time.Duration { return time.Since(r.origin) }
+
+// InFlight returns how many calls on resource are running now.
+func (r *Recorder) InFlight(resource string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.inFlight[resource]
+}
+
+// MaxInFlight returns the most calls on resource that ever ran at once.
+func (r *Recorder) MaxInFlight(resource string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.maxInFlight[resource]
+}
+
+// MaxInFlightTotal returns the most calls on any resources that ever ran at once.
+func (r *Recorder) MaxInFlightTotal() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.maxTotal
+}
+
+// TotalInFlight returns how many calls on any resource are running now.
+func (r *Recorder) TotalInFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
+}
+
+// Spans returns the finished spans ordered by start time.
+func (r *Recorder) Spans() []Span {
+	r.mu.Lock()
+	out := append([]Span(nil), r.spans...)
+	r.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out
+}
+
+// SpansOf returns the finished spans on resource, ordered by start time.
+func (r *Recorder) SpansOf(resource string) []Span {
+	var out []Span
+	for _, s := range r.Spans() {
+		if s.Resource == resource {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// StartedAfter counts the spans (finished or not yet) that began after t.
+// Only finished spans are counted; call it once the implementation returned.
+func (r *Recorder) StartedAfter(t time.Duration) int {
+	n := 0
+	for _, s := range r.Spans() {
+		if s.Start > t {
+			n++
+		}
+	}
+	return n
+}
+
+// Sleep waits for d or until ctx is done, whichever comes first, and returns
+// ctx.Err() in the second case. It is how simulated work honours cancellation.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
