@@ -1,0 +1,17 @@
+// Polls the request queue with an empty default: it spins a core.
+// Expect: busyselect
+package c
+
+type Req struct{ ID int }
+
+func Drain(queue <-chan Req, handle func(Req), stop <-chan struct{}) {
+	for {
+		select { // BUG
+		case r := <-queue:
+			handle(r)
+		case <-stop:
+			return
+		default:
+		}
+	}
+}

@@ -1,0 +1,14 @@
+// Waits for a free accelerator by spinning.
+// Expect: busyselect
+package c
+
+func Acquire(free <-chan int) int {
+	for {
+		select { // BUG
+		case id := <-free:
+			return id
+		default:
+			continue
+		}
+	}
+}

@@ -1,0 +1,20 @@
+// A buffered result channel: the sender never blocks when the caller times out.
+package c
+
+import (
+	"errors"
+	"time"
+)
+
+func predict(x []float32) float32 { return 0 }
+
+func PredictWithTimeout(x []float32, d time.Duration) (float32, error) {
+	ch := make(chan float32, 1)
+	go func() { ch <- predict(x) }()
+	select {
+	case y := <-ch:
+		return y, nil
+	case <-time.After(d):
+		return 0, errors.New("model timed out")
+	}
+}
