@@ -1,0 +1,118 @@
+// Command corpusreport scores asyncvet and its peers (go vet, staticcheck,
+// golangci-lint with noctx and contextcheck) on the labelled corpus and
+// prints a Markdown table: which tool catches which case, recall and false
+// alarms. Peers that are not on PATH are reported as not run.
+//
+//	go run ./analyzers/corpus/cmd/corpusreport > docs/reports/corpus.md
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/asyncbook/asyncbook/analyzers/corpus"
+	"github.com/asyncbook/asyncbook/analyzers/registry"
+	"github.com/asyncbook/asyncbook/analyzers/runner"
+)
+
+// peer is another tool run over the corpus as a subprocess.
+type peer struct {
+	name string
+	argv []string
+}
+
+var peers = []peer{
+	{"go vet", []string{"go", "vet", "./..."}},
+	{"staticcheck", []string{"staticcheck", "./..."}},
+	{"golangci-lint", []string{"golangci-lint", "run", "--enable", "noctx,contextcheck", "--max-issues-per-linter", "0", "--max-same-issues", "0", "./..."}},
+}
+
+func main() {
+	only := flag.Bool("asyncvet-only", false, "score asyncvet alone, without the peers")
+	flag.Parse()
+	if err := run(os.Stdout, !*only); err != nil {
+		fmt.Fprintf(os.Stderr, "corpusreport: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer, withPeers bool) error {
+	dir, err := corpus.Dir(".")
+	if err != nil {
+		return err
+	}
+	cases, err := corpus.Load(dir)
+	if err != nil {
+		return err
+	}
+	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: registry.All()})
+	if err != nil {
+		return err
+	}
+	var hits []corpus.Hit
+	for _, f := range res.Findings {
+		hits = append(hits, corpus.Hit{File: f.Pos.File, Line: f.Pos.Line, Message: f.Analyzer + ": " + f.Message})
+	}
+	scores := []corpus.Score{corpus.Grade("asyncvet", cases, hits)}
+	var notRun []string
+	if withPeers {
+		for _, p := range peers {
+			if _, err := exec.LookPath(p.argv[0]); err != nil {
+				notRun = append(notRun, p.name)
+				continue
+			}
+			cmd := exec.Command(p.argv[0], p.argv[1:]...)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if err != nil && !errors.As(err, &exit) {
+				return fmt.Errorf("run %s: %w", p.name, err)
+			}
+			scores = append(scores, corpus.Grade(p.name, cases, corpus.ParseHits(dir, string(out))))
+		}
+	}
+	write(w, scores, notRun)
+	return nil
+}
+
+func write(w io.Writer, scores []corpus.Score, notRun []string) {
+	fmt.Fprintf(w, "| tool | bad cases caught | recall | false alarms on good cases |\n|---|---|---|---|\n")
+	for _, s := range scores {
+		bad, caught, good, fa := s.Counts()
+		fmt.Fprintf(w, "| %s | %d / %d | %.1f%% | %d / %d |\n", s.Tool, caught, bad, 100*s.Recall(), fa, good)
+	}
+	for _, n := range notRun {
+		fmt.Fprintf(w, "| %s | not run: not on PATH | | |\n", n)
+	}
+	fmt.Fprintf(w, "\nPer case (✓ caught at the bug, · missed; on good cases ✗ is a false alarm):\n\n| case | expected |")
+	for _, s := range scores {
+		fmt.Fprintf(w, " %s |", s.Tool)
+	}
+	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---|", len(scores)))
+	for i, o := range scores[0].Outcomes {
+		expect := o.Case.Expect
+		if !o.Case.Bad {
+			expect = "(correct code)"
+		}
+		fmt.Fprintf(w, "| `%s` | %s |", o.Case.Name, expect)
+		for _, s := range scores {
+			mark := "·"
+			switch so := s.Outcomes[i]; {
+			case so.Case.Bad && so.Caught:
+				mark = "✓"
+			case !so.Case.Bad && so.Flagged:
+				mark = "✗"
+			case !so.Case.Bad:
+				mark = ""
+			}
+			fmt.Fprintf(w, " %s |", mark)
+		}
+		fmt.Fprintln(w)
+	}
+}
