@@ -1,0 +1,459 @@
+package batchinference
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncbook/asyncbook/exercises/simworld"
+	"github.com/asyncbook/asyncbook/exercises/suite"
+)
+
+// Files holds the exercise's documents and code for the workbook.
+//
+//go:embed README.md guide.md exercise.go solution.go
+var Files embed.FS
+
+// Info describes the exercise for the catalog.
+var Info = suite.Info{
+	Slug:    "batch-inference",
+	Dir:     "batchinference",
+	Title:   "Batch inference",
+	Order:   1,
+	Summary: "Run a classifier, an embedder and a toxicity filter over a batch in parallel, within each endpoint's concurrency limit.",
+	Patterns: []string{
+		"concurrent API requests",
+		"throttling and backpressure",
+		"coordinating parallel workers",
+	},
+	Files: Files,
+}
+
+// Suite is the property suite every implementation is checked by.
+var Suite = suite.Suite[Impl]{
+	Exercise: "batch-inference",
+	Properties: []suite.Property[Impl]{
+		{
+			Name:        "results-in-order",
+			Pattern:     "concurrent API requests",
+			Description: "every model's predictions are returned, in input order",
+			Check:       checkResultsInOrder,
+		},
+		{
+			Name:        "per-endpoint-limit",
+			Pattern:     "throttling and backpressure",
+			Description: "no endpoint ever has more than its Limit requests in flight (none is refused with a 429)",
+			Check:       checkPerEndpointLimit,
+		},
+		{
+			Name:        "parallel-per-model",
+			Pattern:     "concurrent API requests",
+			Description: "every endpoint serves at least 2 requests at once (each allows 3 to 6)",
+			Concurrency: true,
+			Check:       checkParallelPerModel,
+		},
+		{
+			Name:        "parallel-across-models",
+			Pattern:     "coordinating parallel workers",
+			Description: "the models run at the same time, not one after another",
+			Concurrency: true,
+			Check:       checkParallelAcrossModels,
+		},
+		{
+			Name:        "first-error-cancels",
+			Pattern:     "coordinating parallel workers",
+			Description: "the first failed request stops the batch: no new requests start after it, and the error names the model and input",
+			Check:       checkFirstErrorCancels,
+		},
+		{
+			Name:        "cancellation",
+			Pattern:     "coordinating parallel workers",
+			Description: "after ctx is cancelled the implementation returns ctx's error promptly, starts no new requests, and every started request has ended",
+			Check:       checkCancellation,
+		},
+		{
+			Name:        "no-leaked-goroutines",
+			Pattern:     "coordinating parallel workers",
+			Description: "no goroutine is left running after the implementation returns, on success or on failure",
+			Check:       checkNoLeakedGoroutines,
+		},
+	},
+}
+
+// modelSpec is one endpoint of a simulated world.
+type modelSpec struct {
+	name    string
+	kind    simworld.ModelKind
+	latency time.Duration
+	limit   int
+}
+
+// The properties' endpoints: three models of different speeds and
+// capacities, so that one global limit is either too loose for the
+// embedder or too tight for the toxicity filter.
+var propertyModels = []modelSpec{
+	{"classifier", simworld.Classifier, 6 * time.Millisecond, 4},
+	{"embedder", simworld.Embedder, 4 * time.Millisecond, 3},
+	{"toxicity", simworld.ToxicityFilter, 8 * time.Millisecond, 6},
+}
+
+// propertyJitter is added to each request's latency, drawn per input.
+const propertyJitter = 2 * time.Millisecond
+
+// world is a fresh simulated world for one run.
+type world struct {
+	rec    *simworld.Recorder
+	models []*Model
+	inputs []Input
+}
+
+func newWorld(specs []modelSpec, jitter time.Duration, n int) world {
+	w := world{rec: simworld.NewRecorder()}
+	for i, s := range specs {
+		w.models = append(w.models, simworld.NewModel(w.rec, simworld.ModelConfig{
+			Name: s.name, Kind: s.kind, Latency: s.latency, Jitter: jitter, Limit: s.limit, Seed: uint64(i + 1),
+		}))
+	}
+	for i := range n {
+		w.inputs = append(w.inputs, Input{ID: fmt.Sprintf("doc-%03d", i), Text: fmt.Sprintf("user comment number %d", i)})
+	}
+	return w
+}
+
+// sumLimits is how many requests the world's endpoints may serve at once:
+// the margin for requests that were already being dispatched when a failure
+// or a cancellation happened.
+func (w world) sumLimits() int {
+	n := 0
+	for _, m := range w.models {
+		n += m.Limit()
+	}
+	return n
+}
+
+// outcome of one run of an implementation.
+type runResult struct {
+	results Results
+	err     error
+	// inFlight is how many requests were still running when impl returned.
+	inFlight int
+}
+
+func (w world) run(ctx context.Context, impl Impl) runResult {
+	res, err := impl(ctx, w.models, w.inputs)
+	return runResult{results: res, err: err, inFlight: w.rec.TotalInFlight()}
+}
+
+// wrong returns a description of the first prediction that is missing or
+// not the expected one, or "" if all are right.
+func (w world) wrong(res Results) string {
+	if len(res) != len(w.models) {
+		return fmt.Sprintf("got predictions for %d models, want %d", len(res), len(w.models))
+	}
+	for m, model := range w.models {
+		if len(res[m]) != len(w.inputs) {
+			return fmt.Sprintf("model %s: got %d predictions, want %d", model.Name(), len(res[m]), len(w.inputs))
+		}
+		for i, in := range w.inputs {
+			want := model.Expect(in)
+			if got := res[m][i]; !reflect.DeepEqual(got, want) {
+				return fmt.Sprintf("model %s, position %d: got the prediction of model %q for input %q, want model %q for input %q",
+					model.Name(), i, got.Model, got.InputID, want.Model, want.InputID)
+			}
+		}
+	}
+	return ""
+}
+
+func checkResultsInOrder(ctx context.Context, impl Impl) suite.Outcome {
+	w := newWorld(propertyModels, propertyJitter, 24)
+	r := w.run(ctx, impl)
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	switch {
+	case r.err != nil:
+		o.Observed = fmt.Sprintf("returned an error on a batch where every request succeeds: %v", r.err)
+	default:
+		if bad := w.wrong(r.results); bad != "" {
+			o.Observed = bad
+		} else {
+			o.Pass = true
+			o.Observed = fmt.Sprintf("all %d predictions of %d models in input order", len(w.models)*len(w.inputs), len(w.models))
+		}
+	}
+	return o
+}
+
+func checkPerEndpointLimit(ctx context.Context, impl Impl) suite.Outcome {
+	w := newWorld(propertyModels, propertyJitter, 24)
+	r := w.run(ctx, impl)
+	o := suite.Outcome{Pass: true, Timeline: w.rec.Spans()}
+	var parts []string
+	for _, m := range w.models {
+		// The recorder counts refused requests too: it shows how many the
+		// implementation tried to run at once.
+		tried := w.rec.MaxInFlight(m.Resource())
+		parts = append(parts, fmt.Sprintf("%s max %d in flight (limit %d, %d refused with 429)", m.Name(), tried, m.Limit(), m.Overloads()))
+		if tried > m.Limit() || m.Overloads() > 0 {
+			o.Pass = false
+		}
+	}
+	o.Observed = strings.Join(parts, "; ")
+	if r.err != nil && o.Pass {
+		o.Pass = false
+		o.Observed += fmt.Sprintf("; but the batch failed: %v", r.err)
+	}
+	return o
+}
+
+func checkParallelPerModel(ctx context.Context, impl Impl) suite.Outcome {
+	const atLeast = 2
+	w := newWorld(propertyModels, propertyJitter, 24)
+	r := w.run(ctx, impl)
+	o := suite.Outcome{Pass: r.err == nil, Timeline: w.rec.Spans()}
+	var parts []string
+	for _, m := range w.models {
+		parts = append(parts, fmt.Sprintf("%s max %d at once (limit %d)", m.Name(), m.MaxInFlight(), m.Limit()))
+		if m.MaxInFlight() < atLeast {
+			o.Pass = false
+		}
+	}
+	o.Observed = strings.Join(parts, "; ") + fmt.Sprintf("; need at least %d on every endpoint", atLeast)
+	if r.err != nil {
+		o.Observed += fmt.Sprintf("; the batch failed: %v", r.err)
+	}
+	return o
+}
+
+// modelsAtOnce returns the most distinct models that had accepted requests
+// in flight at the same moment.
+func modelsAtOnce(spans []simworld.Span) int {
+	type event struct {
+		at    time.Duration
+		delta int
+		model string
+	}
+	var events []event
+	for _, s := range spans {
+		if s.Err == simworld.ErrOverloaded.Error() {
+			continue
+		}
+		events = append(events, event{s.Start, +1, s.Resource}, event{s.End, -1, s.Resource})
+	}
+	// At equal times, ends before starts: touching is not overlapping.
+	sort.Slice(events, func(i, j int) bool {
+		if events[i].at != events[j].at {
+			return events[i].at < events[j].at
+		}
+		return events[i].delta < events[j].delta
+	})
+	running := map[string]int{}
+	best := 0
+	for _, e := range events {
+		running[e.model] += e.delta
+		if running[e.model] == 0 {
+			delete(running, e.model)
+		}
+		best = max(best, len(running))
+	}
+	return best
+}
+
+func checkParallelAcrossModels(ctx context.Context, impl Impl) suite.Outcome {
+	const atLeast = 2
+	w := newWorld(propertyModels, propertyJitter, 24)
+	r := w.run(ctx, impl)
+	spans := w.rec.Spans()
+	n := modelsAtOnce(spans)
+	o := suite.Outcome{Pass: r.err == nil && n >= atLeast, Timeline: spans}
+	o.Observed = fmt.Sprintf("at most %d of %d models had requests in flight at the same moment; need at least %d", n, len(w.models), atLeast)
+	if r.err != nil {
+		o.Observed += fmt.Sprintf("; the batch failed: %v", r.err)
+	}
+	return o
+}
+
+func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
+	w := newWorld(propertyModels, propertyJitter, 60)
+	failing, bad := w.models[0], w.inputs[1]
+	failing.FailOn(bad.ID)
+	r := w.run(ctx, impl)
+	spans := w.rec.Spans()
+	o := suite.Outcome{Timeline: spans}
+
+	var failEnd time.Duration
+	found := false
+	for _, s := range spans {
+		if s.Resource == failing.Resource() && s.Label == bad.ID && s.Err == simworld.ErrServer.Error() {
+			failEnd, found = s.End, true
+			break
+		}
+	}
+	var problems []string
+	switch {
+	case r.err == nil:
+		problems = append(problems, fmt.Sprintf("returned no error although %s failed on %s", failing.Name(), bad.ID))
+	case !errors.Is(r.err, simworld.ErrServer):
+		problems = append(problems, fmt.Sprintf("returned %q, which does not wrap the endpoint's error (errors.Is ErrServer)", r.err))
+	case !strings.Contains(r.err.Error(), failing.Name()) || !strings.Contains(r.err.Error(), bad.ID):
+		problems = append(problems, fmt.Sprintf("the error %q does not say which model (%s) and input (%s) failed", r.err, failing.Name(), bad.ID))
+	}
+	if !found {
+		problems = append(problems, fmt.Sprintf("%s was never called on %s", failing.Name(), bad.ID))
+	}
+	later := 0
+	for _, s := range spans {
+		if found && s.Start > failEnd {
+			later++
+		}
+	}
+	margin := w.sumLimits()
+	if later > margin {
+		problems = append(problems, fmt.Sprintf("%d requests started after the failure (allowed: %d already being dispatched)", later, margin))
+	}
+	if r.inFlight > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
+	}
+	total := len(spans)
+	if len(problems) > 0 {
+		o.Observed = strings.Join(problems, "; ") + fmt.Sprintf(" (%d requests in all, of %d in the batch)", total, len(w.models)*len(w.inputs))
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("returned %q; %d requests started after the failure (margin %d); %d of %d requests made", r.err, later, margin, total, len(w.models)*len(w.inputs))
+	return o
+}
+
+func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
+	const promptly = 2 * time.Second
+	w := newWorld(propertyModels, propertyJitter, 60)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan runResult, 1) // buffered: the run never blocks if we stop waiting
+	go func() { done <- w.run(runCtx, impl) }()
+
+	// Cancel once the batch is under way: after the first model's third
+	// request started (waiting on the endpoint, not on a clock).
+	wait, stopWait := context.WithTimeout(ctx, 10*time.Second)
+	err := w.models[0].AwaitCalls(wait, 3)
+	stopWait()
+	cancelAt := w.rec.Now()
+	cancel()
+	if err != nil {
+		<-done
+		return suite.Outcome{Observed: fmt.Sprintf("never got under way: %v", err), Timeline: w.rec.Spans()}
+	}
+
+	var r runResult
+	timer := time.NewTimer(promptly)
+	defer timer.Stop()
+	select {
+	case r = <-done:
+	case <-timer.C:
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		return suite.Outcome{Observed: fmt.Sprintf("still running %v after ctx was cancelled", promptly), Timeline: w.rec.Spans()}
+	}
+	returnedAt := w.rec.Now()
+
+	spans := w.rec.Spans()
+	later := w.rec.StartedAfter(cancelAt)
+	margin := w.sumLimits()
+	var problems []string
+	if !errors.Is(r.err, context.Canceled) {
+		problems = append(problems, fmt.Sprintf("returned %v, want an error wrapping context.Canceled", r.err))
+	}
+	if later > margin {
+		problems = append(problems, fmt.Sprintf("%d requests started after the cancel (allowed: %d already being dispatched)", later, margin))
+	}
+	if r.inFlight > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
+	}
+	o := suite.Outcome{Timeline: spans}
+	if len(problems) > 0 {
+		o.Observed = strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("returned %v %v after the cancel; %d requests started after it (margin %d); none left running",
+		r.err, (returnedAt - cancelAt).Round(10*time.Microsecond), later, margin)
+	return o
+}
+
+func checkNoLeakedGoroutines(ctx context.Context, impl Impl) suite.Outcome {
+	before := goleak.IgnoreCurrent()
+	ok := newWorld(propertyModels, propertyJitter, 24)
+	okRun := ok.run(ctx, impl)
+	failing := newWorld(propertyModels, propertyJitter, 24)
+	failing.models[1].FailOn(failing.inputs[2].ID)
+	failRun := failing.run(ctx, impl)
+
+	o := suite.Outcome{Timeline: failing.rec.Spans()}
+	if okRun.err != nil {
+		o.Observed = fmt.Sprintf("the successful batch returned an error: %v", okRun.err)
+		return o
+	}
+	if failRun.err == nil {
+		o.Observed = "the failing batch returned no error"
+		return o
+	}
+	if err := goleak.Find(before); err != nil {
+		o.Observed = fmt.Sprintf("goroutines still running after the implementation returned: %v", err)
+		return o
+	}
+	o.Pass = true
+	o.Observed = "no goroutine left running after a successful batch and after a failing one"
+	return o
+}
+
+// The benchmark world: the same three endpoints with fixed latencies, so the
+// ideal speedup follows from them exactly.
+const (
+	benchInputs = 24
+	benchClf    = 10 * time.Millisecond
+	benchEmb    = 6 * time.Millisecond
+	benchTox    = 12 * time.Millisecond
+	benchClfLim = 4
+	benchEmbLim = 3
+	benchToxLim = 6
+)
+
+var benchModels = []modelSpec{
+	{"classifier", simworld.Classifier, benchClf, benchClfLim},
+	{"embedder", simworld.Embedder, benchEmb, benchEmbLim},
+	{"toxicity", simworld.ToxicityFilter, benchTox, benchToxLim},
+}
+
+// IdealSpeedup is the best speedup over Sequential on the benchmark world.
+// Sequential takes the sum of every request: 24 × (10+6+12) ms = 672 ms.
+// With every model at once and Limit requests per model in flight, a
+// model takes ceil(24/Limit) rounds of its latency: classifier 6 × 10 ms,
+// embedder 8 × 6 ms, toxicity 4 × 12 ms; the slowest, 60 ms, is the
+// critical path. 672 / 60 = 11.2.
+const IdealSpeedup = float64(benchInputs*(benchClf+benchEmb+benchTox)) /
+	float64(max(
+		(benchInputs+benchClfLim-1)/benchClfLim*benchClf,
+		(benchInputs+benchEmbLim-1)/benchEmbLim*benchEmb,
+		(benchInputs+benchToxLim-1)/benchToxLim*benchTox,
+	))
+
+// Workload runs impl once on the benchmark world and checks its results.
+func Workload(ctx context.Context, impl Impl) error {
+	w := newWorld(benchModels, 0, benchInputs)
+	r := w.run(ctx, impl)
+	if r.err != nil {
+		return fmt.Errorf("run batch: %w", r.err)
+	}
+	if bad := w.wrong(r.results); bad != "" {
+		return fmt.Errorf("check batch: %s", bad)
+	}
+	return nil
+}
