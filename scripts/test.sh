@@ -12,7 +12,8 @@ go mod download
 # The corpus of labelled cases is a module of its own.
 (cd analyzers/corpus/cases && go mod download)
 
-gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
+# analysistest data may hold deliberately broken files: gofmt checks the rest.
+gofmt_out=$(gofmt -l $(git ls-files '*.go' | grep -v '/testdata/'))
 if [ -n "$gofmt_out" ]; then
   echo "scripts/test.sh: not gofmt'ed:" $gofmt_out >&2
   exit 1

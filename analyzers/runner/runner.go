@@ -129,6 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Findings = append(res.Findings, f)
 		}
 	}
+	res.Findings = dropIgnored(res.Findings, cfg.Overlay)
 	Sort(res.Findings)
 	return res, nil
 }
