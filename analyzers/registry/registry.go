@@ -10,11 +10,17 @@ import (
 	"golang.org/x/tools/go/analysis/passes/copylock"
 	"golang.org/x/tools/go/analysis/passes/lostcancel"
 	"golang.org/x/tools/go/analysis/passes/waitgroup"
+
+	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
+	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
 )
 
 // Ours returns asyncbook's own analyzers, one per antipattern.
 func Ours() []*analysis.Analyzer {
-	return []*analysis.Analyzer{}
+	return []*analysis.Analyzer{
+		ctxcancel.Analyzer,
+		ctxprop.Analyzer,
+	}
 }
 
 // GoTeam returns the Go team's passes that belong in the same run.

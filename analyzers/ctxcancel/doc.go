@@ -1,0 +1,67 @@
+// Package ctxcancel defines an Analyzer that reports loops, sleeps and
+// goroutines that do not stop when their context is cancelled.
+//
+// # Analyzer ctxcancel
+//
+// ctxcancel: report code that keeps running after its context is cancelled
+//
+// A context.Context is how a caller says "stop": the client of an inference
+// endpoint hung up, the training job was pre-empted, the server is shutting
+// down. Code that holds a ctx but never looks at ctx.Done() keeps the GPU
+// busy, the connection open and the goroutine alive after nobody wants the
+// result. ctxcancel reports three shapes of it:
+//
+//   - select-without-done: a blocking select in a loop, with a ctx in scope,
+//     and no case receiving from ctx.Done() (or from a chan struct{} stop
+//     channel). Cancelling ctx does not stop the loop.
+//   - sleep-ignores-ctx: time.Sleep with a ctx in scope, typically a retry
+//     backoff or a polling interval. A cancelled request still sleeps.
+//   - goroutine-never-exits: a go func literal whose body is an endless for
+//     loop (or a range over a ticker) with no return, break, ctx.Done() or
+//     stop channel. It outlives whoever started it; goleak reports it.
+//
+// "A ctx in scope" is a context.Context parameter or local of the function,
+// or of any function around a closure, declared before the statement. Locals
+// set to context.Background() or context.TODO() do not count: they are never
+// cancelled. Goroutines started by func main of package main are not
+// reported.
+//
+// WRONG: the retry loop keeps sleeping, and the serving loop keeps waiting,
+// after the caller has gone.
+//
+//	func predictWithRetry(ctx context.Context, c *Client, in Features) (Prediction, error) {
+//		for attempt := 0; ; attempt++ {
+//			p, err := c.Predict(ctx, in)
+//			if err == nil || attempt == 4 {
+//				return p, err
+//			}
+//			time.Sleep(backoff(attempt))
+//		}
+//	}
+//
+//	func serve(ctx context.Context, requests <-chan Request, m *Model) {
+//		for {
+//			select {
+//			case r := <-requests:
+//				m.Handle(r)
+//			}
+//		}
+//	}
+//
+// RIGHT: every wait also watches ctx.Done().
+//
+//	select {
+//	case <-ctx.Done():
+//		return Prediction{}, ctx.Err()
+//	case <-time.After(backoff(attempt)):
+//	}
+//
+//	for {
+//		select {
+//		case <-ctx.Done():
+//			return
+//		case r := <-requests:
+//			m.Handle(r)
+//		}
+//	}
+package ctxcancel
