@@ -1,0 +1,791 @@
+package modelserving
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncbook/asyncbook/exercises/simworld"
+	"github.com/asyncbook/asyncbook/exercises/suite"
+)
+
+// Files holds the exercise's text for the workbook.
+//
+//go:embed README.md guide.md exercise.go solution.go
+var Files embed.FS
+
+// Info describes the exercise for the catalog.
+var Info = suite.Info{
+	Slug:    "model-serving",
+	Dir:     "modelserving",
+	Title:   "Model serving",
+	Order:   3,
+	Summary: "Serve a batched model over HTTP to many concurrent clients: dynamic batching, a bounded queue that sheds load, deadlines, graceful shutdown.",
+	Patterns: []string{
+		"producer-consumer with queues",
+		"throttling and backpressure",
+		"concurrent API requests",
+		"efficient I/O operations",
+	},
+	Files: Files,
+}
+
+// Property names, as the tests and the README use them.
+const (
+	PropCorrectResponses = "correct-responses"
+	PropBatchLimits      = "batch-limits"
+	PropLoneRequest      = "lone-request"
+	PropDynamicBatching  = "dynamic-batching"
+	PropLoadShedding     = "load-shedding"
+	PropRequestDeadline  = "request-deadline"
+	PropClientDisconnect = "client-disconnect"
+	PropGracefulShutdown = "graceful-shutdown"
+)
+
+// Suite is the exercise's property suite. Every property serves impl
+// through a real HTTP server on 127.0.0.1 in front of a fresh simulated model.
+var Suite = suite.Suite[Impl]{
+	Exercise: "model-serving",
+	Properties: []suite.Property[Impl]{
+		{
+			Name:        PropCorrectResponses,
+			Pattern:     "concurrent API requests",
+			Description: "under concurrent requests every valid request is answered 200 with its own prediction, and invalid ones 400 without harming the others",
+			Check:       checkCorrectResponses,
+		},
+		{
+			Name:        PropBatchLimits,
+			Pattern:     "throttling and backpressure",
+			Description: "no model call holds more than MaxBatch requests, and the model (one device) never runs two calls at once",
+			Check:       checkBatchLimits,
+		},
+		{
+			Name:        PropLoneRequest,
+			Pattern:     "producer-consumer with queues",
+			Description: "a request with nobody to batch with is sent after about MaxWait, not held for a full batch",
+			Check:       checkLoneRequest,
+		},
+		{
+			Name:        PropDynamicBatching,
+			Pattern:     "producer-consumer with queues",
+			Description: "under 32 concurrent clients, requests are served in batches: at least 3 requests per model call on average",
+			Concurrency: true,
+			Check:       checkDynamicBatching,
+		},
+		{
+			Name:        PropLoadShedding,
+			Pattern:     "throttling and backpressure",
+			Description: "while the model is busy at most QueueSize requests wait; the excess is refused at once with 429 (or 503), and the admitted ones are served",
+			Concurrency: true,
+			Check:       checkLoadShedding,
+		},
+		{
+			Name:        PropRequestDeadline,
+			Pattern:     "throttling and backpressure",
+			Description: "a request whose deadline passes is answered 504 without waiting for the model, and its queue slot is freed",
+			Check:       checkRequestDeadline,
+		},
+		{
+			Name:        PropClientDisconnect,
+			Pattern:     "concurrent API requests",
+			Description: "when clients disconnect their handlers return, a queued request never reaches the model, and a model call whose clients all left is cancelled",
+			Check:       checkClientDisconnect,
+		},
+		{
+			Name:        PropGracefulShutdown,
+			Pattern:     "producer-consumer with queues",
+			Description: "Shutdown refuses new requests with 503, answers every admitted request 200, returns after they are served, and leaves no goroutine behind",
+			Check:       checkGracefulShutdown,
+		},
+	},
+}
+
+// The simulated model of the properties: batching pays (a batch of 8 costs
+// 14 ms, eight single calls 84 ms) and the suite stays fast.
+const (
+	propOverhead = 10 * time.Millisecond
+	propPerItem  = 500 * time.Microsecond
+)
+
+// Safety bounds for waiting on something that a correct server does in
+// milliseconds. They are never a pass mark by themselves: a property fails
+// because of what had (not) happened when the bound ran out.
+const (
+	shortWait = 2 * time.Second
+	longWait  = 5 * time.Second
+)
+
+// TestInput returns the i-th distinct test instance.
+func TestInput(i int) Input {
+	return Input{
+		ID:       fmt.Sprintf("r%03d", i),
+		Features: []float64{float64(i%7) - 3, float64(i%5) / 2, float64(i)/50 - 1},
+	}
+}
+
+func checkCorrectResponses(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 8, MaxWait: 5 * time.Millisecond, QueueSize: 64, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+
+	const clients, requests = 16, 64
+	body := func(i int) []byte {
+		switch i % 16 {
+		case 7:
+			return []byte(fmt.Sprintf(`{"id":"bad-%d","features":[]}`, i))
+		case 15:
+			return []byte(`{"id": "truncated`)
+		}
+		return mustJSON(TestInput(i))
+	}
+	rep, err := simworld.RunLoad(ctx, simworld.LoadSpec{URL: w.url, Clients: clients, Requests: requests, Body: body, Client: w.client})
+	if err != nil {
+		return w.outcome(false, "load did not finish: %v", err)
+	}
+	var problems []string
+	good, bad := 0, 0
+	for i, r := range rep.Replies {
+		if i%16 == 7 || i%16 == 15 {
+			if r.Status != http.StatusBadRequest {
+				problems = append(problems, fmt.Sprintf("invalid request %d got %s, want 400", i, describe(r)))
+			} else {
+				bad++
+			}
+			continue
+		}
+		if p := checkPrediction(TestInput(i), r); p != "" {
+			problems = append(problems, p)
+		} else {
+			good++
+		}
+	}
+	if len(problems) > 0 {
+		return w.outcome(false, "%d of %d requests wrong: %s", len(problems), requests, firstFew(problems))
+	}
+	return w.outcome(true, "%d requests from %d clients: %d answered with their own prediction, %d invalid answered 400; %s",
+		requests, clients, good, bad, w.model)
+}
+
+func checkBatchLimits(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 4, MaxWait: 5 * time.Millisecond, QueueSize: 64, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+
+	const clients, requests = 32, 64
+	rep, err := w.load(ctx, clients, requests)
+	if err != nil {
+		return w.outcome(false, "load did not finish: %v", err)
+	}
+	largest, atOnce := w.model.MaxBatch(), w.rec.MaxInFlight(simworld.ServingResource)
+	obs := fmt.Sprintf("%d requests from %d clients: largest batch %d (MaxBatch %d), at most %d model calls at once (limit 1), %d answered 200",
+		requests, clients, largest, cfg.MaxBatch, atOnce, rep.Count(http.StatusOK))
+	return w.outcome(largest <= cfg.MaxBatch && atOnce <= 1 && rep.Count(http.StatusOK) == requests, "%s", obs)
+}
+
+func checkLoneRequest(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 8, MaxWait: 5 * time.Millisecond, QueueSize: 8, Timeout: time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+
+	const requests = 3
+	rep, err := w.load(ctx, 1, requests)
+	if err != nil {
+		return w.outcome(false, "load did not finish: %v", err)
+	}
+	if n := rep.Count(http.StatusOK); n != requests {
+		return w.outcome(false, "one client sent %d requests one after another: %d answered 200, statuses %v (MaxWait %v, deadline %v): a lone request must not wait for a full batch",
+			requests, n, rep.Statuses, cfg.MaxWait, cfg.Timeout)
+	}
+	return w.outcome(true, "one client sent %d requests one after another: all answered 200; %s", requests, w.model)
+}
+
+// minMeanBatch is what dynamic-batching asks for: far below what batching
+// reaches under 32 clients (close to MaxBatch), far above one per call.
+const minMeanBatch = 3
+
+func checkDynamicBatching(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 8, MaxWait: 5 * time.Millisecond, QueueSize: 64, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+
+	const clients, requests = 32, 96
+	rep, err := w.load(ctx, clients, requests)
+	if err != nil {
+		return w.outcome(false, "load did not finish: %v", err)
+	}
+	calls := len(w.model.Calls())
+	mean := 0.0
+	if calls > 0 {
+		mean = float64(requests) / float64(calls)
+	}
+	obs := fmt.Sprintf("%d requests from %d clients in %d model calls: mean batch %.1f (MaxBatch %d, need >= %d), %d answered 200",
+		requests, clients, calls, mean, cfg.MaxBatch, minMeanBatch, rep.Count(http.StatusOK))
+	return w.outcome(mean >= minMeanBatch && rep.Count(http.StatusOK) == requests, "%s", obs)
+}
+
+func checkLoadShedding(ctx context.Context, impl Impl) suite.Outcome {
+	const queue, excess = 6, 4
+	cfg := Config{MaxBatch: 4, MaxWait: 2 * time.Millisecond, QueueSize: queue, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	w.send(0)
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	sent := 1 + queue + excess
+	for i := 1; i < sent; i++ {
+		w.send(i)
+	}
+	// A correct server refuses the excess in microseconds; the bound only
+	// ends the wait for one that never does.
+	_ = w.tally.await(ctx, shortWait, "the excess is refused", func(c counts) bool { return c.refused() >= excess })
+	snap := w.tally.snapshot()
+	refusedHeld := snap.refused()
+	waiting := sent - snap.answered - w.model.ItemsInFlight()
+	hold.Release()
+	w.wait()
+
+	final := w.tally.snapshot()
+	ok, refused := final.status[http.StatusOK], final.refused()
+	obs := fmt.Sprintf("model busy with 1 request, %d more sent, QueueSize %d: %d refused at once with 429/503, %d left waiting; once the model was free %d answered 200 and %d refused in all (statuses %v)",
+		sent-1, queue, refusedHeld, waiting, ok, refused, final.status)
+	pass := refusedHeld >= excess && waiting <= queue && ok == 1+queue && refused == excess && ok+refused == sent
+	return w.outcome(pass, "%s", obs)
+}
+
+func checkRequestDeadline(ctx context.Context, impl Impl) suite.Outcome {
+	const queue = 4
+	cfg := Config{MaxBatch: 2, MaxWait: 2 * time.Millisecond, QueueSize: queue, Timeout: 150 * time.Millisecond}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	// First wave: one request in a held model call, the queue full behind it.
+	first := []*call{w.send(0)}
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	for i := 1; i <= queue; i++ {
+		first = append(first, w.send(i))
+	}
+	err1 := w.tally.await(ctx, shortWait, "the first wave is answered", func(c counts) bool { return c.answered >= len(first) })
+	if err1 != nil {
+		snap := w.tally.snapshot()
+		hold.Release()
+		w.wait()
+		return w.outcome(false, "model held, deadline %v: of %d requests (1 in the model call, %d queued) only %d were answered within %v (statuses %v): a request must get 504 when its deadline passes, not when the model frees up",
+			cfg.Timeout, len(first), queue, snap.answered, shortWait, snap.status)
+	}
+	// Second wave, model still held: admitted only if the expired requests
+	// gave their queue slots back.
+	var second []*call
+	for i := 1 + queue; i <= 2*queue; i++ {
+		second = append(second, w.send(i))
+	}
+	err2 := w.tally.await(ctx, shortWait, "the second wave is answered", func(c counts) bool { return c.answered >= len(first)+len(second) })
+	served := w.model.Served()
+	hold.Release()
+	w.wait()
+
+	s1, s2 := statuses(first), statuses(second)
+	obs := fmt.Sprintf("model held, deadline %v: %d requests (1 in the model call, %d queued) answered %v; then %d more answered %v",
+		cfg.Timeout, len(first), queue, s1, len(second), s2)
+	switch {
+	case !all(s1, http.StatusGatewayTimeout):
+		return w.outcome(false, "%s: want 504 for each expired request", obs)
+	case err2 != nil:
+		return w.outcome(false, "%s: the second wave was not answered while the model was held (%v)", obs, err2)
+	case !all(s2, http.StatusGatewayTimeout):
+		return w.outcome(false, "%s: want 504 for each, after they were admitted: expired requests must give back their queue slots", obs)
+	case served > 0:
+		return w.outcome(false, "%s: the model served %d requests while held", obs, served)
+	}
+	return w.outcome(true, "%s: every request answered 504 at its deadline and expired requests freed their slots", obs)
+}
+
+func checkClientDisconnect(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 4, MaxWait: 2 * time.Millisecond, QueueSize: 8, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	a := w.send(0)
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	b := w.send(1) // waits behind a's model call
+	if err := w.tally.await(ctx, longWait, "the second request reaches its handler", func(c counts) bool { return c.entered >= 2 }); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	a.cancel()
+	b.cancel()
+	errHandlers := w.tally.await(ctx, shortWait, "both handlers return", func(c counts) bool { return c.exited >= 2 })
+	errCall := w.model.Await(waitCtx(ctx, shortWait), "the abandoned model call ends",
+		func(calls []simworld.ServingCall) bool { return simworld.RunningCalls(calls) == 0 })
+	hold.Release()
+	c := w.send(2)
+	w.wait()
+
+	bReached := w.model.Received(TestInput(1).ID)
+	first := w.model.Calls()[0]
+	callEnded := "no"
+	if errCall == nil {
+		callEnded = "yes, " + orNone(first.Err)
+	}
+	obs := fmt.Sprintf("two clients left while the model was held (one in a model call, one waiting): handlers returned: %s; abandoned model call ended: %s; waiting request reached the model: %v; a later request got %s",
+		yes(errHandlers), callEnded, bReached, describe(c.reply))
+	pass := errHandlers == nil && errCall == nil && !bReached && c.reply.Status == http.StatusOK
+	return w.outcome(pass, "%s", obs)
+}
+
+func checkGracefulShutdown(ctx context.Context, impl Impl) suite.Outcome {
+	ignore := goleak.IgnoreCurrent()
+	const queue, excess = 6, 2
+	cfg := Config{MaxBatch: 2, MaxWait: 2 * time.Millisecond, QueueSize: queue, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	// Fill the server: one request in a held model call, the queue full
+	// (the excess refused tells us every other request was admitted).
+	reqs := []*call{w.send(0)}
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	for i := 1; i <= queue+excess; i++ {
+		reqs = append(reqs, w.send(i))
+	}
+	_ = w.tally.await(ctx, shortWait, "the excess is refused", func(c counts) bool { return c.refused() >= excess })
+	// Let the first call finish so the next batch starts (and is held):
+	// now there is room in the queue, and only Shutdown refuses newcomers.
+	if err := hold.Step(waitCtx(ctx, longWait)); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	if err := w.awaitModelCalls(ctx, 2, 1); err != nil {
+		return w.outcome(false, "no second model call after the first finished: %v", err)
+	}
+	admitted := map[*call]bool{}
+	for _, r := range reqs {
+		if !r.answered() || r.reply.Status == http.StatusOK {
+			admitted[r] = true
+		}
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	shutdownErr := make(chan error, 1) // buffered: the goroutine never blocks if we stop waiting
+	w.shutdownCalled = true
+	go func() { shutdownErr <- w.srv.Shutdown(shutdownCtx) }()
+
+	// Probe every 10 ms until one is refused with 503. A probe sent before
+	// Shutdown took effect may be admitted; it must then be served like the
+	// others.
+	var probes []*call
+	refused503, early := false, false
+	var errShutdown error
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.NewTimer(shortWait)
+	defer bound.Stop()
+probing:
+	for {
+		for _, p := range probes {
+			if p.answered() && p.reply.Status == http.StatusServiceUnavailable {
+				refused503 = true
+				break probing
+			}
+		}
+		probes = append(probes, w.send(100+len(probes)))
+		select {
+		case <-tick.C:
+		case errShutdown = <-shutdownErr:
+			early = true
+			break probing
+		case <-bound.C:
+			break probing
+		case <-ctx.Done():
+			break probing
+		}
+	}
+	if !early {
+		select {
+		case errShutdown = <-shutdownErr:
+			early = true
+		default:
+		}
+	}
+	hold.Release()
+	if !early {
+		select {
+		case errShutdown = <-shutdownErr:
+		case <-waitCtx(ctx, longWait).Done():
+			errShutdown = fmt.Errorf("did not return %v after the model was released", longWait)
+		}
+	}
+	servedAtReturn := w.model.Served()
+	w.wait()
+
+	notServed, ok := 0, 0
+	for _, r := range reqs {
+		if admitted[r] && r.reply.Status != http.StatusOK {
+			notServed++
+		}
+	}
+	for _, r := range append(append([]*call(nil), reqs...), probes...) {
+		if r.reply.Status == http.StatusOK {
+			ok++
+		}
+	}
+	w.close()
+	leaks := goleak.Find(ignore)
+
+	obs := fmt.Sprintf("Shutdown with %d admitted requests (model held): returned early: %v; error: %v; a new request refused with 503: %v (%d probes); admitted requests not answered 200: %d; 200s: %d, served by the model when Shutdown returned: %d; leaked goroutines: %s",
+		len(admitted), early, errShutdown, refused503, len(probes), notServed, ok, servedAtReturn, leakSummary(leaks))
+	pass := !early && errShutdown == nil && refused503 && notServed == 0 && ok == servedAtReturn && leaks == nil
+	return w.outcome(pass, "%s", obs)
+}
+
+// The benchmark world: the model of the exercise's story (20 ms per call plus
+// 1 ms per instance, 16 instances fit in memory) under 32 clients sending
+// 128 requests, with room in the queue for all of them.
+const (
+	benchOverhead = 20 * time.Millisecond
+	benchPerItem  = time.Millisecond
+	benchMaxBatch = 16
+	benchClients  = 32
+	benchRequests = 128
+)
+
+// IdealSpeedup is the batching server's best speedup over Sequential on
+// Workload, from the simulated latencies alone:
+//
+//	Sequential serves one request per call, one call at a time:
+//	  benchRequests * (Overhead + PerItem) = 128 * 21 ms = 2688 ms.
+//	With 32 clients waiting and MaxBatch 16, while one batch of 16 runs the
+//	other 16 clients queue up, so every call is full:
+//	  ceil(128/16) calls * (Overhead + 16*PerItem) = 8 * 36 ms = 288 ms.
+//	Ideal speedup = 2688 / 288 = 9.33.
+const IdealSpeedup = float64(benchRequests*(benchOverhead+benchPerItem)) /
+	float64((benchRequests+benchMaxBatch-1)/benchMaxBatch*(benchOverhead+benchMaxBatch*benchPerItem))
+
+// BenchConfig is the server configuration of the benchmark world with the
+// given MaxBatch (1 turns batching off).
+func BenchConfig(maxBatch int) Config {
+	return Config{MaxBatch: maxBatch, MaxWait: 5 * time.Millisecond, QueueSize: 256, Timeout: 30 * time.Second}
+}
+
+// Workload serves the benchmark load with impl once: 32 clients, 128
+// requests, through a real HTTP server on 127.0.0.1. It fails if any
+// request is not answered 200.
+func Workload(ctx context.Context, impl Impl) error {
+	_, err := ServeLoad(ctx, impl, BenchConfig(benchMaxBatch), benchClients, benchRequests)
+	return err
+}
+
+// ServeLoad serves a load of valid requests with impl on the benchmark
+// model and returns the load generator's report. It fails if any request
+// is not answered 200.
+func ServeLoad(ctx context.Context, impl Impl, cfg Config, clients, requests int) (simworld.LoadReport, error) {
+	model := simworld.NewServingModel(simworld.NewRecorder(), simworld.ServingModelConfig{
+		Overhead: benchOverhead, PerItem: benchPerItem, Capacity: max(cfg.MaxBatch, 1),
+	})
+	srv := impl(model, cfg)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer func() {
+		sctx, cancel := context.WithTimeout(ctx, longWait)
+		defer cancel()
+		_ = srv.Shutdown(sctx) // every request was answered: nothing left to drain
+	}()
+	rep, err := simworld.RunLoad(ctx, simworld.LoadSpec{
+		URL: ts.URL + "/predict", Clients: clients, Requests: requests,
+		Body: func(i int) []byte { return mustJSON(TestInput(i)) },
+	})
+	if err != nil {
+		return rep, fmt.Errorf("serve load: %w", err)
+	}
+	if ok := rep.Count(http.StatusOK); ok != requests {
+		return rep, fmt.Errorf("serve load: %d of %d requests answered 200 (statuses %v, %d without response)", ok, requests, rep.Statuses, rep.NoResponse)
+	}
+	return rep, nil
+}
+
+// world is one property's simulated world: a fresh model, the server under
+// test behind a real HTTP server on 127.0.0.1, and a client of its own.
+type world struct {
+	ctx    context.Context
+	rec    *simworld.Recorder
+	model  *simworld.ServingModel
+	cfg    Config
+	srv    Server
+	ts     *httptest.Server
+	url    string
+	client *http.Client
+	tally  *tally
+
+	wg             sync.WaitGroup // the requests sent with send
+	shutdownCalled bool
+	closeOnce      sync.Once
+}
+
+func newWorld(ctx context.Context, impl Impl, cfg Config) *world {
+	rec := simworld.NewRecorder()
+	model := simworld.NewServingModel(rec, simworld.ServingModelConfig{
+		Overhead: propOverhead, PerItem: propPerItem, Capacity: cfg.MaxBatch,
+	})
+	w := &world{ctx: ctx, rec: rec, model: model, cfg: cfg, tally: newTally()}
+	w.srv = impl(model, cfg)
+	// Count handlers in and out: what a check cannot see inside the server.
+	w.ts = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.tally.update(func(c *counts) { c.entered++ })
+		defer w.tally.update(func(c *counts) { c.exited++ })
+		w.srv.ServeHTTP(rw, r)
+	}))
+	w.url = w.ts.URL + "/predict"
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 64, 64
+	w.client = &http.Client{Transport: tr}
+	return w
+}
+
+// close shuts the server down (unless the property did), waits for the
+// requests it sent, and closes the HTTP server and the client's connections.
+func (w *world) close() {
+	w.closeOnce.Do(func() {
+		if !w.shutdownCalled {
+			ctx, cancel := context.WithTimeout(w.ctx, longWait)
+			_ = w.srv.Shutdown(ctx) // what Shutdown does is graceful-shutdown's business
+			cancel()
+		}
+		w.wait()
+		w.ts.Close()
+		w.client.CloseIdleConnections()
+	})
+}
+
+// call is one request sent with send.
+type call struct {
+	cancel context.CancelFunc // disconnects the client
+	done   chan struct{}      // closed once reply is set
+	reply  simworld.LoadReply
+}
+
+func (c *call) answered() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// send posts TestInput(i) from a goroutine of its own, owned by the world
+// (close waits for it; the property's ctx bounds it).
+func (w *world) send(i int) *call {
+	ctx, cancel := context.WithCancel(w.ctx)
+	c := &call{cancel: cancel, done: make(chan struct{})}
+	body := mustJSON(TestInput(i))
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer cancel()
+		c.reply = simworld.PostJSON(ctx, w.client, w.url, body)
+		close(c.done)
+		w.tally.update(func(cn *counts) {
+			cn.answered++
+			if c.reply.Status != 0 {
+				cn.status[c.reply.Status]++
+			}
+		})
+	}()
+	return c
+}
+
+// wait waits for every request sent with send to be answered.
+func (w *world) wait() { w.wg.Wait() }
+
+// load sends valid requests from concurrent clients with the load generator.
+func (w *world) load(ctx context.Context, clients, requests int) (simworld.LoadReport, error) {
+	return simworld.RunLoad(ctx, simworld.LoadSpec{
+		URL: w.url, Clients: clients, Requests: requests, Client: w.client,
+		Body: func(i int) []byte { return mustJSON(TestInput(i)) },
+	})
+}
+
+// awaitModelCalls waits until at least started model calls have begun and
+// exactly running are under way.
+func (w *world) awaitModelCalls(ctx context.Context, started, running int) error {
+	return w.model.Await(waitCtx(ctx, longWait), fmt.Sprintf("%d model calls started, %d running", started, running),
+		func(calls []simworld.ServingCall) bool {
+			return len(calls) >= started && simworld.RunningCalls(calls) == running
+		})
+}
+
+func (w *world) outcome(pass bool, format string, args ...any) suite.Outcome {
+	return suite.Outcome{Pass: pass, Observed: fmt.Sprintf(format, args...), Timeline: w.rec.Spans()}
+}
+
+// counts is what the world saw from outside the server.
+type counts struct {
+	entered, exited int         // handler calls begun and returned
+	answered        int         // requests sent with send that returned
+	status          map[int]int // their responses per status
+}
+
+func (c counts) refused() int {
+	return c.status[http.StatusTooManyRequests] + c.status[http.StatusServiceUnavailable]
+}
+
+// tally holds counts and wakes whoever waits for them to change.
+type tally struct {
+	mu      sync.Mutex
+	c       counts
+	changed chan struct{} // closed and replaced at every update
+}
+
+func newTally() *tally {
+	return &tally{c: counts{status: map[int]int{}}, changed: make(chan struct{})}
+}
+
+func (t *tally) update(f func(c *counts)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f(&t.c)
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+func (t *tally) snapshot() counts {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.c
+	c.status = make(map[int]int, len(t.c.status))
+	for k, v := range t.c.status {
+		c.status[k] = v
+	}
+	return c
+}
+
+// await waits until cond holds, for at most bound.
+func (t *tally) await(ctx context.Context, bound time.Duration, what string, cond func(counts) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	for {
+		t.mu.Lock()
+		ch := t.changed
+		t.mu.Unlock()
+		if cond(t.snapshot()) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait until %s: %w", what, ctx.Err())
+		}
+	}
+}
+
+// waitCtx bounds a wait; its timer is released when ctx ends or the bound runs out.
+func waitCtx(ctx context.Context, bound time.Duration) context.Context {
+	c, cancel := context.WithTimeout(ctx, bound)
+	context.AfterFunc(c, cancel)
+	return c
+}
+
+func checkPrediction(in Input, r simworld.LoadReply) string {
+	if r.Status != http.StatusOK {
+		return fmt.Sprintf("%s got %s, want 200", in.ID, describe(r))
+	}
+	var got Output
+	if err := json.Unmarshal(r.Body, &got); err != nil {
+		return fmt.Sprintf("%s: undecodable response %q: %v", in.ID, r.Body, err)
+	}
+	want := simworld.ServingPredict(in)
+	switch {
+	case got.ID != want.ID:
+		return fmt.Sprintf("%s got the prediction for %q", in.ID, got.ID)
+	case math.Abs(got.Score-want.Score) > 1e-9 || got.Label != want.Label:
+		return fmt.Sprintf("%s got score %.4f %q, want %.4f %q", in.ID, got.Score, got.Label, want.Score, want.Label)
+	}
+	return ""
+}
+
+func describe(r simworld.LoadReply) string {
+	if r.Status == 0 {
+		return fmt.Sprintf("no response (%v)", r.Err)
+	}
+	return fmt.Sprintf("%d %s", r.Status, strings.TrimSpace(string(r.Body)))
+}
+
+func statuses(calls []*call) []int {
+	out := make([]int, len(calls))
+	for i, c := range calls {
+		out[i] = c.reply.Status
+	}
+	return out
+}
+
+func all(statuses []int, want int) bool {
+	for _, s := range statuses {
+		if s != want {
+			return false
+		}
+	}
+	return true
+}
+
+func firstFew(problems []string) string {
+	if len(problems) > 3 {
+		return strings.Join(problems[:3], "; ") + "; ..."
+	}
+	return strings.Join(problems, "; ")
+}
+
+func yes(err error) string {
+	if err == nil {
+		return "yes"
+	}
+	return "no"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no error"
+	}
+	return s
+}
+
+func leakSummary(leaks error) string {
+	if leaks == nil {
+		return "none"
+	}
+	s := leaks.Error()
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return s
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %T: %v", v, err)) // our own types always encode
+	}
+	return b
+}
