@@ -1,0 +1,324 @@
+package datapipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/asyncbook/asyncbook/exercises/simworld"
+	"github.com/asyncbook/asyncbook/exercises/suite"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func logResults(t *testing.T, res []suite.Result) {
+	t.Helper()
+	for _, r := range res {
+		t.Logf("%-22s pass=%-5v %v: %s", r.Property, r.Pass, r.Elapsed.Round(time.Millisecond), r.Observed)
+	}
+}
+
+func TestSolutionPassesEveryProperty(t *testing.T) {
+	res := Suite.Check(Solution)
+	logResults(t, res)
+	assert.Empty(t, suite.Failed(res))
+}
+
+func TestSequentialFailsConcurrencyProperties(t *testing.T) {
+	res := Suite.Check(Sequential)
+	logResults(t, res)
+	assert.ElementsMatch(t, []string{"concurrent-downloads", "transform-pool"}, suite.Failed(res))
+	for _, r := range res {
+		if !r.Pass {
+			assert.True(t, r.Concurrency, "%s fails for Sequential but is not marked as a concurrency property", r.Property)
+		}
+	}
+}
+
+func TestSuiteRun(t *testing.T) {
+	Suite.Run(t, Solution)
+}
+
+func TestInfo(t *testing.T) {
+	assert.Equal(t, "data-pipeline", Info.Slug)
+	for _, name := range []string{"README.md", "guide.md", "exercise.go", "solution.go"} {
+		b, err := Files.ReadFile(name)
+		require.NoError(t, err)
+		assert.NotEmpty(t, b, name)
+	}
+	assert.Greater(t, IdealSpeedup, 8.0)
+}
+
+// only runs the named properties of the suite over impl.
+func only(impl Impl, names ...string) []suite.Result {
+	s := Suite
+	s.Properties = nil
+	for _, p := range Suite.Properties {
+		for _, n := range names {
+			if p.Name == n {
+				s.Properties = append(s.Properties, p)
+			}
+		}
+	}
+	return s.Check(impl)
+}
+
+// The broken implementations below each break one requirement; the tests
+// show that the matching property catches it.
+
+// noCredit is the reference pipeline with bounded channels but no credit:
+// every fetcher can hold a page while the sink is slow.
+func noCredit(ctx context.Context, in Input) error {
+	in.MaxPending = 1 << 30
+	return Solution(ctx, in)
+}
+
+func TestBoundedChannelsAloneFailBackpressure(t *testing.T) {
+	res := only(noCredit, "backpressure", "exactly-once")
+	logResults(t, res)
+	assert.Equal(t, []string{"backpressure"}, suite.Failed(res))
+}
+
+// ignoreSourceLimit opens as many connections per source as it has pages.
+func ignoreSourceLimit(ctx context.Context, in Input) error {
+	in.Sources = append([]Source(nil), in.Sources...)
+	for i := range in.Sources {
+		in.Sources[i].MaxConcurrent = in.Sources[i].Pages
+	}
+	return Solution(ctx, in)
+}
+
+func TestIgnoringTheSourceLimitFails(t *testing.T) {
+	res := only(ignoreSourceLimit, "source-rate-limit")
+	logResults(t, res)
+	assert.Equal(t, []string{"source-rate-limit"}, suite.Failed(res))
+}
+
+// unboundedTransform runs a transform goroutine per record, in effect.
+func unboundedTransform(ctx context.Context, in Input) error {
+	in.Workers = 1000
+	return Solution(ctx, in)
+}
+
+func TestUnboundedTransformFailsThePool(t *testing.T) {
+	res := only(unboundedTransform, "transform-pool")
+	logResults(t, res)
+	assert.Equal(t, []string{"transform-pool"}, suite.Failed(res))
+}
+
+// noRetry gives up on the first failure; eagerRetry retries without waiting.
+func noRetry(ctx context.Context, in Input) error {
+	in.MaxAttempts = 1
+	return Solution(ctx, in)
+}
+
+func eagerRetry(ctx context.Context, in Input) error {
+	in.Backoff = time.Microsecond
+	return Solution(ctx, in)
+}
+
+func TestRetriesAreRequiredAndMustBackOff(t *testing.T) {
+	res := only(noRetry, "exactly-once", "retry-with-backoff")
+	logResults(t, res)
+	assert.ElementsMatch(t, []string{"exactly-once", "retry-with-backoff"}, suite.Failed(res))
+
+	res = only(eagerRetry, "exactly-once", "retry-with-backoff")
+	logResults(t, res)
+	assert.Equal(t, []string{"retry-with-backoff"}, suite.Failed(res))
+}
+
+// sleepyBackoff is Sequential with the classic mistake: time.Sleep for the
+// backoff, which no cancellation can cut short.
+func sleepyBackoff(ctx context.Context, in Input) error {
+	for _, src := range in.Sources {
+		for page := range src.Pages {
+			var recs []Record
+			for attempt := 1; ; attempt++ {
+				r, err := FetchPage(ctx, in.Client, src, page)
+				if err == nil {
+					recs = r
+					break
+				}
+				wait, retry := RetryWait(err, attempt, in.Backoff)
+				if !retry || attempt >= in.MaxAttempts {
+					return err
+				}
+				time.Sleep(wait)
+			}
+			var rows []Row
+			for _, r := range recs {
+				row, err := in.Featurizer.Transform(ctx, r)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row)
+			}
+			if err := in.Sink.Write(ctx, rows); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func TestSleepingBackoffFailsCancellation(t *testing.T) {
+	res := only(sleepyBackoff, "cancellation")
+	logResults(t, res)
+	assert.Equal(t, []string{"cancellation"}, suite.Failed(res))
+}
+
+// noFinalFlush batches rows across pages but forgets the last partial batch.
+func noFinalFlush(ctx context.Context, in Input) error {
+	var batch []Row
+	for _, src := range in.Sources {
+		for page := range src.Pages {
+			recs, err := fetchWithRetry(ctx, in, src, page)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				row, err := in.Featurizer.Transform(ctx, r)
+				if err != nil {
+					return err
+				}
+				if batch = append(batch, row); len(batch) == in.Sink.MaxBatch() {
+					if err := in.Sink.Write(ctx, batch); err != nil {
+						return err
+					}
+					batch = nil
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func TestForgettingTheLastBatchFailsExactlyOnce(t *testing.T) {
+	res := only(noFinalFlush, "exactly-once")
+	logResults(t, res)
+	assert.Equal(t, []string{"exactly-once"}, suite.Failed(res))
+}
+
+// strandedSenders fans out a goroutine per source that sends records on an
+// unbuffered channel, and returns at the first error without draining it:
+// the other senders block forever (here, until the test releases them).
+func strandedSenders(release <-chan struct{}) Impl {
+	return func(ctx context.Context, in Input) error {
+		type item struct {
+			rec Record
+			err error
+		}
+		out := make(chan item)
+		var senders sync.WaitGroup
+		for _, src := range in.Sources {
+			senders.Add(1)
+			go func() {
+				defer senders.Done()
+				for page := range src.Pages {
+					recs, err := FetchPage(ctx, in.Client, src, page)
+					if err != nil {
+						recs = nil
+					}
+					for _, r := range recs {
+						select {
+						case out <- item{rec: r}:
+						case <-release:
+							return
+						}
+					}
+					if err != nil {
+						select {
+						case out <- item{err: err}:
+						case <-release:
+						}
+						return
+					}
+				}
+			}()
+		}
+		go func() {
+			senders.Wait()
+			close(out)
+		}()
+		for it := range out {
+			if it.err != nil {
+				return fmt.Errorf("extract: %w", it.err)
+			}
+			row, err := in.Featurizer.Transform(ctx, it.rec)
+			if err != nil {
+				return err
+			}
+			if err := in.Sink.Write(ctx, []Row{row}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func TestStrandedSendersFailNoLeakedGoroutines(t *testing.T) {
+	release := make(chan struct{})
+	res := only(strandedSenders(release), "no-leaked-goroutines")
+	close(release) // let the stranded goroutines go, for VerifyTestMain
+	logResults(t, res)
+	assert.Equal(t, []string{"no-leaked-goroutines"}, suite.Failed(res))
+}
+
+func TestRetryWait(t *testing.T) {
+	se := func(code int, after time.Duration) error { return &StatusError{Code: code, RetryAfter: after} }
+	for _, tc := range []struct {
+		name  string
+		err   error
+		n     int
+		wait  time.Duration
+		retry bool
+	}{
+		{"503 first retry", se(503, 0), 1, 10 * time.Millisecond, true},
+		{"500 third retry doubles twice", se(500, 0), 3, 40 * time.Millisecond, true},
+		{"429 honours Retry-After", se(429, time.Second), 1, time.Second, true},
+		{"wrapped 502", fmt.Errorf("page 3: %w", se(502, 0)), 2, 20 * time.Millisecond, true},
+		{"404 is permanent", se(404, 0), 1, 0, false},
+		{"cancellation is not retried", context.Canceled, 1, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wait, retry := RetryWait(tc.err, tc.n, 10*time.Millisecond)
+			assert.Equal(t, tc.retry, retry)
+			assert.Equal(t, tc.wait, wait)
+		})
+	}
+}
+
+func TestSolutionRefusesAPageLargerThanTheCredit(t *testing.T) {
+	rec := simworld.NewRecorder()
+	in := Input{
+		Sources:    []Source{{Name: "x", URL: "http://127.0.0.1:1", Pages: 1, PageSize: 10, MaxConcurrent: 1}},
+		Featurizer: simworld.NewFeaturizer(rec, simworld.FeaturizerConfig{}),
+		Sink:       simworld.NewSink(rec, nil, simworld.SinkConfig{MaxBatch: 4, MaxConcurrent: 1}),
+		Config:     Config{Workers: 2, MaxPending: 5, MaxAttempts: 1},
+	}
+	err := Solution(context.Background(), in)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "MaxPending")
+}
+
+func TestWorkloadRunsBoth(t *testing.T) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, impl := range []Impl{Sequential, Solution} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = Workload(ctx, impl)
+		}()
+	}
+	wg.Wait()
+	assert.NoError(t, errs[0])
+	assert.NoError(t, errs[1])
+}

@@ -1,0 +1,510 @@
+package distributedtraining
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncbook/asyncbook/exercises/simworld"
+	"github.com/asyncbook/asyncbook/exercises/suite"
+)
+
+// Files holds the exercise's documents and code, for the workbook.
+//
+//go:embed README.md guide.md exercise.go solution.go
+var Files embed.FS
+
+// Info describes the exercise for the catalog.
+var Info = suite.Info{
+	Slug:    "distributed-training",
+	Dir:     "distributedtraining",
+	Title:   "Distributed training",
+	Order:   5,
+	Summary: "Coordinate data-parallel workers: broadcast, gather with a timeout and a quorum, survive a straggler and a crash, checkpoint while training.",
+	Patterns: []string{
+		"coordinating parallel workers",
+		"efficient I/O operations",
+		"throttling and backpressure",
+	},
+	Files: Files,
+}
+
+// Suite is the exercise's property suite.
+var Suite = suite.Suite[Impl]{
+	Exercise: "distributed-training",
+	Properties: []suite.Property[Impl]{
+		{
+			Name:        "matches-sequential",
+			Pattern:     "coordinating parallel workers",
+			Description: "on a healthy cluster the final parameters equal the sequential result (gradients averaged in shard order)",
+			Check:       checkMatchesSequential,
+		},
+		{
+			Name:        "parallel-workers",
+			Pattern:     "coordinating parallel workers",
+			Description: "a step runs its workers at once: at least 2 gradients computing at the same moment (4 workers)",
+			Concurrency: true,
+			Check:       checkParallelWorkers,
+		},
+		{
+			Name:        "straggler-timeout",
+			Pattern:     "coordinating parallel workers",
+			Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 250 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
+			Concurrency: true,
+			Check:       checkStraggler,
+		},
+		{
+			Name:        "crash-tolerated",
+			Pattern:     "coordinating parallel workers",
+			Description: "when a worker crashes its shard is reassigned to a live worker, so no data is lost: the final parameters still equal the fault-free result",
+			Concurrency: true,
+			Check:       checkCrash,
+		},
+		{
+			Name:        "checkpoints",
+			Pattern:     "efficient I/O operations",
+			Description: "after steps K, 2K, ... the parameters of that step are saved, one write at a time, all finished when Train returns",
+			Check:       checkCheckpoints,
+		},
+		{
+			Name:        "checkpoint-overlap",
+			Pattern:     "efficient I/O operations",
+			Description: "checkpoint writes overlap the next steps' compute instead of pausing training",
+			Concurrency: true,
+			Check:       checkCheckpointOverlap,
+		},
+		{
+			Name:        "error-propagation",
+			Pattern:     "throttling and backpressure",
+			Description: "a failed checkpoint write stops training: Train returns that error, starts at most K more steps, and leaves no call running",
+			Check:       checkErrorPropagation,
+		},
+		{
+			Name:        "cancellation",
+			Pattern:     "coordinating parallel workers",
+			Description: "cancelling ctx mid-run returns context.Canceled within 2 s, starts no new worker call, and leaves no call running",
+			Check:       checkCancellation,
+		},
+		{
+			Name:        "no-leaked-goroutines",
+			Pattern:     "coordinating parallel workers",
+			Description: "no goroutine is left running after Train returns: not after a run with a straggler and a crash, not after a failed run",
+			Check:       checkNoLeaks,
+		},
+	},
+}
+
+// The benchmark world. Its numbers give IdealSpeedup.
+const (
+	benchWorkers   = 4
+	benchSteps     = 24
+	benchEvery     = 6
+	benchComputeMS = 20 // per gradient
+	benchLoadMS    = 20 // per shard
+	benchSaveMS    = 20 // per checkpoint
+)
+
+// IdealSpeedup is what the benchmark world allows. Sequentially every load,
+// gradient and checkpoint happens one after another:
+//
+//	4 loads × 20 + 24 steps × 4 gradients × 20 + 4 checkpoints × 20 = 2080 ms.
+//
+// Concurrently the loads run at once, each step takes one gradient's time,
+// and each checkpoint overlaps the following steps except the last:
+//
+//	20 + 24 × 20 + 20 = 520 ms, a speedup of 4.
+const IdealSpeedup = float64(benchWorkers*benchLoadMS+benchSteps*benchWorkers*benchComputeMS+benchSteps/benchEvery*benchSaveMS) /
+	float64(benchLoadMS+benchSteps*benchComputeMS+benchSaveMS)
+
+// Workload runs impl once on the benchmark world and checks the result.
+func Workload(ctx context.Context, impl Impl) error {
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: benchWorkers, LoadLatency: benchLoadMS * time.Millisecond,
+			ComputeLatency: benchComputeMS * time.Millisecond, CheckpointLatency: benchSaveMS * time.Millisecond},
+		steps: benchSteps, every: benchEvery, quorum: benchWorkers, timeout: 2 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+	params, err := impl(ctx, w.job)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	want, _ := w.reference(nil)
+	if d := maxDiff(params, want); d > tolerance {
+		return fmt.Errorf("wrong parameters: max difference %g from the sequential result", d)
+	}
+	return nil
+}
+
+// tolerance is how far parameters may be from the reference: averaging in
+// another order than shard order changes the last bits.
+const tolerance = 1e-9
+
+// worldSpec describes a simulated cluster and job for one property.
+type worldSpec struct {
+	cfg     simworld.TrainingConfig // Dim, ExamplesPerShard and Seed default below
+	steps   int
+	every   int
+	quorum  int
+	timeout time.Duration
+}
+
+type world struct {
+	rec     *simworld.Recorder
+	cluster *simworld.TrainingCluster
+	job     Job
+}
+
+func newWorld(spec worldSpec) (*world, error) {
+	cfg := spec.cfg
+	if cfg.Dim == 0 {
+		cfg.Dim = 8
+	}
+	if cfg.ExamplesPerShard == 0 {
+		cfg.ExamplesPerShard = 16
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 42
+	}
+	rec := simworld.NewRecorder()
+	c, err := simworld.NewTrainingCluster(rec, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build world: %w", err)
+	}
+	return &world{rec: rec, cluster: c, job: Job{
+		Workers:         c.Workers(),
+		Store:           c.Store(),
+		Init:            make([]float64, cfg.Dim),
+		Steps:           spec.steps,
+		LR:              0.1,
+		CheckpointEvery: spec.every,
+		StepTimeout:     spec.timeout,
+		Quorum:          spec.quorum,
+	}}, nil
+}
+
+// reference trains without workers, averaging every shard except skip in
+// shard order, and returns the final parameters and those after each step
+// (index 0 is the initial parameters).
+func (w *world) reference(skip map[int]bool) ([]float64, [][]float64) {
+	params := append([]float64(nil), w.job.Init...)
+	trajectory := [][]float64{params}
+	for range w.job.Steps {
+		var grads [][]float64
+		for shard := range w.cluster.Shards() {
+			if !skip[shard] {
+				grads = append(grads, w.cluster.ShardGradient(shard, params))
+			}
+		}
+		params = Apply(params, grads, w.job.LR)
+		trajectory = append(trajectory, params)
+	}
+	return params, trajectory
+}
+
+// maxDiff returns the largest absolute difference, +Inf if the lengths differ.
+func maxDiff(a, b []float64) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
+}
+
+func (w *world) outcome(pass bool, format string, args ...any) suite.Outcome {
+	return suite.Outcome{Pass: pass, Observed: fmt.Sprintf(format, args...), Timeline: w.rec.Spans()}
+}
+
+func describe(err error) string {
+	if err == nil {
+		return "returned the parameters"
+	}
+	return "returned error: " + err.Error()
+}
+
+// isGradient keeps the spans of gradient calls.
+func isGradient(s simworld.Span) bool {
+	return strings.HasPrefix(s.Resource, "worker/") && strings.HasPrefix(s.Label, "step ")
+}
+
+// compare says how params compare with want.
+func compare(params, want []float64, what string) (string, bool) {
+	if params == nil {
+		return "no parameters", false
+	}
+	d := maxDiff(params, want)
+	if d > tolerance {
+		return fmt.Sprintf("parameters differ from %s by up to %.3g", what, d), false
+	}
+	return fmt.Sprintf("parameters equal %s (max difference %.1g)", what, d), true
+}
+
+func checkMatchesSequential(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg:   simworld.TrainingConfig{Workers: 4, LoadLatency: 5 * time.Millisecond, ComputeLatency: 5 * time.Millisecond, CheckpointLatency: 5 * time.Millisecond},
+		steps: 12, every: 4, quorum: 4, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	params, runErr := impl(ctx, w.job)
+	want, _ := w.reference(nil)
+	cmp, ok := compare(params, want, "the sequential result")
+	loss := ""
+	if params != nil {
+		loss = fmt.Sprintf("; loss %.3g → %.3g", w.cluster.Loss(w.job.Init), w.cluster.Loss(params))
+	}
+	return w.outcome(runErr == nil && ok, "%s; %s%s", describe(runErr), cmp, loss)
+}
+
+func checkParallelWorkers(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg:   simworld.TrainingConfig{Workers: 4, LoadLatency: 2 * time.Millisecond, ComputeLatency: 10 * time.Millisecond, CheckpointLatency: 2 * time.Millisecond},
+		steps: 6, every: 3, quorum: 4, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	_, runErr := impl(ctx, w.job)
+	peak := simworld.PeakOverlap(w.rec.Spans(), isGradient)
+	const need = 2
+	return w.outcome(runErr == nil && peak >= need, "%s; peak %d gradients computing at once over 4 workers (need >= %d)", describe(runErr), peak, need)
+}
+
+// stragglerSpec has worker 2 take 10 s per gradient, against a 250 ms step
+// timeout and a quorum of 3 of 4.
+func stragglerSpec() worldSpec {
+	return worldSpec{
+		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 2 * time.Millisecond, Stragglers: map[int]time.Duration{2: 10 * time.Second}},
+		steps: 4, every: 2, quorum: 3, timeout: 250 * time.Millisecond,
+	}
+}
+
+// stragglerDeadline bounds a run with the straggler: long enough for 4 steps
+// at their 250 ms timeout many times over, much shorter than one 10 s gradient.
+const stragglerDeadline = 4 * time.Second
+
+func checkStraggler(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(stragglerSpec())
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithTimeout(ctx, stragglerDeadline)
+	defer cancel()
+	start := w.rec.Now()
+	params, runErr := impl(runCtx, w.job)
+	took := w.rec.Now() - start
+	running := w.rec.TotalInFlight()
+	want, _ := w.reference(map[int]bool{2: true})
+	cmp, ok := compare(params, want, "training on shards 0, 1, 3 (the straggler's gradients dropped)")
+	return w.outcome(runErr == nil && ok && running == 0,
+		"%s after %v (deadline %v, one straggler gradient takes 10s, step timeout 250ms); %s; %d worker calls still running at return",
+		describe(runErr), took.Round(time.Millisecond), stragglerDeadline, cmp, running)
+}
+
+func checkCrash(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 5 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 2 * time.Millisecond, Crashes: map[int]int{1: 3}},
+		steps: 8, every: 4, quorum: 3, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	params, runErr := impl(ctx, w.job)
+	var moved []string
+	for _, s := range w.rec.Spans() {
+		if s.Label == "load shard 1" && s.Resource != "worker/1" && s.Err == "" {
+			moved = append(moved, s.Resource)
+		}
+	}
+	want, _ := w.reference(nil)
+	cmp, ok := compare(params, want, "the fault-free result")
+	where := "never loaded on another worker"
+	if len(moved) > 0 {
+		where = "loaded on " + strings.Join(moved, ", ")
+	}
+	return w.outcome(runErr == nil && ok, "%s; worker 1 crashed at step 3, its shard 1 %s; %s", describe(runErr), where, cmp)
+}
+
+func checkCheckpoints(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg:   simworld.TrainingConfig{Workers: 3, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond, CheckpointLatency: 8 * time.Millisecond},
+		steps: 10, every: 3, quorum: 3, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	_, runErr := impl(ctx, w.job)
+	saved := w.job.Store.Saved() // right at return: every write must be done
+	_, trajectory := w.reference(nil)
+	var steps []int
+	var wrong []string
+	for _, cp := range saved {
+		steps = append(steps, cp.Step)
+		if cp.Step < 1 || cp.Step >= len(trajectory) || maxDiff(cp.Params, trajectory[cp.Step]) > tolerance {
+			wrong = append(wrong, fmt.Sprintf("step %d", cp.Step))
+		}
+	}
+	peak := w.rec.MaxInFlight("checkpoint")
+	want := []int{3, 6, 9}
+	obs := fmt.Sprintf("%s; saved steps %v at return (want %v); %d with wrong parameters; peak %d writes at once (max 1)",
+		describe(runErr), steps, want, len(wrong), peak)
+	if len(wrong) > 0 {
+		obs += " (" + strings.Join(wrong, ", ") + ": a checkpoint must hold the parameters of its step, not a slice modified afterwards)"
+	}
+	return w.outcome(runErr == nil && fmt.Sprint(steps) == fmt.Sprint(want) && len(wrong) == 0 && peak <= 1, "%s", obs)
+}
+
+func checkCheckpointOverlap(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg:   simworld.TrainingConfig{Workers: 3, LoadLatency: 2 * time.Millisecond, ComputeLatency: 10 * time.Millisecond, CheckpointLatency: 20 * time.Millisecond},
+		steps: 12, every: 3, quorum: 3, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	_, runErr := impl(ctx, w.job)
+	spans := w.rec.Spans()
+	overlapped, total := 0, 0
+	for _, c := range spans {
+		if c.Resource != "checkpoint" {
+			continue
+		}
+		total++
+		for _, g := range spans {
+			if isGradient(g) && g.Start < c.End && c.Start < g.End {
+				overlapped++
+				break
+			}
+		}
+	}
+	return w.outcome(runErr == nil && overlapped >= 1, "%s; %d of %d checkpoint writes overlapped gradient computation (need >= 1)",
+		describe(runErr), overlapped, total)
+}
+
+func checkErrorPropagation(ctx context.Context, impl Impl) suite.Outcome {
+	const every = 2
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: 3, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 10 * time.Millisecond, FailCheckpoint: 2},
+		steps: 40, every: every, quorum: 3, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	_, runErr := impl(ctx, w.job)
+	running := w.rec.TotalInFlight()
+	failedAt := time.Duration(-1)
+	for _, s := range w.rec.SpansOf("checkpoint") {
+		if s.Err != "" {
+			failedAt = s.End
+		}
+	}
+	if failedAt < 0 {
+		return w.outcome(false, "%s; the failing checkpoint (the 2nd) was never written", describe(runErr))
+	}
+	after := 0
+	for _, s := range w.rec.Spans() {
+		if isGradient(s) && s.Start > failedAt {
+			after++
+		}
+	}
+	limit := every * len(w.job.Workers)
+	return w.outcome(errors.Is(runErr, simworld.ErrCheckpointFailed) && after <= limit && running == 0,
+		"%s (want simworld.ErrCheckpointFailed, wrapped); %d gradients started after the failed write (at most %d, K=%d steps); %d calls running at return",
+		describe(runErr), after, limit, every, running)
+}
+
+func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
+	const workers = 4
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: workers, LoadLatency: 2 * time.Millisecond, ComputeLatency: 10 * time.Millisecond,
+			CheckpointLatency: 10 * time.Millisecond},
+		steps: 500, every: 5, quorum: workers, timeout: 5 * time.Second, // 5 s even at full concurrency
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type ret struct {
+		err     error
+		at      time.Duration
+		running int
+	}
+	done := make(chan ret, 1) // buffered: the run never blocks on reporting
+	go func() {
+		_, err := impl(runCtx, w.job)
+		done <- ret{err, w.rec.Now(), w.rec.TotalInFlight()}
+	}()
+	awaitErr := w.cluster.AwaitGradients(ctx, 2*workers) // two steps' worth, mid-run
+	cancelledAt := w.rec.Now()
+	cancel()
+	r := <-done
+	if awaitErr != nil {
+		return w.outcome(false, "%s; training never got going (%v)", describe(r.err), awaitErr)
+	}
+	const bound, margin = 2 * time.Second, 200 * time.Millisecond
+	late := 0
+	for _, s := range w.rec.Spans() {
+		if s.Start > cancelledAt+margin {
+			late++
+		}
+	}
+	took := r.at - cancelledAt
+	return w.outcome(errors.Is(r.err, context.Canceled) && took < bound && late == 0 && r.running == 0,
+		"%s (want context.Canceled); returned %v after cancel (bound %v); %d calls started more than %v after it; %d running at return",
+		describe(r.err), took.Round(time.Millisecond), bound, late, margin, r.running)
+}
+
+func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
+	var notes []string
+	pass := true
+	faulty := stragglerSpec()
+	faulty.steps = 3
+	faulty.cfg.Crashes = map[int]int{1: 2}
+	failing := worldSpec{
+		cfg: simworld.TrainingConfig{Workers: 3, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 5 * time.Millisecond, FailCheckpoint: 1},
+		steps: 20, every: 2, quorum: 2, timeout: 5 * time.Second,
+	}
+	for _, run := range []struct {
+		name string
+		spec worldSpec
+	}{
+		{"after a run with a 10s straggler and a crash", faulty},
+		{"after a run that failed on a checkpoint", failing},
+	} {
+		before := goleak.IgnoreCurrent()
+		w, err := newWorld(run.spec)
+		if err != nil {
+			return suite.Outcome{Observed: err.Error()}
+		}
+		// The run's deadline bounds an implementation that waits for the
+		// straggler; a finished run is not cancelled before the leak check,
+		// so a straggler left sleeping on ctx is still found.
+		runCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, runErr := impl(runCtx, w.job)
+		leakErr := goleak.Find(before)
+		cancel()
+		if leakErr != nil {
+			pass = false
+			notes = append(notes, fmt.Sprintf("%s (%s): %v", run.name, describe(runErr), leakErr))
+		} else {
+			notes = append(notes, fmt.Sprintf("%s (%s): none left", run.name, describe(runErr)))
+		}
+	}
+	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; ")}
+}
