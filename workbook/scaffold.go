@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"golang.org/x/tools/go/ast/astutil"
+	"golang.org/x/tools/imports"
 )
 
 // Practice copy files.
@@ -27,6 +28,8 @@ const (
 	// sequentialFunc is the exercise's sequential implementation, the
 	// practice copy's starting point.
 	sequentialFunc = "Sequential"
+	// solutionFunc is the exercise's reference solution.
+	solutionFunc = "Solution"
 )
 
 // ErrPracticeExists is returned by Start when a practice copy would be
@@ -96,7 +99,24 @@ func (w *Workbook) SolveSource(e *Exercise) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rewriteExercise(src, e.Info.Dir, ImportPath(e), exported, e.Info.Title)
+	return rewriteExercise(src, sequentialFunc, e.Info.Dir, ImportPath(e), exported, e.Info.Title)
+}
+
+// ReferenceSource returns the reference solution rewritten as a practice
+// copy's solve.go (Solution renamed Solve): what `asyncbook solution` shows
+// beside the learner's, and what the end-to-end tests check to prove that a
+// correct practice copy passes.
+func (w *Workbook) ReferenceSource(e *Exercise) ([]byte, error) {
+	src, err := fs.ReadFile(e.Info.Files, "solution.go")
+	if err != nil {
+		return nil, fmt.Errorf("read solution.go of %q: %w", e.Info.Slug, err)
+	}
+	exported, err := packageLevelNames(filepath.Join(w.root, "exercises", e.Info.Dir))
+	if err != nil {
+		return nil, err
+	}
+	delete(exported, solutionFunc)
+	return rewriteExercise(src, solutionFunc, e.Info.Dir, ImportPath(e), exported, e.Info.Title)
 }
 
 // packageLevelNames returns the exported package-level names declared in the
@@ -142,7 +162,7 @@ func packageLevelNames(dir string) (map[string]bool, error) {
 }
 
 // rewriteExercise turns exercise.go into a practice copy's solve.go.
-func rewriteExercise(src []byte, pkgName, importPath string, exported map[string]bool, title string) ([]byte, error) {
+func rewriteExercise(src []byte, fn, pkgName, importPath string, exported map[string]bool, title string) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "exercise.go", src, parser.ParseComments)
 	if err != nil {
@@ -150,13 +170,17 @@ func rewriteExercise(src []byte, pkgName, importPath string, exported map[string
 	}
 	var found bool
 	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == sequentialFunc {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == fn {
 			fd.Name.Name = PracticeFunc
 			found = true
+			if fd.Doc != nil && len(fd.Doc.List) > 0 {
+				first := fd.Doc.List[0]
+				first.Text = strings.Replace(first.Text, fn+" ", PracticeFunc+" ", 1)
+			}
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("exercise.go has no func %s", sequentialFunc)
+		return nil, fmt.Errorf("the exercise's file has no func %s", fn)
 	}
 	// Struct literal keys are field names, not package-level identifiers.
 	keys := map[*ast.Ident]bool{}
@@ -201,7 +225,8 @@ func rewriteExercise(src []byte, pkgName, importPath string, exported map[string
 	if err := format.Node(&buf, fset, f); err != nil {
 		return nil, fmt.Errorf("format practice copy: %w", err)
 	}
-	return format.Source(buf.Bytes())
+	// Group the imports as goimports does: standard library first.
+	return imports.Process("solve.go", buf.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
 }
 
 var solveTestTemplate = template.Must(template.New("solve_test").Parse(`package practice
@@ -226,7 +251,7 @@ func TestProperties(t *testing.T) { {{.Pkg}}.Suite.Run(t, Solve) }
 
 // TestSpeedup measures Solve against the sequential implementation.
 func TestSpeedup(t *testing.T) {
-	suite.ReportSpeedup(t, {{.Pkg}}.Sequential, Solve, {{.Pkg}}.Workload, {{.Pkg}}.IdealSpeedup)
+	suite.ReportSpeedup[{{.Pkg}}.Impl](t, {{.Pkg}}.Sequential, Solve, {{.Pkg}}.Workload, {{.Pkg}}.IdealSpeedup)
 }
 `))
 

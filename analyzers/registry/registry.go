@@ -11,15 +11,21 @@ import (
 	"golang.org/x/tools/go/analysis/passes/lostcancel"
 	"golang.org/x/tools/go/analysis/passes/waitgroup"
 
+	"github.com/asyncbook/asyncbook/analyzers/busyselect"
 	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
 	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
+	"github.com/asyncbook/asyncbook/analyzers/timerstop"
+	"github.com/asyncbook/asyncbook/analyzers/unboundedgo"
 )
 
 // Ours returns asyncbook's own analyzers, one per antipattern.
 func Ours() []*analysis.Analyzer {
 	return []*analysis.Analyzer{
+		unboundedgo.Analyzer,
 		ctxcancel.Analyzer,
 		ctxprop.Analyzer,
+		timerstop.Analyzer,
+		busyselect.Analyzer,
 	}
 }
 

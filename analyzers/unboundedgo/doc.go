@@ -1,0 +1,57 @@
+// Package unboundedgo defines an Analyzer that reports loops starting one
+// goroutine per input item with no bound on how many run at once.
+//
+// # Analyzer unboundedgo
+//
+// unboundedgo: report a goroutine started per input item with no bound on concurrency
+//
+// A loop that starts a goroutine for every request of a batch, every shard of
+// a dataset, every value received from a queue or every accepted connection
+// lets its input decide how many goroutines run at once. A batch of 50,000
+// prompts becomes 50,000 concurrent calls to the model server; a traffic
+// spike becomes as many in-flight inferences as there are clients. Memory,
+// GPU slots and the downstream rate limit run out long before the goroutines
+// do.
+//
+// The analyzer reports a go statement, a (*sync.WaitGroup).Go call or a
+// (*errgroup.Group).Go call inside a loop whose trip count comes from
+// input: ranging over a slice, map or string whose length is not a
+// constant, ranging over a channel, `for i := 0; i < len(xs); i++`, and
+// `for {}` loops around a receive, an Accept or Recv method, or a scanner.
+// It stays silent when the loop bounds itself: a semaphore is acquired
+// before the go statement (a channel send, (*semaphore.Weighted).Acquire),
+// the loop waits on a channel or a WaitGroup each iteration, the goroutine
+// acquires a semaphore first thing, or the errgroup had SetLimit called.
+// Loops over a fixed count (`for i := 0; i < workers; i++`, `for range n`),
+// arrays and composite literals (a fixed fan-out over three models) are not
+// input-driven and are never reported. For an errgroup that is only used in
+// its function, the suggested fix calls g.SetLimit(runtime.GOMAXPROCS(0))
+// before the loop.
+//
+//	// WRONG
+//	func Embed(ctx context.Context, docs []Doc) ([][]float32, error) {
+//		g, ctx := errgroup.WithContext(ctx)
+//		out := make([][]float32, len(docs))
+//		for i, d := range docs {
+//			g.Go(func() (err error) {
+//				out[i], err = model.Embed(ctx, d)
+//				return err
+//			})
+//		}
+//		return out, g.Wait()
+//	}
+//
+//	// RIGHT
+//	func Embed(ctx context.Context, docs []Doc) ([][]float32, error) {
+//		g, ctx := errgroup.WithContext(ctx)
+//		g.SetLimit(8) // what the model server can take
+//		out := make([][]float32, len(docs))
+//		for i, d := range docs {
+//			g.Go(func() (err error) {
+//				out[i], err = model.Embed(ctx, d)
+//				return err
+//			})
+//		}
+//		return out, g.Wait()
+//	}
+package unboundedgo

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/asyncbook/asyncbook/exercises/simworld"
+	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/workbook"
+)
+
+func runCheck(e *env) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	timeout := fs.Duration("timeout", workbook.DefaultCheckTimeout, "time limit for the test run")
+	noSpeedup := fs.Bool("no-speedup", false, "skip measuring the speedup")
+	pos, err := parseArgs(fs, e.args)
+	if err != nil {
+		return e.ui.errorf("check: %v", err)
+	}
+	w, err := openWorkbook()
+	if err != nil {
+		return e.ui.errorf("%v", err)
+	}
+	x, err := currentExercise(w, pos, "check [<exercise>]")
+	if err != nil {
+		return e.ui.errorf("%v", err)
+	}
+	return checkOnce(e, w, x, workbook.CheckOptions{Timeout: *timeout, Speedup: !*noSpeedup}, *asJSON)
+}
+
+// checkOnce checks x's practice copy and prints the result; its exit status
+// is 0 only when everything passes.
+func checkOnce(e *env, w *workbook.Workbook, x *workbook.Exercise, opts workbook.CheckOptions, asJSON bool) int {
+	if !asJSON {
+		opts.Progress = e.ui.step
+		e.ui.printf("Checking %s (%s/%s)\n", e.ui.bold(x.Info.Title), workbook.PracticeDir, x.Info.Dir)
+	}
+	res, err := w.CheckExercise(e.ctx, x, opts)
+	if err != nil {
+		return e.ui.errorf("%v", err)
+	}
+	svg := ""
+	if spans := timelineOf(res.Properties); len(spans) > 0 {
+		svg = filepath.Join(w.PracticePath(x), "timeline.svg")
+		if err := os.WriteFile(svg, workbook.TimelineSVG(x.Info.Title, spans), 0o644); err != nil {
+			return e.ui.errorf("write timeline: %v", err)
+		}
+	}
+	if asJSON {
+		e.ui.json(res)
+	} else {
+		printCheck(e.ui, w, x, res, svg)
+	}
+	if !res.Passed {
+		return 1
+	}
+	return 0
+}
+
+// timelineOf picks the spans to draw: those of the first concurrency
+// property that recorded any, else of the first property that did.
+func timelineOf(results []suite.Result) []simworld.Span {
+	for _, wantConc := range []bool{true, false} {
+		for _, r := range results {
+			if len(r.Timeline) > 0 && (r.Concurrency || !wantConc) {
+				return r.Timeline
+			}
+		}
+	}
+	return nil
+}
+
+func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook.CheckResult, svg string) {
+	rel := func(p string) string {
+		if r, err := filepath.Rel(w.Root(), p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+		return p
+	}
+	if len(res.BuildErrors) > 0 {
+		u.printf("\n%s your copy does not compile:\n", u.red("FAIL"))
+		for _, b := range res.BuildErrors {
+			u.printf("  %s\n", b)
+		}
+		return
+	}
+	if res.TimedOut {
+		u.printf("\n%s the tests did not finish in time: Solve hangs (a goroutine waits forever, or ctx is ignored)\n", u.red("FAIL"))
+	}
+	if len(res.Properties) > 0 {
+		u.printf("\nProperties\n")
+		for _, p := range res.Properties {
+			u.printf("  %s %-28s %s\n", u.mark(p.Pass), p.Property, u.dim(p.Description))
+			u.printf("       observed: %s\n", p.Observed)
+		}
+	} else if !res.TimedOut {
+		u.printf("\n%s the property suite did not run; the test output was:\n%s\n", u.red("FAIL"), res.Output)
+	}
+	if len(res.Leaks) > 0 {
+		u.printf("\nLeaked goroutines (still running after the tests)\n")
+		for _, l := range res.Leaks {
+			u.printf("  %s:%d  started here, stuck in %s (%s)\n", rel(l.File), l.Line, l.State, l.Function)
+		}
+	}
+	if len(res.Findings) > 0 {
+		u.printf("\nAnalyzer findings\n")
+		for _, f := range res.Findings {
+			u.printf("  %s:%d:%d  %s: %s\n", rel(f.File), f.Line, f.Col, f.Analyzer, f.Message)
+		}
+	}
+	if sp := res.Speedup; sp != nil && sp.Error == "" && sp.Measured > 0 {
+		u.printf("\nSpeedup: %.1fx against the sequential version (ideal %.1fx: %.0f%% of it)\n", sp.Measured, sp.Ideal, 100*sp.Measured/sp.Ideal)
+	}
+	if spans := timelineOf(res.Properties); len(spans) > 0 {
+		u.printf("\nTimeline (calls in flight per resource over time)\n%s", workbook.TimelineText(spans, 60))
+		if svg != "" {
+			u.printf("Timeline drawn in %s\n", rel(svg))
+		}
+	}
+	u.printf("\n")
+	if res.Passed {
+		u.printf("%s every property holds, no leaks, no findings (%v). See the reference: asyncbook solution %s\n",
+			u.green("PASSED"), res.Duration.Round(time.Second), x.Info.Slug)
+		return
+	}
+	failed := suite.Failed(res.Properties)
+	var why []string
+	if len(failed) > 0 {
+		why = append(why, fmt.Sprintf("%d of %d properties fail", len(failed), len(res.Properties)))
+	}
+	if len(res.Leaks) > 0 {
+		why = append(why, fmt.Sprintf("%d leaked goroutine(s)", len(res.Leaks)))
+	}
+	if len(res.Findings) > 0 {
+		why = append(why, fmt.Sprintf("%d analyzer finding(s)", len(res.Findings)))
+	}
+	if res.TimedOut {
+		why = append(why, "timed out")
+	}
+	u.printf("%s %s. Stuck? asyncbook hint %s\n", u.red("NOT YET"), strings.Join(why, ", "), x.Info.Slug)
+}
+
+// runWatch re-checks the exercise whenever a file of its practice copy
+// changes, until interrupted.
+func runWatch(e *env) int {
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	interval := fs.Duration("interval", 500*time.Millisecond, "how often to look for changes")
+	pos, err := parseArgs(fs, e.args)
+	if err != nil {
+		return e.ui.errorf("watch: %v", err)
+	}
+	w, err := openWorkbook()
+	if err != nil {
+		return e.ui.errorf("%v", err)
+	}
+	x, err := currentExercise(w, pos, "watch [<exercise>]")
+	if err != nil {
+		return e.ui.errorf("%v", err)
+	}
+	dir := w.PracticePath(x)
+	if _, err := os.Stat(filepath.Join(dir, workbook.SolveFile)); err != nil {
+		return e.ui.errorf("no practice copy of %s: run `asyncbook start %s` first", x.Info.Slug, x.Info.Slug)
+	}
+	e.ui.printf("Watching %s for changes (Ctrl-C to stop)\n", dir)
+	last := ""
+	tick := time.NewTicker(*interval)
+	defer tick.Stop()
+	for {
+		if stamp := dirStamp(dir); stamp != last {
+			last = stamp
+			checkOnce(e, w, x, workbook.CheckOptions{Speedup: false}, false)
+			e.ui.printf("%s\n", e.ui.dim("— waiting for the next save —"))
+		}
+		select {
+		case <-e.ctx.Done():
+			e.ui.printf("stopped watching\n")
+			return 0
+		case <-tick.C:
+		}
+	}
+}
+
+// dirStamp summarises the names, sizes and modification times of the Go
+// files in dir, so that any save changes it.
+func dirStamp(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, ent := range entries {
+		if !strings.HasSuffix(ent.Name(), ".go") {
+			continue
+		}
+		if info, err := ent.Info(); err == nil {
+			fmt.Fprintf(&b, "%s:%d:%d;", ent.Name(), info.Size(), info.ModTime().UnixNano())
+		}
+	}
+	return b.String()
+}
