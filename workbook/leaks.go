@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,26 +14,31 @@ type Leak struct {
 	Line     int    `json:"line"`
 	Function string `json:"function"` // the function on top of its stack
 	State    string `json:"state"`    // e.g. "chan send"
-	Stack    string `json:"stack"`
+	Count    int    `json:"count"`    // goroutines reported with this start, function and state
+	Stack    string `json:"stack"`    // the first one's stack
 }
 
 var (
-	goroutineHeader = regexp.MustCompile(`^\[?Goroutine \d+ in state ([^,]+), with (\S+) on top of the stack:`)
+	goroutineHeader = regexp.MustCompile(`^\[?Goroutine (\d+) in state ([^,]+), with (\S+) on top of the stack:`)
 	fileLine        = regexp.MustCompile(`^\s+(\S+\.go):(\d+)`)
 )
 
-// ParseLeaks extracts the leaked goroutines from goleak's report in a test's
-// output: for each, the go statement that started it (from the "created by"
-// frame), the function it is stuck in, and its state.
+// ParseLeaks extracts the leaked goroutines from goleak's reports in a test's
+// output (indented or not): for each, the go statement that started it (from
+// the "created by" frame), the function it is stuck in, and its state.
+// Goroutines with the same start, function and state are reported once, with
+// their count, however many reports name them.
 func ParseLeaks(output string) []Leak {
 	var leaks []Leak
+	seen := map[string]int{} // key → index in leaks
+	ids := map[string]bool{}
 	lines := strings.Split(output, "\n")
 	for i := 0; i < len(lines); i++ {
 		m := goroutineHeader.FindStringSubmatch(strings.TrimSpace(lines[i]))
 		if m == nil {
 			continue
 		}
-		l := Leak{State: m[1], Function: m[2]}
+		l := Leak{State: m[2], Function: m[3]}
 		var stack []string
 		for i++; i < len(lines); i++ {
 			line := lines[i]
@@ -41,7 +47,7 @@ func ParseLeaks(output string) []Leak {
 				break
 			}
 			stack = append(stack, line)
-			if strings.HasPrefix(line, "created by ") && i+1 < len(lines) {
+			if strings.HasPrefix(strings.TrimSpace(line), "created by ") && i+1 < len(lines) {
 				if fm := fileLine.FindStringSubmatch(lines[i+1]); fm != nil {
 					l.File = fm[1]
 					l.Line, _ = strconv.Atoi(fm[2])
@@ -49,6 +55,17 @@ func ParseLeaks(output string) []Leak {
 			}
 		}
 		l.Stack = strings.Join(stack, "\n")
+		if ids[m[1]] {
+			continue // the same goroutine in a second report
+		}
+		ids[m[1]] = true
+		key := fmt.Sprintf("%s:%d|%s|%s", l.File, l.Line, l.Function, l.State)
+		if k, ok := seen[key]; ok {
+			leaks[k].Count++
+			continue
+		}
+		l.Count = 1
+		seen[key] = len(leaks)
 		leaks = append(leaks, l)
 	}
 	return leaks

@@ -35,3 +35,31 @@ func TestParseLeaksFromGoleak(t *testing.T) {
 func TestParseLeaksNone(t *testing.T) {
 	assert.Empty(t, ParseLeaks("ok  \tpkg\t0.01s\n"))
 }
+
+func TestParseLeaksIndentedAndRepeated(t *testing.T) {
+	report := `    observed: found unexpected goroutines:
+        [Goroutine 449 in state chan send, with example.com/practice.Solve.func1 on top of the stack:
+        example.com/practice.Solve.func1()
+        	/w/practice/x/solve.go:31 +0x25
+        created by example.com/practice.Solve in goroutine 384
+        	/w/practice/x/solve.go:30 +0x50
+         Goroutine 385 in state chan send, with example.com/practice.Solve.func1 on top of the stack:
+        example.com/practice.Solve.func1()
+        	/w/practice/x/solve.go:31 +0x25
+        created by example.com/practice.Solve in goroutine 384
+        	/w/practice/x/solve.go:30 +0x50
+        ]
+goleak: Errors on successful test run: found unexpected goroutines:
+[Goroutine 449 in state chan send, with example.com/practice.Solve.func1 on top of the stack:
+example.com/practice.Solve.func1()
+	/w/practice/x/solve.go:31 +0x25
+created by example.com/practice.Solve in goroutine 384
+	/w/practice/x/solve.go:30 +0x50
+]
+`
+	leaks := ParseLeaks(report)
+	require.Len(t, leaks, 1)
+	assert.Equal(t, "/w/practice/x/solve.go", leaks[0].File)
+	assert.Equal(t, 30, leaks[0].Line)
+	assert.Equal(t, 2, leaks[0].Count, "two goroutines from one go statement; goroutine 449 is reported twice but counted once")
+}

@@ -104,7 +104,7 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	if len(res.Leaks) > 0 {
 		u.printf("\nLeaked goroutines (still running after the tests)\n")
 		for _, l := range res.Leaks {
-			u.printf("  %s:%d  started here, stuck in %s (%s)\n", rel(l.File), l.Line, l.State, l.Function)
+			u.printf("  %s:%d  started %d goroutine(s) still stuck in %s (%s)\n", rel(l.File), l.Line, l.Count, l.State, l.Function)
 		}
 	}
 	if len(res.Findings) > 0 {

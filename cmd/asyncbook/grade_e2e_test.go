@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/asyncbook/asyncbook/workbook"
+)
+
+// submission writes a submission folder with solve.go and returns it.
+func submission(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "solve.go"), []byte(src), 0o644))
+	return dir
+}
+
+func grade(t *testing.T, ws, dir string, extra ...string) (int, workbook.GradeReport) {
+	t.Helper()
+	r := runCLI(t, ws, append([]string{"grade", "--exercise", "batch-inference", "--dir", dir, "--json"}, extra...)...)
+	var rep workbook.GradeReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	return r.code, rep
+}
+
+func TestGradeSubmissions(t *testing.T) {
+	ws := workspaceCopy(t)
+	w, err := workbook.Open(ws)
+	require.NoError(t, err)
+	e, err := w.Lookup("batch-inference")
+	require.NoError(t, err)
+	ref, err := w.ReferenceSource(e)
+	require.NoError(t, err)
+	good := string(ref)
+
+	t.Run("good", func(t *testing.T) {
+		code, rep := grade(t, ws, submission(t, good))
+		assert.Equal(t, 0, code)
+		assert.True(t, rep.Passed, rep.Reason)
+		assert.Equal(t, "all checks passed", rep.Reason)
+		assert.GreaterOrEqual(t, rep.Score, 90)
+		assert.Len(t, rep.Properties, 7)
+		assert.Equal(t, workbook.GradeSchemaVersion, rep.Schema)
+	})
+
+	t.Run("leaking", func(t *testing.T) {
+		// A stray goroutine blocked on a channel nobody reads.
+		leaky := strings.Replace(good, "func Solve(", "var stray = make(chan int)\n\nfunc Solve(", 1)
+		leaky = strings.Replace(leaky, "{\n", "{\n\tgo func() { stray <- 1 }()\n", 1+strings.Count(leaky[:strings.Index(leaky, "func Solve(")], "{\n"))
+		code, rep := grade(t, ws, submission(t, leaky), "--timeout", "90s")
+		assert.Equal(t, 1, code)
+		assert.False(t, rep.Passed)
+		require.NotEmpty(t, rep.Leaks, "reason: %s", rep.Reason)
+		assert.Contains(t, rep.Leaks[0].File, "solve.go")
+		assert.Contains(t, rep.Leaks[0].State, "chan send")
+	})
+
+	t.Run("hanging", func(t *testing.T) {
+		hang := `package practice
+
+import (
+	"context"
+
+	"github.com/asyncbook/asyncbook/exercises/batchinference"
+)
+
+func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchinference.Input) (batchinference.Results, error) {
+	select {} // ignores ctx and never returns
+}
+`
+		code, rep := grade(t, ws, submission(t, hang), "--timeout", "8s")
+		assert.Equal(t, 1, code)
+		assert.True(t, rep.TimedOut)
+		assert.Equal(t, 0, rep.Score)
+		assert.Contains(t, rep.Reason, "hangs")
+	})
+
+	t.Run("not compiling", func(t *testing.T) {
+		code, rep := grade(t, ws, submission(t, "package practice\n\nfunc Solve( {\n"))
+		assert.Equal(t, 1, code)
+		require.NotEmpty(t, rep.BuildErrors)
+		assert.Contains(t, rep.Reason, "does not compile")
+		assert.Equal(t, 0, rep.Score)
+	})
+
+	t.Run("writing outside its folder", func(t *testing.T) {
+		evil := strings.Replace(good, "func Solve(", "func init() { _ = os.WriteFile(\"/tmp/pwned\", nil, 0o644) }\n\nfunc Solve(", 1)
+		evil = strings.Replace(evil, "import (", "import (\n\t\"os\"", 1)
+		code, rep := grade(t, ws, submission(t, evil))
+		assert.Equal(t, 1, code)
+		require.NotEmpty(t, rep.Violations)
+		assert.Contains(t, rep.Violations[0], "os.WriteFile")
+		assert.Empty(t, rep.Properties, "it never runs")
+	})
+
+	t.Run("empty folder", func(t *testing.T) {
+		code, rep := grade(t, ws, t.TempDir())
+		assert.Equal(t, 1, code)
+		assert.Contains(t, rep.Reason, "no Go files")
+	})
+
+	entries, err := os.ReadDir(filepath.Join(ws, workbook.PracticeDir))
+	if err == nil {
+		for _, e := range entries {
+			assert.False(t, strings.HasPrefix(e.Name(), "grade-"), "grading folders are removed: %s", e.Name())
+		}
+	}
+}
