@@ -14,8 +14,11 @@ import (
 	"github.com/asyncbook/asyncbook/analyzers/busyselect"
 	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
 	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
+	"github.com/asyncbook/asyncbook/analyzers/droppederr"
+	"github.com/asyncbook/asyncbook/analyzers/lockblock"
 	"github.com/asyncbook/asyncbook/analyzers/timerstop"
 	"github.com/asyncbook/asyncbook/analyzers/unboundedgo"
+	"github.com/asyncbook/asyncbook/analyzers/wgmisuse"
 )
 
 // Ours returns asyncbook's own analyzers, one per antipattern.
@@ -24,7 +27,10 @@ func Ours() []*analysis.Analyzer {
 		unboundedgo.Analyzer,
 		ctxcancel.Analyzer,
 		ctxprop.Analyzer,
+		wgmisuse.Analyzer,
+		lockblock.Analyzer,
 		timerstop.Analyzer,
+		droppederr.Analyzer,
 		busyselect.Analyzer,
 	}
 }

@@ -1,0 +1,128 @@
+package droppederr
+
+import (
+	"go/ast"
+	"go/types"
+
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+)
+
+// alwaysFine are functions whose error is nil in practice or not actionable.
+var alwaysFine = map[string]bool{
+	"fmt.Print":                        true,
+	"fmt.Printf":                       true,
+	"fmt.Println":                      true,
+	"log.Output":                       true,
+	"(*log.Logger).Output":             true,
+	"crypto/rand.Read":                 true, // never fails since Go 1.24
+	"math/rand.Read":                   true, // always nil
+	"(*math/rand.Rand).Read":           true,
+	"(*net/http.Server).Serve":         true, // http.ErrServerClosed after Shutdown, or Accept errors on the caller's listener
+	"(*net/http.Server).ServeTLS":      true,
+	"net/http.Serve":                   true,
+	"net/http.ServeTLS":                true,
+	"(*hash/maphash.Hash).Write":       true,
+	"(*hash/maphash.Hash).WriteString": true,
+	"(*hash/maphash.Hash).WriteByte":   true,
+	"(*io.PipeWriter).CloseWithError":  true, // always nil
+	"(*io.PipeReader).CloseWithError":  true,
+}
+
+// newRequests fail only on a bad method or URL: with constants, never at run
+// time.
+var newRequests = map[string]bool{"net/http.NewRequest": true, "net/http.NewRequestWithContext": true}
+
+// connMethods of package net fail only on a connection already closed or
+// broken: nothing to do about it.
+var connMethods = map[string]bool{"SetDeadline": true, "SetReadDeadline": true, "SetWriteDeadline": true}
+
+// fprints write to their first argument.
+var fprints = map[string]bool{"fmt.Fprint": true, "fmt.Fprintf": true, "fmt.Fprintln": true}
+
+// writes are the writer methods whose error is not worth checking on an
+// in-memory writer, a hash, a bufio.Writer or the console.
+var writes = map[string]bool{"Write": true, "WriteString": true, "WriteByte": true, "WriteRune": true}
+
+// allowed reports whether the error call returns may be dropped.
+func (c *checker) allowed(call *ast.CallExpr) bool {
+	fn := analysisutil.CalleeFunc(c.pass.TypesInfo, call)
+	if fn == nil {
+		return false
+	}
+	full := fn.FullName()
+	if alwaysFine[full] {
+		return true
+	}
+	if fprints[full] {
+		return len(call.Args) > 0 && c.harmlessWriter(call.Args[0])
+	}
+	if newRequests[full] {
+		return c.constantRequest(call)
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || c.pass.TypesInfo.Selections[sel] == nil {
+		return false // not a method call
+	}
+	switch {
+	case connMethods[fn.Name()] && fn.Pkg() != nil && fn.Pkg().Path() == "net":
+		return true
+	case writes[fn.Name()]:
+		return c.harmlessWriter(sel.X)
+	case fn.Name() == "Close" && fn.Signature().Params().Len() == 0:
+		// Close is out of scope, deferred or not: its error is seldom
+		// actionable (a pipe, a connection, a response body).
+		return true
+	}
+	return false
+}
+
+// constantRequest reports whether the method and URL of an http.NewRequest
+// call are constants.
+func (c *checker) constantRequest(call *ast.CallExpr) bool {
+	args := call.Args
+	if len(args) == 4 { // NewRequestWithContext(ctx, method, url, body)
+		args = args[1:]
+	}
+	if len(args) != 3 {
+		return false
+	}
+	for _, a := range args[:2] {
+		if tv, ok := c.pass.TypesInfo.Types[a]; !ok || tv.Value == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// harmlessWriter reports whether writes to e cannot fail in a way worth
+// handling: os.Stdout and os.Stderr, in-memory buffers, bufio.Writer (its
+// error surfaces at Flush) and hashes.
+func (c *checker) harmlessWriter(e ast.Expr) bool {
+	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
+		if v, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == "os" &&
+			(v.Name() == "Stdout" || v.Name() == "Stderr") {
+			return true
+		}
+	}
+	t := c.pass.TypesInfo.TypeOf(e)
+	if t == nil {
+		return false
+	}
+	// A value or a pointer: b.WriteString on an addressable bytes.Buffer
+	// calls the pointer method.
+	if analysisutil.IsNamedType(t, "bytes", "Buffer") ||
+		analysisutil.IsNamedType(t, "strings", "Builder") ||
+		analysisutil.IsNamedType(t, "bufio", "Writer") ||
+		analysisutil.IsNamedType(t, "hash/maphash", "Hash") {
+		return true
+	}
+	return isNamed(t, "hash", "Hash") || isNamed(t, "hash", "Hash32") || isNamed(t, "hash", "Hash64")
+}
+
+// isNamed reports whether t itself (not a pointer to it) is pkg.name.
+func isNamed(t types.Type, pkg, name string) bool {
+	if _, ok := types.Unalias(t).(*types.Pointer); ok {
+		return false
+	}
+	return analysisutil.IsNamedType(t, pkg, name)
+}

@@ -1,0 +1,199 @@
+package lockblock
+
+import (
+	"go/ast"
+	"go/types"
+	"strings"
+
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+)
+
+// waits are calls that wait for other goroutines.
+var waits = map[string]bool{
+	"(*sync.WaitGroup).Wait":                          true,
+	"(*golang.org/x/sync/errgroup.Group).Wait":        true,
+	"(*golang.org/x/sync/semaphore.Weighted).Acquire": true,
+}
+
+// ioKind describes a family of I/O calls for messages.
+type ioKind struct {
+	what string // "network I/O"
+	slow string // "a slow peer"
+}
+
+var (
+	ioNet  = ioKind{"network I/O", "a slow peer"}
+	ioHTTP = ioKind{"an HTTP request", "a slow server"}
+	ioFile = ioKind{"file I/O", "a slow disk"}
+	ioIO   = ioKind{"I/O", "a slow reader or writer"}
+	ioSQL  = ioKind{"a database call", "a slow query"}
+)
+
+// blockingCall reports call if it sleeps, waits or does I/O.
+func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
+	fn := analysisutil.CalleeFunc(s.pass.TypesInfo, call)
+	if fn == nil || fn.Pkg() == nil {
+		return
+	}
+	full := fn.FullName()
+	name := types.ExprString(call.Fun)
+	switch {
+	case full == "time.Sleep":
+		if f := s.pass.Fset.File(call.Pos()); f != nil && strings.HasSuffix(f.Name(), "_test.go") {
+			return // tests hold a lock and sleep to stage contention
+		}
+		s.report(call, st, catSleep, "is held during time.Sleep: %[1]s sleeps too")
+	case waits[full]:
+		s.report(call, st, catWait, "is held while waiting in %[2]s: %[1]s waits too; if the awaited work needs the lock, it deadlocks", name)
+	default:
+		k, streams, ok := s.ioCall(fn, call)
+		if !ok || s.serializes(st, streams) {
+			return
+		}
+		s.report(call, st, catIO, "is held during %[2]s, which does %[3]s: %[4]s stalls %[1]s", name, k.what, k.slow)
+	}
+}
+
+// serializes reports whether a held lock belongs with one of the streams
+// read or written: a field of the same value (c.mu and c.conn), or both
+// package variables. Such a lock exists to serialize use of the stream.
+func (s *scanner) serializes(st state, streams []ast.Expr) bool {
+	for _, e := range streams {
+		r, ok := refOf(s.pass.TypesInfo, e)
+		if !ok {
+			continue
+		}
+		for k := range st {
+			if k.r.root == r.root || (isPackageVar(k.r.root) && isPackageVar(r.root)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isPackageVar(obj types.Object) bool {
+	return obj != nil && obj.Pkg() != nil && obj.Parent() == obj.Pkg().Scope()
+}
+
+// ioCall classifies calls that do network, file or database I/O, and
+// returns the streams that a read or write uses.
+func (s *scanner) ioCall(fn *types.Func, call *ast.CallExpr) (ioKind, []ast.Expr, bool) {
+	var recvExpr []ast.Expr
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		recvExpr = []ast.Expr{sel.X}
+	}
+	name := fn.Name()
+	recv := ""
+	if r := fn.Signature().Recv(); r != nil {
+		if n, ok := derefNamed(r.Type()); ok {
+			recv = n.Obj().Name()
+		}
+	}
+	switch fn.Pkg().Path() {
+	case "net":
+		for _, p := range []string{"Read", "Write"} {
+			if strings.HasPrefix(name, p) && recv != "" {
+				return ioNet, recvExpr, true
+			}
+		}
+		for _, p := range []string{"Dial", "Listen", "Lookup", "Accept"} {
+			if strings.HasPrefix(name, p) {
+				return ioNet, nil, true
+			}
+		}
+	case "net/http":
+		switch {
+		case recv == "" && oneOf(name, "Get", "Post", "PostForm", "Head"),
+			recv == "Client" && oneOf(name, "Do", "Get", "Post", "PostForm", "Head"),
+			name == "RoundTrip":
+			return ioHTTP, nil, true
+		}
+	case "os":
+		switch {
+		case recv == "" && oneOf(name, "ReadFile", "WriteFile", "ReadDir"):
+			return ioFile, nil, true
+		case recv == "File" && oneOf(name, "Read", "ReadAt", "ReadFrom", "Write", "WriteAt", "WriteString", "WriteTo", "Sync", "ReadDir", "Readdir", "Readdirnames"):
+			if len(recvExpr) == 1 && s.isStdStream(recvExpr[0]) {
+				return ioKind{}, nil, false // console output, like fmt.Println
+			}
+			return ioFile, recvExpr, true
+		}
+	case "io":
+		var streams []ast.Expr
+		switch name {
+		case "Copy", "CopyN", "CopyBuffer":
+			if len(call.Args) >= 2 {
+				streams = call.Args[:2]
+			}
+		case "ReadAll", "ReadFull", "ReadAtLeast", "WriteString":
+			if len(call.Args) >= 1 {
+				streams = call.Args[:1]
+			}
+		}
+		if recv == "" && len(streams) > 0 && !s.allInMemory(streams) {
+			return ioIO, streams, true
+		}
+	case "database/sql":
+		if oneOf(recv, "DB", "Tx", "Conn", "Stmt") {
+			for _, p := range []string{"Query", "Exec", "Ping", "Begin", "Prepare"} {
+				if strings.HasPrefix(name, p) {
+					return ioSQL, nil, true
+				}
+			}
+			if oneOf(name, "Commit", "Rollback", "Conn") {
+				return ioSQL, nil, true
+			}
+		}
+	}
+	return ioKind{}, nil, false
+}
+
+func oneOf(s string, list ...string) bool {
+	for _, x := range list {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// allInMemory reports whether every stream is statically an in-memory buffer
+// (bytes.Buffer, bytes.Reader, strings.Reader, strings.Builder, io.Discard).
+func (s *scanner) allInMemory(streams []ast.Expr) bool {
+	for _, e := range streams {
+		if !s.inMemory(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scanner) inMemory(e ast.Expr) bool {
+	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
+		if v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == "io" && v.Name() == "Discard" {
+			return true
+		}
+	}
+	t := s.pass.TypesInfo.TypeOf(e)
+	if t == nil {
+		return false
+	}
+	if _, ok := types.Unalias(t).(*types.Pointer); !ok {
+		return false
+	}
+	return analysisutil.IsNamedType(t, "bytes", "Buffer") ||
+		analysisutil.IsNamedType(t, "bytes", "Reader") ||
+		analysisutil.IsNamedType(t, "strings", "Reader") ||
+		analysisutil.IsNamedType(t, "strings", "Builder")
+}
+
+// isStdStream reports whether e is os.Stdout or os.Stderr.
+func (s *scanner) isStdStream(e ast.Expr) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+	return ok && v.Pkg() != nil && v.Pkg().Path() == "os" && (v.Name() == "Stdout" || v.Name() == "Stderr")
+}
