@@ -85,7 +85,7 @@ func unboundedTrials(ctx context.Context, pool *Pool, trials []Trial, cfg Config
 	results := make([]TrialResult, len(trials))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, tr := range trials {
-		g.Go(func() error {
+		g.Go(func() error { //asyncvet:ignore unboundedgo deliberately unbounded: the suite must catch it
 			acc, err := pool.Acquire(gctx)
 			if err != nil {
 				return fmt.Errorf("acquire accelerator for %s: %w", tr.Name, err)

@@ -6,12 +6,12 @@ type Req struct{ ID int }
 
 func Drain(queue <-chan Req, handle func(Req), stop <-chan struct{}) {
 	for {
-		select { // BUG
+		select {
 		case r := <-queue:
 			handle(r)
 		case <-stop:
 			return
-		default:
+		default: // BUG
 		}
 	}
 }

@@ -4,10 +4,10 @@ package c
 
 func Acquire(free <-chan int) int {
 	for {
-		select { // BUG
+		select {
 		case id := <-free:
 			return id
-		default:
+		default: // BUG
 			continue
 		}
 	}
