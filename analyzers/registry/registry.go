@@ -12,6 +12,7 @@ import (
 	"golang.org/x/tools/go/analysis/passes/waitgroup"
 
 	"github.com/asyncbook/asyncbook/analyzers/busyselect"
+	"github.com/asyncbook/asyncbook/analyzers/chanleak"
 	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
 	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
 	"github.com/asyncbook/asyncbook/analyzers/droppederr"
@@ -27,6 +28,7 @@ func Ours() []*analysis.Analyzer {
 		unboundedgo.Analyzer,
 		ctxcancel.Analyzer,
 		ctxprop.Analyzer,
+		chanleak.Analyzer,
 		wgmisuse.Analyzer,
 		lockblock.Analyzer,
 		timerstop.Analyzer,

@@ -1,0 +1,51 @@
+package chanleak_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/asyncbook/asyncbook/analyzers/chanleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestStrandedSender(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), chanleak.Analyzer, "inference")
+}
+
+func TestFirstErrorReturn(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), chanleak.Analyzer, "fanout")
+}
+
+func TestProducerBlocked(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "loader")
+}
+
+func TestServing(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), chanleak.Analyzer, "serving")
+}
+
+func TestRangeNeverClosed(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "pipeline", "servemain")
+}
+
+// TestEdgeShapes walks generics, labels, nested goroutines and escaping
+// channels: no panic and no diagnostic.
+func TestEdgeShapes(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "edge")
+}
+
+// TestTypeErrors runs the analyzer on code that does not type-check, as an
+// editor does while the user types: no panic, no diagnostics built on
+// invalid types.
+func TestTypeErrors(t *testing.T) {
+	a := *chanleak.Analyzer
+	a.RunDespiteErrors = true
+	results := analysistest.Run(t, analysistest.TestData(), &a, "broken")
+	require.Len(t, results, 1)
+	assert.NoError(t, results[0].Err)
+}

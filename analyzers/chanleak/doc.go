@@ -1,0 +1,60 @@
+// Package chanleak defines an Analyzer that reports goroutines left blocked
+// forever on a channel made in the same function.
+//
+// # Analyzer chanleak
+//
+// chanleak: report goroutines that block forever on a channel
+//
+// A goroutine blocked on a channel that nobody will ever receive from, or
+// ranging over a channel that nobody will ever close, never exits: it keeps
+// its stack and everything it references (a model's input batch, a response
+// body, a tokenizer's buffers). In a model server each timed-out request
+// leaks one more goroutine until the process runs out of memory; in a
+// training job an abandoned data loader keeps reading shards after the loop
+// stopped. The analyzer looks at one function at a time: a channel made
+// there with make, the goroutine literals it starts, and the code that
+// receives.
+//
+// It reports:
+//
+//   - stranded-sender: a goroutine sends on an unbuffered channel but the
+//     receiver may stop waiting first (a timeout or ctx.Done case of a
+//     select, a return before the receive, only one of several results
+//     received); the goroutine's send then blocks forever. Fix: buffer the
+//     channel (capacity 1, or the number of senders).
+//   - first-error-return: goroutines started in a loop each send one result,
+//     and the loop receiving them returns on the first error before
+//     receiving the rest. Fix: buffer the channel with len(items).
+//   - range-never-closed: a range over a channel that no code closes (and
+//     whose body has no way out) never ends.
+//   - producer-blocked: a producer goroutine sends in a loop and the consumer
+//     loop stops early (break, return, a fixed number of steps) without
+//     draining the channel or letting the producer give up.
+//
+// The channel must be made in the function and must not escape (passed to a
+// function, stored, returned): then both ends are visible. Sends that are
+// cases of a select with another case (ctx.Done, a done channel, default)
+// are never reported, nor are tasks started with errgroup.
+//
+// WRONG: the model goroutine is stranded when the timeout wins.
+//
+//	result := make(chan prediction)
+//	go func() { result <- model.Predict(ctx, input) }()
+//	select {
+//	case p := <-result:
+//		return p, nil
+//	case <-time.After(timeout):
+//		return prediction{}, errTimeout
+//	}
+//
+// RIGHT: the buffer lets the goroutine finish its send and exit.
+//
+//	result := make(chan prediction, 1)
+//	go func() { result <- model.Predict(ctx, input) }()
+//	select {
+//	case p := <-result:
+//		return p, nil
+//	case <-time.After(timeout):
+//		return prediction{}, errTimeout
+//	}
+package chanleak
