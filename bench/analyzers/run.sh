@@ -35,6 +35,7 @@ av_cold=$(GOCACHE=$cold/av ms asyncvet std)
 vt_cold=$(GOCACHE=$cold/vt ms go vet -vettool="$tools/asyncvet" std)
 vet_warm=$(GOCACHE=$cold/vet ms go vet std)
 av_warm=$(GOCACHE=$cold/av ms asyncvet std)
+vt_warm=$(GOCACHE=$cold/vt ms go vet -vettool="$tools/asyncvet" std)
 rm -rf "$cold"
 asyncvet -json std > /tmp/asyncvet-std.json 2>/tmp/asyncvet-std.err || true
 findings=$(go run ./bench/analyzers/countjson < /tmp/asyncvet-std.json)
@@ -49,6 +50,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
   echo "| cold cache | ${vet_cold} ms | ${av_cold} ms | $(ratio "$av_cold" "$vet_cold")× |"
   echo "| warm cache | ${vet_warm} ms | ${av_warm} ms | $(ratio "$av_warm" "$vet_warm")× |"
   echo "| cold, as \`go vet -vettool=asyncvet std\` | ${vet_cold} ms | ${vt_cold} ms | $(ratio "$vt_cold" "$vet_cold")× |"
+  echo "| warm, as \`go vet -vettool=asyncvet std\` | ${vet_warm} ms | ${vt_warm} ms | $(ratio "$vt_warm" "$vet_warm")× |"
+  echo
+  echo "Standalone, asyncvet loads and type-checks every package from source on each run (go/packages), so it has no cache to warm; run through \`go vet -vettool\`, it shares go vet's build and result cache. Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "Panics: $(grep -c 'panic' /tmp/asyncvet-std.err || true). Findings (asyncvet -json std, by analyzer):"
   echo
