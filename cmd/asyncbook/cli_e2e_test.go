@@ -20,22 +20,6 @@ import (
 // learner and a grader would, so a learner's own practice copies are never
 // touched.
 
-var cliBinary string
-
-func buildCLI(t *testing.T) string {
-	t.Helper()
-	if cliBinary != "" {
-		return cliBinary
-	}
-	dir, err := os.MkdirTemp("", "asyncbook-bin-")
-	require.NoError(t, err)
-	bin := filepath.Join(dir, "asyncbook")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "build asyncbook: %s", out)
-	cliBinary = bin
-	return bin
-}
-
 // workspaceCopy copies the module (without .git, practice copies and
 // caches) into a temporary folder and returns it.
 func workspaceCopy(t *testing.T) string {
@@ -78,7 +62,7 @@ type result struct {
 
 func runCLI(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(buildCLI(t), args...)
+	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var out, errb bytes.Buffer

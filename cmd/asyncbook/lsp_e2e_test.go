@@ -38,18 +38,21 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := 0
-	defer func() { os.RemoveAll(dir); os.Exit(code) }()
-	goleak.VerifyTestMain(exitCapture{m, &code})
+	// goleak.VerifyTestMain exits the process itself: remove the binary
+	// once the tests have run, before goleak looks for leftovers.
+	goleak.VerifyTestMain(cleanupAfter{m, func() { os.RemoveAll(dir) }})
 }
 
-// exitCapture lets TestMain clean up after goleak's run.
-type exitCapture struct {
-	m    *testing.M
-	code *int
+// cleanupAfter runs the tests, then cleanup.
+type cleanupAfter struct {
+	m       *testing.M
+	cleanup func()
 }
 
-func (e exitCapture) Run() int { *e.code = e.m.Run(); return *e.code }
+func (c cleanupAfter) Run() int {
+	defer c.cleanup()
+	return c.m.Run()
+}
 
 const e2eTimeout = 90 * time.Second
 

@@ -24,7 +24,7 @@ func TestWatchRechecksOnSave(t *testing.T) {
 	r := runCLI(t, ws, "start", "batch-inference")
 	require.Equal(t, 0, r.code, r.stderr)
 
-	cmd := exec.Command(buildCLI(t), "watch", "batch-inference", "--interval", "100ms")
+	cmd := exec.Command(binary, "watch", "batch-inference", "--interval", "100ms")
 	cmd.Dir = ws
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	stdout, err := cmd.StdoutPipe()

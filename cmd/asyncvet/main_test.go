@@ -24,21 +24,21 @@ func TestMain(m *testing.M) {
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		panic("build asyncvet: " + string(out))
 	}
-	code := 0
-	func() {
-		defer os.RemoveAll(dir)
-		goleak.VerifyTestMain(exitCode{m, &code})
-	}()
-	os.Exit(code)
+	// goleak.VerifyTestMain exits the process itself: remove the binary
+	// once the tests have run.
+	goleak.VerifyTestMain(cleanupAfter{m, func() { os.RemoveAll(dir) }})
 }
 
-// exitCode lets TestMain remove the binary after goleak's run.
-type exitCode struct {
-	m    *testing.M
-	code *int
+// cleanupAfter runs the tests, then cleanup.
+type cleanupAfter struct {
+	m       *testing.M
+	cleanup func()
 }
 
-func (e exitCode) Run() int { *e.code = e.m.Run(); return *e.code }
+func (c cleanupAfter) Run() int {
+	defer c.cleanup()
+	return c.m.Run()
+}
 
 // mod writes a throwaway module and returns its folder.
 func mod(t *testing.T, files map[string]string) string {

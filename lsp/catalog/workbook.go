@@ -156,25 +156,20 @@ func convert(root, solve string, res *workbook.CheckResult) *CheckResult {
 	counts := map[int]int{}    // index in out.Problems → goroutines
 	for _, l := range res.Leaks {
 		if l.File == "" {
-			// The report came indented (a test's log): find the go
-			// statement in the stack ourselves.
-			l.File, l.Line = createdAt(l.Stack)
-		}
-		if l.File == "" {
-			continue
+			continue // no "created by" frame: nothing to point at
 		}
 		key := fmt.Sprintf("%s:%d", l.File, l.Line)
 		if i, ok := byStmt[key]; ok {
-			counts[i]++
+			counts[i] += l.Count
 			out.Problems[i].Message = leakMessage(l, counts[i])
 			continue
 		}
-		p := Problem{File: l.File, Line: l.Line, Code: "goleak", Message: leakMessage(l, 1)}
+		p := Problem{File: l.File, Line: l.Line, Code: "goleak", Message: leakMessage(l, l.Count)}
 		if f, line, ok := topFrame(root, l.Stack); ok && (f != l.File || line != l.Line) {
 			p.Related = append(p.Related, Location{File: f, Line: line, Message: "where it is stuck (" + l.State + ")"})
 		}
 		byStmt[key] = len(out.Problems)
-		counts[len(out.Problems)] = 1
+		counts[len(out.Problems)] = l.Count
 		out.Problems = append(out.Problems, p)
 	}
 	out.Summary = summary(res, failed)
@@ -286,19 +281,4 @@ func topFrame(root, stack string) (string, int, bool) {
 		}
 	}
 	return "", 0, false
-}
-
-// createdAt returns the go statement of a goroutine's stack: the file:line
-// under its "created by" frame.
-func createdAt(stack string) (string, int) {
-	lines := strings.Split(stack, "\n")
-	for i, line := range lines {
-		if strings.HasPrefix(strings.TrimSpace(line), "created by ") && i+1 < len(lines) {
-			if m := stackFrame.FindStringSubmatch(lines[i+1]); m != nil {
-				n, _ := strconv.Atoi(m[2])
-				return m[1], n
-			}
-		}
-	}
-	return "", 0
 }
