@@ -1,22 +1,48 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up what the tests need on a fresh
-# machine, then runs every test of the module.
-set -euo pipefail
+# machine (Go modules; Neovim and Emacs from Debian for the editor tests),
+# then runs every test: gofmt, go vet, the editor clients' end-to-end tests,
+# and go test over the module. Extra arguments go to go test.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v go >/dev/null; then
   echo "scripts/test.sh: the go toolchain is not on PATH (Go 1.26 or newer is needed)" >&2
   exit 1
 fi
-go mod download
-# The corpus of labelled cases is a module of its own.
-(cd analyzers/corpus/cases && go mod download)
+failed=()
+step() { # step NAME COMMAND...: run it, remember a failure, go on
+  local name=$1; shift
+  echo "== $name"
+  if ! "$@"; then
+    failed+=("$name")
+    echo "== $name: FAILED" >&2
+  fi
+}
 
-# analysistest data may hold deliberately broken files: gofmt checks the rest.
-gofmt_out=$(gofmt -l $(git ls-files '*.go' | grep -v '/testdata/'))
-if [ -n "$gofmt_out" ]; then
-  echo "scripts/test.sh: not gofmt'ed:" $gofmt_out >&2
+go mod download || exit 1
+# The corpus of labelled cases is a module of its own.
+(cd analyzers/corpus/cases && go mod download) || exit 1
+
+gofmt_check() {
+  # analysistest data may hold deliberately broken files: gofmt checks the rest.
+  local out
+  out=$(gofmt -l $(git ls-files '*.go' | grep -v '/testdata/'))
+  [ -z "$out" ] || { echo "not gofmt'ed: $out" >&2; return 1; }
+}
+# A learner's practice copies (practice/, git-ignored) are work in progress,
+# checked by `asyncbook check`, not part of the project's tests.
+pkgs=$(go list ./... | grep -v "/practice/")
+
+step gofmt gofmt_check
+step "go vet" go vet $pkgs
+for t in editors/nvim/test.sh editors/emacs/test.sh; do
+  [ -f "$t" ] && step "$t" bash "$t"
+done
+step "go test" go test -count=1 -timeout 15m "$@" $pkgs
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "scripts/test.sh: failed: ${failed[*]}" >&2
   exit 1
 fi
-go vet ./...
-go test -count=1 -timeout 15m "$@" ./...
+echo "scripts/test.sh: every step passed"
