@@ -82,6 +82,13 @@ func (s *Server) exerciseFor(args CommandArgs) (*catalog.Exercise, error) {
 func (s *Server) showHint(args CommandArgs) (any, error) {
 	var hints []explain.Hint
 	var take func(total int) int
+	if args.Exercise == "" && args.Analyzer == "" && s.opts.Catalog != nil {
+		// Only a file: its exercise's hints, so editors can bind the
+		// command without knowing exercise names.
+		if ex, ok := s.opts.Catalog.ExerciseFor(documents.PathOf(args.URI)); ok {
+			args.Exercise = ex.Slug
+		}
+	}
 	switch {
 	case args.Exercise != "":
 		ex, err := s.exerciseFor(args)

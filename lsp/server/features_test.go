@@ -276,6 +276,10 @@ func TestExerciseLensesHintsAndGuide(t *testing.T) {
 	require.NoError(t, h.c.Call(ctxT(t), "textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": u}}, &lenses))
 	assert.Regexp(t, `^Next hint \(2/\d+\)$`, lenses[1].Command.Title)
 
+	// An editor key binding may send only the file: its exercise's next hint.
+	require.NoError(t, h.c.Call(ctxT(t), "workspace/executeCommand", map[string]any{"command": server.CmdHint, "arguments": []any{map[string]any{"uri": u}}}, &res))
+	assert.Equal(t, 2, res.N)
+
 	require.NoError(t, h.c.Call(ctxT(t), "workspace/executeCommand", map[string]any{"command": server.CmdOpenGuide, "arguments": actions[1].Command.Arguments}, nil))
 	m, err := h.c.Await(ctxT(t), "showDocument", func(m lsptest.Message) bool { return m.Method == "window/showDocument" })
 	require.NoError(t, err)
