@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
 func TestMain(m *testing.M) {
@@ -23,27 +24,10 @@ func TestMain(m *testing.M) {
 // of the exercise.
 var concurrencyProperties = []string{"parallel-per-model", "parallel-across-models"}
 
-func TestSolutionPassesEveryProperty(t *testing.T) {
-	res := Suite.Check(Solution)
-	for _, r := range res {
-		t.Logf("%-24s pass=%v  %s", r.Property, r.Pass, r.Observed)
-	}
-	assert.Empty(t, suite.Failed(res))
-}
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	res := Suite.Check(Sequential)
-	for _, r := range res {
-		t.Logf("%-24s pass=%v  %s", r.Property, r.Pass, r.Observed)
-	}
-	assert.ElementsMatch(t, concurrencyProperties, suite.Failed(res))
-	var marked []string
-	for _, p := range Suite.Properties {
-		if p.Concurrency {
-			marked = append(marked, p.Name)
-		}
-	}
-	assert.ElementsMatch(t, concurrencyProperties, marked, "the properties marked Concurrency are exactly those Sequential fails")
+	suitetest.SequentialFails(t, Suite, Sequential, concurrencyProperties...)
 }
 
 func TestSuiteRun(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/asyncbook/asyncbook/exercises/simworld"
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,21 +25,10 @@ func logResults(t *testing.T, res []suite.Result) {
 	}
 }
 
-func TestSolutionPassesEveryProperty(t *testing.T) {
-	res := Suite.Check(Solution)
-	logResults(t, res)
-	assert.Empty(t, suite.Failed(res))
-}
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	res := Suite.Check(Sequential)
-	logResults(t, res)
-	assert.ElementsMatch(t, []string{"concurrent-downloads", "transform-pool"}, suite.Failed(res))
-	for _, r := range res {
-		if !r.Pass {
-			assert.True(t, r.Concurrency, "%s fails for Sequential but is not marked as a concurrency property", r.Property)
-		}
-	}
+	suitetest.SequentialFails(t, Suite, Sequential, "concurrent-downloads", "transform-pool")
 }
 
 func TestSuiteRun(t *testing.T) {

@@ -1,37 +1,17 @@
 package distributedtraining
 
 import (
-	"context"
 	"testing"
 
-	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
-func benchmark(b *testing.B, impl Impl) {
-	for b.Loop() {
-		if err := Workload(context.Background(), impl); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkSequential(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(Sequential), Workload) }
 
-func BenchmarkSequential(b *testing.B) { benchmark(b, Sequential) }
+func BenchmarkSolution(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(Solution), Workload) }
 
-func BenchmarkSolution(b *testing.B) { benchmark(b, Solution) }
-
+// BenchmarkSpeedup reports Solution's speedup over Sequential on the same
+// workload, beside IdealSpeedup.
 func BenchmarkSpeedup(b *testing.B) {
-	var sum float64
-	n := 0
-	for b.Loop() {
-		s, err := suite.Speedup[Impl](context.Background(), Sequential, Solution, Workload)
-		if err != nil {
-			b.Fatal(err)
-		}
-		sum += s
-		n++
-	}
-	measured := sum / float64(n)
-	b.ReportMetric(measured, "speedup")
-	b.ReportMetric(IdealSpeedup, "ideal-speedup")
-	b.ReportMetric(measured/IdealSpeedup*100, "%-of-ideal")
+	suitetest.BenchmarkSpeedup(b, Impl(Sequential), Impl(Solution), Workload, IdealSpeedup)
 }

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,16 +25,10 @@ func logResults(t *testing.T, res []suite.Result) {
 	}
 }
 
-func TestSolutionPassesEveryProperty(t *testing.T) {
-	res := Suite.Check(Solution)
-	logResults(t, res)
-	assert.Empty(t, suite.Failed(res))
-}
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	res := Suite.Check(Sequential)
-	logResults(t, res)
-	assert.ElementsMatch(t, []string{"parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap"}, suite.Failed(res))
+	suitetest.SequentialFails(t, Suite, Sequential, "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap")
 }
 
 func TestSuiteRun(t *testing.T) {

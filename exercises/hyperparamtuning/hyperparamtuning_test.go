@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
 func TestMain(m *testing.M) {
@@ -22,34 +23,14 @@ func TestMain(m *testing.M) {
 // of the exercise.
 var concurrencyProperties = []string{"pool-busy", "stop-by-cancellation"}
 
-func TestSolutionPassesEveryProperty(t *testing.T) {
-	res := Suite.Check(Solution)
-	for _, r := range res {
-		t.Logf("%-22s pass=%v  %s", r.Property, r.Pass, r.Observed)
-	}
-	assert.Empty(t, suite.Failed(res))
-}
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	res := Suite.Check(Sequential)
-	for _, r := range res {
-		t.Logf("%-22s pass=%v  %s", r.Property, r.Pass, r.Observed)
-	}
-	assert.ElementsMatch(t, concurrencyProperties, suite.Failed(res))
+	suitetest.SequentialFails(t, Suite, Sequential, concurrencyProperties...)
 }
 
 func TestSuiteRun(t *testing.T) {
 	Suite.Run(t, Solution)
-}
-
-func TestConcurrencyMarksMatchSequentialFailures(t *testing.T) {
-	var marked []string
-	for _, p := range Suite.Properties {
-		if p.Concurrency {
-			marked = append(marked, p.Name)
-		}
-	}
-	assert.ElementsMatch(t, concurrencyProperties, marked)
 }
 
 // checkOne runs the named property alone over impl.

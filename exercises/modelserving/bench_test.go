@@ -5,40 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
-func benchWorkload(b *testing.B, impl Impl) {
-	ctx := context.Background()
-	for b.Loop() {
-		if err := Workload(ctx, impl); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkSequential(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(Sequential), Workload) }
 
-func BenchmarkSequential(b *testing.B) { benchWorkload(b, Sequential) }
+func BenchmarkSolution(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(Solution), Workload) }
 
-func BenchmarkSolution(b *testing.B) { benchWorkload(b, Solution) }
-
-// BenchmarkSpeedup reports Solution's throughput over Sequential's on the
-// same load (the ratio of the two load times), against IdealSpeedup.
+// BenchmarkSpeedup reports Solution's speedup over Sequential on the same
+// workload, beside IdealSpeedup.
 func BenchmarkSpeedup(b *testing.B) {
-	ctx := context.Background()
-	var sum float64
-	n := 0
-	for b.Loop() {
-		s, err := suite.Speedup[Impl](ctx, Sequential, Solution, Workload)
-		if err != nil {
-			b.Fatal(err)
-		}
-		sum += s
-		n++
-	}
-	measured := sum / float64(n)
-	b.ReportMetric(measured, "speedup")
-	b.ReportMetric(IdealSpeedup, "ideal-speedup")
-	b.ReportMetric(measured/IdealSpeedup*100, "%-of-ideal")
+	suitetest.BenchmarkSpeedup(b, Impl(Sequential), Impl(Solution), Workload, IdealSpeedup)
 }
 
 // BenchmarkBatching serves the same loads with Solution batching (MaxBatch

@@ -12,28 +12,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestSolutionPassesEveryProperty(t *testing.T) {
-	res := Suite.Check(Solution)
-	require.Len(t, res, len(Suite.Properties))
-	for _, r := range res {
-		t.Logf("%s: %s", r.Property, r.Observed)
-		assert.True(t, r.Pass, "%s: %s", r.Property, r.Observed)
-	}
-}
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	res := Suite.Check(Sequential)
-	for _, r := range res {
-		t.Logf("%s (pass %v): %s", r.Property, r.Pass, r.Observed)
-	}
-	assert.ElementsMatch(t, []string{PropDynamicBatching, PropLoadShedding}, suite.Failed(res))
-	for _, r := range res {
-		assert.Equal(t, r.Concurrency, !r.Pass, "%s: the Concurrency mark must say whether Sequential fails it", r.Property)
-	}
+	suitetest.SequentialFails(t, Suite, Sequential, PropDynamicBatching, PropLoadShedding)
 }
 
 func TestSuiteRun(t *testing.T) {

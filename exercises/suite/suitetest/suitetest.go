@@ -1,0 +1,93 @@
+// Package suitetest holds what every exercise's tests and benchmarks share:
+// the proof that a property suite has teeth, and the speedup benchmark.
+package suitetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/asyncbook/asyncbook/exercises/suite"
+)
+
+// SolutionPasses checks that the reference solution passes every property.
+func SolutionPasses[I any](t *testing.T, s suite.Suite[I], solution I) {
+	t.Helper()
+	res := s.Check(solution)
+	logResults(t, res)
+	if failed := suite.Failed(res); len(failed) > 0 {
+		t.Errorf("the reference solution fails %v", failed)
+	}
+	if len(res) != len(s.Properties) {
+		t.Errorf("%d results for %d properties", len(res), len(s.Properties))
+	}
+}
+
+// SequentialFails checks that the sequential implementation fails exactly
+// the named properties (the exercise's point), and that those are exactly
+// the properties marked Concurrency.
+func SequentialFails[I any](t *testing.T, s suite.Suite[I], sequential I, want ...string) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatal("name the properties the sequential implementation must fail")
+	}
+	res := s.Check(sequential)
+	logResults(t, res)
+	failed := suite.Failed(res)
+	if !sameSet(failed, want) {
+		t.Errorf("the sequential implementation fails %v, want exactly %v", failed, want)
+	}
+	var marked []string
+	for _, p := range s.Properties {
+		if p.Concurrency {
+			marked = append(marked, p.Name)
+		}
+	}
+	if !sameSet(marked, want) {
+		t.Errorf("the properties marked Concurrency are %v, want those the sequential implementation fails: %v", marked, want)
+	}
+}
+
+func logResults(t *testing.T, res []suite.Result) {
+	t.Helper()
+	for _, r := range res {
+		t.Logf("%-24s pass=%-5v %s", r.Property, r.Pass, r.Observed)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// BenchmarkWorkload runs the exercise's workload through impl once per
+// iteration.
+func BenchmarkWorkload[I any](b *testing.B, impl I, workload func(context.Context, I) error) {
+	for b.Loop() {
+		if err := workload(context.Background(), impl); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSpeedup times the workload through seq and impl on each
+// iteration and reports the mean speedup, the ideal one and the share of it
+// reached ("%-of-ideal"; the goal is at least 85).
+func BenchmarkSpeedup[I any](b *testing.B, seq, impl I, workload func(context.Context, I) error, ideal float64) {
+	var sum float64
+	n := 0
+	for b.Loop() {
+		s, err := suite.Speedup(context.Background(), seq, impl, workload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum += s
+		n++
+	}
+	measured := sum / float64(n)
+	b.ReportMetric(measured, "speedup")
+	b.ReportMetric(ideal, "ideal-speedup")
+	b.ReportMetric(measured/ideal*100, "%-of-ideal")
+}
