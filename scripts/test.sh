@@ -36,7 +36,8 @@ pkgs=$(go list ./... | grep -v "/practice/")
 
 step gofmt gofmt_check
 step "go vet" go vet $pkgs
-for t in editors/nvim/test.sh editors/emacs/test.sh; do
+export ASYNCBOOK_CI_MODULE_TESTED=1 # editors/ci's Go tests run with the module's below
+for t in editors/nvim/test.sh editors/emacs/test.sh editors/ci/test.sh; do
   [ -f "$t" ] && step "$t" bash "$t"
 done
 step "go test" go test -count=1 -timeout 15m "$@" $pkgs

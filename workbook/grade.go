@@ -111,8 +111,13 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	}
 	rep.Leaks = append(rep.Leaks, res.Leaks...)
 	rep.Findings = append(rep.Findings, res.Findings...)
+	// Name the submission's own files, not the grading copy's: go test
+	// prints them absolute or relative to the workspace.
+	relDir, _ := filepath.Rel(w.root, dir)
 	for i := range rep.BuildErrors {
-		rep.BuildErrors[i] = strings.ReplaceAll(rep.BuildErrors[i], dir+string(filepath.Separator), "")
+		for _, prefix := range []string{dir + string(filepath.Separator), relDir + string(filepath.Separator), "./" + relDir + string(filepath.Separator)} {
+			rep.BuildErrors[i] = strings.ReplaceAll(rep.BuildErrors[i], prefix, "")
+		}
 	}
 	rep.Passed = res.Passed
 	rep.Score = score(res)

@@ -85,6 +85,7 @@ func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchin
 		code, rep := grade(t, ws, submission(t, "package practice\n\nfunc Solve( {\n"))
 		assert.Equal(t, 1, code)
 		require.NotEmpty(t, rep.BuildErrors)
+		assert.True(t, strings.HasPrefix(rep.BuildErrors[0], "solve.go:3:"), "errors name the submission's file: %s", rep.BuildErrors[0])
 		assert.Contains(t, rep.Reason, "does not compile")
 		assert.Equal(t, 0, rep.Score)
 	})
