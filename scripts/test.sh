@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up what the tests need on a fresh
-# machine (Go modules; Neovim and Emacs from Debian for the editor tests),
+# machine (Go modules; Neovim, Emacs and Chromium from Debian, Node packages
+# and code-server from npm for the editor tests),
 # then runs every test: gofmt, go vet, the editor clients' end-to-end tests,
 # and go test over the module. Extra arguments go to go test.
 set -uo pipefail
@@ -37,7 +38,7 @@ pkgs=$(go list ./... | grep -v "/practice/")
 step gofmt gofmt_check
 step "go vet" go vet $pkgs
 export ASYNCBOOK_CI_MODULE_TESTED=1 # editors/ci's Go tests run with the module's below
-for t in editors/nvim/test.sh editors/emacs/test.sh editors/ci/test.sh; do
+for t in editors/nvim/test.sh editors/emacs/test.sh editors/ci/test.sh editors/vscode/test.sh; do
   [ -f "$t" ] && step "$t" bash "$t"
 done
 step "go test" go test -count=1 -timeout 15m "$@" $pkgs
