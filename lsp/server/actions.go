@@ -241,8 +241,10 @@ func (s *Server) codeLens(_ context.Context, params json.RawMessage) (any, error
 	if !ok {
 		return lenses, nil
 	}
-	lenses = append(lenses, protocol.CodeLens{Range: rng,
-		Command: command("Check exercise", CmdCheckExercise, CommandArgs{URI: d.URI, Exercise: ex.Slug})})
+	if !s.isUntrusted() {
+		lenses = append(lenses, protocol.CodeLens{Range: rng,
+			Command: command("Check exercise", CmdCheckExercise, CommandArgs{URI: d.URI, Exercise: ex.Slug})})
+	}
 	if total := len(ex.Hints); total > 0 {
 		n := s.nextExerciseHint(d.Path, total)
 		lenses = append(lenses, protocol.CodeLens{Range: rng,

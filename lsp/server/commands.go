@@ -190,6 +190,9 @@ func (s *Server) newProgress(ctx context.Context, clientToken *protocol.Progress
 }
 
 func (s *Server) checkExercise(ctx context.Context, args CommandArgs, token *protocol.ProgressToken) (any, error) {
+	if s.isUntrusted() {
+		return nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "the workspace is not trusted: checking an exercise builds and runs its code")
+	}
 	ex, err := s.exerciseFor(args)
 	if err != nil {
 		return nil, err
@@ -314,4 +317,11 @@ func problemRange(m *position.Mapper, line, col int) protocol.Range {
 	lineText := text[start:end]
 	trimmed := strings.TrimLeft(lineText, " \t")
 	return m.Range(start+len(lineText)-len(trimmed), end)
+}
+
+// isUntrusted reports whether the client marked the workspace untrusted.
+func (s *Server) isUntrusted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.untrusted
 }

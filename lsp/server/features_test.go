@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -311,6 +312,41 @@ func TestCheckExerciseCanBeCancelled(t *testing.T) {
 		return m.Method == "$/progress" && strings.Contains(string(m.Params), `"end"`) && strings.Contains(string(m.Params), `"tok-1"`)
 	})
 	require.NoError(t, err)
+	assert.Equal(t, 0, h.shutdownAndExit())
+}
+
+func TestUntrustedWorkspaceRefusesChecks(t *testing.T) {
+	_, solve, text := exerciseWorkspace(t)
+	u := fileURI(solve)
+	h := start(t, server.Options{Catalog: catalog.NewWorkbooks(t.Logf)})
+	h.initialize(map[string]any{"asyncbook": map[string]any{"trusted": false}})
+	h.open(u, 1, text)
+	h.diagnostics(u, lsptest.AtVersion(1)) // analysis goes on
+
+	var lenses []protocol.CodeLens
+	require.NoError(t, h.c.Call(ctxT(t), "textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": u}}, &lenses))
+	for _, l := range lenses {
+		assert.NotEqual(t, server.CmdCheckExercise, l.Command.Command, "no Check lens in an untrusted workspace")
+	}
+	err := h.c.Call(ctxT(t), "workspace/executeCommand", map[string]any{"command": server.CmdCheckExercise, "arguments": []any{map[string]any{"uri": u}}}, nil)
+	var rerr *lsptest.ResponseError
+	require.ErrorAs(t, err, &rerr)
+	assert.Contains(t, rerr.Message, "not trusted")
+
+	// Once the user trusts the workspace, the lens comes back.
+	require.NoError(t, h.c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"asyncbook": map[string]any{"trusted": true}}}))
+	require.Eventually(t, func() bool {
+		var ls []protocol.CodeLens
+		if h.c.Call(ctxT(t), "textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": u}}, &ls) != nil {
+			return false
+		}
+		for _, l := range ls {
+			if l.Command.Command == server.CmdCheckExercise {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond)
 	assert.Equal(t, 0, h.shutdownAndExit())
 }
 

@@ -33,6 +33,10 @@ type Settings struct {
 	Analyzers map[string]bool `json:"analyzers,omitempty"`
 	// DebounceMS is the pause after an edit before analysing.
 	DebounceMS *int `json:"debounceMs,omitempty"`
+	// Trusted false marks an untrusted workspace: exercise checks, which
+	// build and run the workspace's code, are refused. Analysis runs none
+	// of it and goes on.
+	Trusted *bool `json:"trusted,omitempty"`
 }
 
 func parseSettings(raw json.RawMessage) (*Settings, error) {
@@ -65,6 +69,9 @@ func (s *Server) applySettingsLocked(st *Settings) {
 			}
 			s.enabled[name] = on
 		}
+	}
+	if st.Trusted != nil {
+		s.untrusted = !*st.Trusted
 	}
 	if st.DebounceMS != nil && *st.DebounceMS >= 0 {
 		s.debounce = time.Duration(*st.DebounceMS) * time.Millisecond

@@ -90,6 +90,7 @@ type Server struct {
 	caps        protocol.ClientCapabilities
 	enabled     map[string]bool
 	debounce    time.Duration
+	untrusted   bool                          // the client said the workspace is not trusted
 	inflight    map[string]context.CancelFunc // by request id
 	progress    map[string]context.CancelFunc // check runs by progress token
 	hintsShown  map[string]int                // by exercise slug or "analyzer:name"
