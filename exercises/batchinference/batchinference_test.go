@@ -12,7 +12,6 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/asyncbook/asyncbook/exercises/suite"
 	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
@@ -32,20 +31,6 @@ func TestSequentialFailsConcurrencyProperties(t *testing.T) {
 
 func TestSuiteRun(t *testing.T) {
 	Suite.Run(t, Solution)
-}
-
-// checkOne runs the named property alone over impl.
-func checkOne(t *testing.T, name string, impl Impl) suite.Result {
-	t.Helper()
-	for _, p := range Suite.Properties {
-		if p.Name == name {
-			res := suite.Suite[Impl]{Exercise: Suite.Exercise, Properties: []suite.Property[Impl]{p}}.Check(impl)
-			t.Logf("%s: pass=%v %s", name, res[0].Pass, res[0].Observed)
-			return res[0]
-		}
-	}
-	require.FailNow(t, "no such property", name)
-	return suite.Result{}
 }
 
 // unbounded starts one goroutine per request: fast, and refused by the
@@ -249,7 +234,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := checkOne(t, c.property, c.impl)
+			r := suitetest.CheckOne(t, Suite, c.property, c.impl)
 			assert.False(t, r.Pass, "%s should fail %s", c.name, c.property)
 		})
 	}
@@ -258,8 +243,8 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 func TestModelByModelStillParallelPerModel(t *testing.T) {
 	// The near miss: concurrent within each model passes parallel-per-model,
 	// and fails only the across-models property.
-	assert.True(t, checkOne(t, "parallel-per-model", modelByModel).Pass)
-	assert.True(t, checkOne(t, "per-endpoint-limit", modelByModel).Pass)
+	assert.True(t, suitetest.CheckOne(t, Suite, "parallel-per-model", modelByModel).Pass)
+	assert.True(t, suitetest.CheckOne(t, Suite, "per-endpoint-limit", modelByModel).Pass)
 }
 
 func TestWorkloadChecksResults(t *testing.T) {

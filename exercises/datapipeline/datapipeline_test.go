@@ -18,13 +18,6 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func logResults(t *testing.T, res []suite.Result) {
-	t.Helper()
-	for _, r := range res {
-		t.Logf("%-22s pass=%-5v %v: %s", r.Property, r.Pass, r.Elapsed.Round(time.Millisecond), r.Observed)
-	}
-}
-
 func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
@@ -45,20 +38,6 @@ func TestInfo(t *testing.T) {
 	assert.Greater(t, IdealSpeedup, 8.0)
 }
 
-// only runs the named properties of the suite over impl.
-func only(impl Impl, names ...string) []suite.Result {
-	s := Suite
-	s.Properties = nil
-	for _, p := range Suite.Properties {
-		for _, n := range names {
-			if p.Name == n {
-				s.Properties = append(s.Properties, p)
-			}
-		}
-	}
-	return s.Check(impl)
-}
-
 // The broken implementations below each break one requirement; the tests
 // show that the matching property catches it.
 
@@ -70,8 +49,8 @@ func noCredit(ctx context.Context, in Input) error {
 }
 
 func TestBoundedChannelsAloneFailBackpressure(t *testing.T) {
-	res := only(noCredit, "backpressure", "exactly-once")
-	logResults(t, res)
+	res := Suite.Only("backpressure", "exactly-once").Check(noCredit)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"backpressure"}, suite.Failed(res))
 }
 
@@ -85,8 +64,8 @@ func ignoreSourceLimit(ctx context.Context, in Input) error {
 }
 
 func TestIgnoringTheSourceLimitFails(t *testing.T) {
-	res := only(ignoreSourceLimit, "source-rate-limit")
-	logResults(t, res)
+	res := Suite.Only("source-rate-limit").Check(ignoreSourceLimit)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"source-rate-limit"}, suite.Failed(res))
 }
 
@@ -97,8 +76,8 @@ func unboundedTransform(ctx context.Context, in Input) error {
 }
 
 func TestUnboundedTransformFailsThePool(t *testing.T) {
-	res := only(unboundedTransform, "transform-pool")
-	logResults(t, res)
+	res := Suite.Only("transform-pool").Check(unboundedTransform)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"transform-pool"}, suite.Failed(res))
 }
 
@@ -114,12 +93,12 @@ func eagerRetry(ctx context.Context, in Input) error {
 }
 
 func TestRetriesAreRequiredAndMustBackOff(t *testing.T) {
-	res := only(noRetry, "exactly-once", "retry-with-backoff")
-	logResults(t, res)
+	res := Suite.Only("exactly-once", "retry-with-backoff").Check(noRetry)
+	suitetest.LogResults(t, res)
 	assert.ElementsMatch(t, []string{"exactly-once", "retry-with-backoff"}, suite.Failed(res))
 
-	res = only(eagerRetry, "exactly-once", "retry-with-backoff")
-	logResults(t, res)
+	res = Suite.Only("exactly-once", "retry-with-backoff").Check(eagerRetry)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"retry-with-backoff"}, suite.Failed(res))
 }
 
@@ -158,8 +137,8 @@ func sleepyBackoff(ctx context.Context, in Input) error {
 }
 
 func TestSleepingBackoffFailsCancellation(t *testing.T) {
-	res := only(sleepyBackoff, "cancellation")
-	logResults(t, res)
+	res := Suite.Only("cancellation").Check(sleepyBackoff)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"cancellation"}, suite.Failed(res))
 }
 
@@ -190,8 +169,8 @@ func noFinalFlush(ctx context.Context, in Input) error {
 }
 
 func TestForgettingTheLastBatchFailsExactlyOnce(t *testing.T) {
-	res := only(noFinalFlush, "exactly-once")
-	logResults(t, res)
+	res := Suite.Only("exactly-once").Check(noFinalFlush)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"exactly-once"}, suite.Failed(res))
 }
 
@@ -254,9 +233,9 @@ func strandedSenders(release <-chan struct{}) Impl {
 
 func TestStrandedSendersFailNoLeakedGoroutines(t *testing.T) {
 	release := make(chan struct{})
-	res := only(strandedSenders(release), "no-leaked-goroutines")
+	res := Suite.Only("no-leaked-goroutines").Check(strandedSenders(release))
 	close(release) // let the stranded goroutines go, for VerifyTestMain
-	logResults(t, res)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"no-leaked-goroutines"}, suite.Failed(res))
 }
 

@@ -18,13 +18,6 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func logResults(t *testing.T, res []suite.Result) {
-	t.Helper()
-	for _, r := range res {
-		t.Logf("%-22s pass=%-5v %v: %s", r.Property, r.Pass, r.Elapsed.Round(time.Millisecond), r.Observed)
-	}
-}
-
 func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
@@ -43,20 +36,6 @@ func TestInfo(t *testing.T) {
 		assert.Greater(t, len(b), 500, name)
 	}
 	assert.InDelta(t, 4.0, IdealSpeedup, 1e-9)
-}
-
-// only runs the named properties of the suite over impl.
-func only(impl Impl, names ...string) []suite.Result {
-	s := Suite
-	s.Properties = nil
-	for _, p := range Suite.Properties {
-		for _, n := range names {
-			if p.Name == n {
-				s.Properties = append(s.Properties, p)
-			}
-		}
-	}
-	return s.Check(impl)
 }
 
 // The broken implementations below each get one thing wrong; the tests show
@@ -126,9 +105,9 @@ func strandedStraggler(release <-chan struct{}) Impl {
 
 func TestStrandedStragglerFails(t *testing.T) {
 	release := make(chan struct{})
-	res := only(strandedStraggler(release), "straggler-timeout", "no-leaked-goroutines")
+	res := Suite.Only("straggler-timeout", "no-leaked-goroutines").Check(strandedStraggler(release))
 	close(release) // let the stranded goroutines go, for VerifyTestMain
-	logResults(t, res)
+	suitetest.LogResults(t, res)
 	assert.ElementsMatch(t, []string{"straggler-timeout", "no-leaked-goroutines"}, suite.Failed(res))
 }
 
@@ -196,8 +175,8 @@ func quorumOnly(ctx context.Context, job Job) ([]float64, error) {
 }
 
 func TestQuorumAloneLosesTheCrashedShard(t *testing.T) {
-	res := only(quorumOnly, "matches-sequential", "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap", "no-leaked-goroutines")
-	logResults(t, res)
+	res := Suite.Only("matches-sequential", "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap", "no-leaked-goroutines").Check(quorumOnly)
+	suitetest.LogResults(t, res)
 	assert.ElementsMatch(t, []string{"crash-tolerated", "checkpoint-overlap"}, suite.Failed(res))
 }
 
@@ -244,8 +223,8 @@ func lateCheckpointErrors(ctx context.Context, job Job) ([]float64, error) {
 }
 
 func TestCheckpointErrorsMustStopTraining(t *testing.T) {
-	res := only(lateCheckpointErrors, "error-propagation")
-	logResults(t, res)
+	res := Suite.Only("error-propagation").Check(lateCheckpointErrors)
+	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"error-propagation"}, suite.Failed(res))
 }
 

@@ -11,7 +11,6 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/asyncbook/asyncbook/exercises/suite"
 	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
@@ -31,20 +30,6 @@ func TestSequentialFailsConcurrencyProperties(t *testing.T) {
 
 func TestSuiteRun(t *testing.T) {
 	Suite.Run(t, Solution)
-}
-
-// checkOne runs the named property alone over impl.
-func checkOne(t *testing.T, name string, impl Impl) suite.Result {
-	t.Helper()
-	for _, p := range Suite.Properties {
-		if p.Name == name {
-			res := suite.Suite[Impl]{Exercise: Suite.Exercise, Properties: []suite.Property[Impl]{p}}.Check(impl)
-			t.Logf("%s: pass=%v %s", name, res[0].Pass, res[0].Observed)
-			return res[0]
-		}
-	}
-	require.FailNow(t, "no such property", name)
-	return suite.Result{}
 }
 
 // feed hands out the indices 0..n-1 on next and closes it.
@@ -216,7 +201,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := checkOne(t, c.property, c.impl)
+			r := suitetest.CheckOne(t, Suite, c.property, c.impl)
 			assert.False(t, r.Pass, "%s should fail %s", c.name, c.property)
 		})
 	}
@@ -227,7 +212,7 @@ func TestBoundaryPoolIsANearMiss(t *testing.T) {
 	// misses the prompt stop.
 	impl := boundaryPool(true, false, false)
 	for _, name := range []string{"best-trial", "slot-limit", "pool-busy", "early-stopping", "slots-released", "cancellation"} {
-		assert.True(t, checkOne(t, name, impl).Pass, name)
+		assert.True(t, suitetest.CheckOne(t, Suite, name, impl).Pass, name)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/asyncbook/asyncbook/exercises/suite"
 	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
 
@@ -61,7 +60,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"/"+tt.name, func(t *testing.T) {
-			r := checkProperty(t, tt.property, tt.impl)
+			r := suitetest.CheckOne(t, Suite, tt.property, tt.impl)
 			t.Logf("observed: %s", r.Observed)
 			assert.False(t, r.Pass, "%s should fail %s", tt.name, tt.property)
 		})
@@ -80,7 +79,7 @@ func TestGracefulShutdownCatchesALeakedBatcher(t *testing.T) {
 		mu.Unlock()
 		return ServerFuncs{Handler: s, OnShutdown: func(context.Context) error { return nil }}
 	}
-	r := checkProperty(t, PropGracefulShutdown, impl)
+	r := suitetest.CheckOne(t, Suite, PropGracefulShutdown, impl)
 	t.Logf("observed: %s", r.Observed)
 	assert.False(t, r.Pass)
 	assert.Contains(t, r.Observed, "leaked goroutines: found unexpected goroutines")
@@ -107,18 +106,6 @@ func TestSolutionShutdownAbortsWhenItsContextEnds(t *testing.T) {
 	w.close()
 	assert.Equal(t, http.StatusServiceUnavailable, c.reply.Status, "the aborted model call's request")
 	assert.Equal(t, http.StatusServiceUnavailable, queued.reply.Status, "the queued request")
-}
-
-func checkProperty(t *testing.T, name string, impl Impl) suite.Result {
-	t.Helper()
-	for _, p := range Suite.Properties {
-		if p.Name == name {
-			one := suite.Suite[Impl]{Exercise: Suite.Exercise, Properties: []suite.Property[Impl]{p}}
-			return one.Check(impl)[0]
-		}
-	}
-	t.Fatalf("no property %q", name)
-	return suite.Result{}
 }
 
 // rotatingModel hands each request the output of the next one in its batch,

@@ -167,3 +167,20 @@ func Find(results []Result, name string) (Result, bool) {
 	}
 	return Result{}, false
 }
+
+// Only returns the suite with just the named properties, in the suite's
+// order; the exercises' tests use it to show one property failing one
+// broken implementation.
+func (s Suite[I]) Only(names ...string) Suite[I] {
+	sub := s
+	sub.Properties = nil
+	for _, p := range s.Properties {
+		for _, n := range names {
+			if p.Name == n {
+				sub.Properties = append(sub.Properties, p)
+				break
+			}
+		}
+	}
+	return sub
+}

@@ -14,7 +14,7 @@ import (
 func SolutionPasses[I any](t *testing.T, s suite.Suite[I], solution I) {
 	t.Helper()
 	res := s.Check(solution)
-	logResults(t, res)
+	LogResults(t, res)
 	if failed := suite.Failed(res); len(failed) > 0 {
 		t.Errorf("the reference solution fails %v", failed)
 	}
@@ -32,7 +32,7 @@ func SequentialFails[I any](t *testing.T, s suite.Suite[I], sequential I, want .
 		t.Fatal("name the properties the sequential implementation must fail")
 	}
 	res := s.Check(sequential)
-	logResults(t, res)
+	LogResults(t, res)
 	failed := suite.Failed(res)
 	if !sameSet(failed, want) {
 		t.Errorf("the sequential implementation fails %v, want exactly %v", failed, want)
@@ -48,11 +48,24 @@ func SequentialFails[I any](t *testing.T, s suite.Suite[I], sequential I, want .
 	}
 }
 
-func logResults(t *testing.T, res []suite.Result) {
+// LogResults logs each result's property, verdict and observation.
+func LogResults(t *testing.T, res []suite.Result) {
 	t.Helper()
 	for _, r := range res {
 		t.Logf("%-24s pass=%-5v %s", r.Property, r.Pass, r.Observed)
 	}
+}
+
+// CheckOne runs the named property alone over impl, logs and returns its
+// result; a name the suite lacks fails the test.
+func CheckOne[I any](t *testing.T, s suite.Suite[I], name string, impl I) suite.Result {
+	t.Helper()
+	res := s.Only(name).Check(impl)
+	if len(res) != 1 {
+		t.Fatalf("the suite has no property %q", name)
+	}
+	LogResults(t, res)
+	return res[0]
 }
 
 func sameSet(a, b []string) bool {
