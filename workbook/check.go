@@ -45,7 +45,7 @@ type CheckResult struct {
 	Output string `json:"-"`
 }
 
-// Progress is told the check's steps as they start, with a percentage.
+// ProgressFunc is told the steps of a check as they start, with a percentage.
 type ProgressFunc func(step string, percent int)
 
 // CheckOptions tune a check.
