@@ -49,3 +49,7 @@ func TestTypeErrors(t *testing.T) {
 	require.Len(t, results, 1)
 	assert.NoError(t, results[0].Err)
 }
+
+func TestConstantBufferForInputSizedFanOut(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), chanleak.Analyzer, "smallbuffer")
+}

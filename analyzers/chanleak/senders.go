@@ -181,8 +181,13 @@ func (c *checker) checkSingleSends(ch *channel, bare []*site) {
 		}
 	}
 	total, totalKnown := c.totalSenders(sds, multi)
-	if !ch.unbuffered() && (!ch.capKnown || !totalKnown || total <= ch.capConst) {
-		return // a buffer that may hold every value
+	// A buffer may hold every value when its size is not a constant, when
+	// it holds the known number of senders, or when the number of senders
+	// is unknown but not driven by a loop over input. A constant buffer for
+	// one goroutine per element of a slice (len unknown) is too small as
+	// soon as the input grows past it.
+	if !ch.unbuffered() && (!ch.capKnown || (!totalKnown && !fanned) || (totalKnown && total <= ch.capConst)) {
+		return
 	}
 
 	recvs := ch.recvs
