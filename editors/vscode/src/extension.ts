@@ -92,6 +92,14 @@ class Extension {
         if (stale) void this.refreshExercise();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        // The server refuses checks until it hears the workspace is trusted.
+        const client = this.client;
+        if (client?.isRunning()) {
+          void client.sendNotification(
+            DidChangeConfigurationNotification.type,
+            didChangeConfigurationParams(config().get("analyzers"), true),
+          );
+        }
         this.exercises.clear();
         void this.refreshExercise();
       }),
@@ -165,7 +173,7 @@ class Extension {
     for (const line of describeAttempts(found.tried)) this.log(`skipped ${line}`);
     this.log(`Starting ${found.path} lsp (asyncbook ${found.version}, from ${found.source})`);
 
-    const parsed = serverSettings(config().get("analyzers"));
+    const parsed = serverSettings(config().get("analyzers"), vscode.workspace.isTrusted);
     for (const p of parsed.problems) this.log(p);
 
     const serverOptions: ServerOptions = {
@@ -243,7 +251,10 @@ class Extension {
         for (const p of serverSettings(raw).problems) this.log(p);
         const client = this.client;
         if (client?.isRunning()) {
-          void client.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(raw));
+          void client.sendNotification(
+            DidChangeConfigurationNotification.type,
+            didChangeConfigurationParams(raw, vscode.workspace.isTrusted),
+          );
         }
         return;
       }

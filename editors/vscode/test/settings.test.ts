@@ -6,14 +6,14 @@ import { configAction, didChangeConfigurationParams, serverSettings } from "../s
 describe("serverSettings", () => {
   test("asyncbook.analyzers becomes the server's {asyncbook: {analyzers}}", () => {
     const got = serverSettings({ timerstop: false, chanleak: true });
-    assert.deepEqual(got.settings, { asyncbook: { analyzers: { timerstop: false, chanleak: true } } });
+    assert.deepEqual(got.settings, { asyncbook: { analyzers: { timerstop: false, chanleak: true }, trusted: true } });
     assert.deepEqual(got.problems, []);
   });
 
   test("an unset or empty setting still sends an empty map, so every analyzer is on", () => {
     for (const raw of [undefined, null, {}]) {
       const got = serverSettings(raw);
-      assert.deepEqual(got.settings, { asyncbook: { analyzers: {} } }, `for ${JSON.stringify(raw)}`);
+      assert.deepEqual(got.settings, { asyncbook: { analyzers: {}, trusted: true } }, `for ${JSON.stringify(raw)}`);
       assert.deepEqual(got.problems, []);
     }
   });
@@ -44,7 +44,13 @@ describe("serverSettings", () => {
     // lsp/server decodes {"asyncbook": {"analyzers": {...}}} from
     // initializationOptions and from didChangeConfiguration's settings.
     const wire = JSON.parse(JSON.stringify(didChangeConfigurationParams({ busyselect: false })));
-    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: { busyselect: false } } } });
+    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: { busyselect: false }, trusted: true } } });
+  });
+
+  test("Restricted Mode tells the server the workspace is not trusted", () => {
+    assert.equal(serverSettings({}, false).settings.asyncbook.trusted, false);
+    const wire = JSON.parse(JSON.stringify(didChangeConfigurationParams({}, false)));
+    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: {}, trusted: false } } });
   });
 });
 

@@ -1,11 +1,14 @@
 // The extension's settings as the server reads them: asyncbook.analyzers
-// becomes {"asyncbook": {"analyzers": {...}}}, sent as initializationOptions
-// at start and as workspace/didChangeConfiguration's settings after.
+// and the workspace's trust become {"asyncbook": {"analyzers": {...},
+// "trusted": bool}}, sent as initializationOptions at start and as
+// workspace/didChangeConfiguration's settings after.
 
 /** The settings the server understands (lsp/server Settings). */
 export interface ServerSettings {
   asyncbook: {
     analyzers: Record<string, boolean>;
+    /** false in Restricted Mode: the server then refuses exercise checks too. */
+    trusted: boolean;
   };
 }
 
@@ -25,7 +28,7 @@ const ANALYZER_NAME = /^[a-z][a-z0-9_]*$/;
  * with the one it receives, so an emptied setting turns every analyzer
  * back on.
  */
-export function serverSettings(analyzers: unknown): Parsed {
+export function serverSettings(analyzers: unknown, trusted = true): Parsed {
   const problems: string[] = [];
   const out: Record<string, boolean> = {};
   if (analyzers !== undefined && analyzers !== null) {
@@ -45,12 +48,12 @@ export function serverSettings(analyzers: unknown): Parsed {
       }
     }
   }
-  return { settings: { asyncbook: { analyzers: out } }, problems };
+  return { settings: { asyncbook: { analyzers: out, trusted } }, problems };
 }
 
 /** The params of workspace/didChangeConfiguration for these settings. */
-export function didChangeConfigurationParams(analyzers: unknown): { settings: ServerSettings } {
-  return { settings: serverSettings(analyzers).settings };
+export function didChangeConfigurationParams(analyzers: unknown, trusted = true): { settings: ServerSettings } {
+  return { settings: serverSettings(analyzers, trusted).settings };
 }
 
 /** What a configuration change means for a running server. */
