@@ -488,10 +488,22 @@ class Window {
 
   /** Opens the quick-fix menu at the cursor and returns its rows' text. */
   async quickFixMenu(expect: RegExp): Promise<Locator> {
-    await this.page.keyboard.press("Control+.");
+    // A key press that lands while the editor is still taking focus, or
+    // before the code actions of the line are known, opens nothing (or a
+    // menu without them): ask again, as a user would, until STEP runs out.
     const menu = this.page.locator(".action-widget");
-    await menu.filter({ hasText: expect }).first().waitFor({ timeout: STEP });
-    return menu.first();
+    const deadline = Date.now() + STEP;
+    for (;;) {
+      await this.page.locator(".monaco-editor.focused").waitFor({ timeout: STEP });
+      await this.page.keyboard.press("Control+.");
+      try {
+        await menu.filter({ hasText: expect }).first().waitFor({ timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) });
+        return menu.first();
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+        await this.page.keyboard.press("Escape");
+      }
+    }
   }
 
   statusBar(): Locator {
