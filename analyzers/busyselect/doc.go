@@ -20,6 +20,13 @@
 // outside a loop: the non-blocking try-send that sheds load when a queue is
 // full is correct. For `for {}` loops the suggested fix deletes the default.
 //
+// Diagnostics, by category:
+//
+//   - empty-default: a loop whose only statement is a select with an empty
+//     default (or one that only continues or yields).
+//
+// An example:
+//
 //	// WRONG
 //	for {
 //		select {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
 	"github.com/asyncbook/asyncbook/analyzers/runner"
 )
@@ -101,4 +103,21 @@ func TestParseHits(t *testing.T) {
 	require.Len(t, hits, 2)
 	assert.Equal(t, Hit{File: "/c/bad/b30/case.go", Line: 7, Message: "worker passes lock by value"}, hits[0])
 	assert.Equal(t, Hit{File: "/abs/x.go", Line: 3, Message: "message without column"}, hits[1])
+}
+
+// TestFindingsLinkToTheirSection: every finding of asyncbook's analyzers on
+// the corpus links to a section of its analyzer's docs page that exists.
+func TestFindingsLinkToTheirSection(t *testing.T) {
+	dir, _ := loadCorpus(t)
+	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: registry.Ours()})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Findings)
+	docs := filepath.Join(dir, "..", "..", "..", "docs", "analyzers")
+	for _, f := range res.Findings {
+		a := registry.Lookup(f.Analyzer)
+		require.NotNil(t, a, f.Analyzer)
+		require.NotEmpty(t, f.Category, "%s at %s has no category to link to", f.Analyzer, f.Pos)
+		assert.Equal(t, a.URL+"#"+f.Category, f.URL)
+		assert.Empty(t, analysisutil.DocPageProblems(docs, a, f.Category), "%s at %s", f.Analyzer, f.Pos)
+	}
 }

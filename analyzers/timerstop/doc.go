@@ -21,6 +21,13 @@
 // any loop and used only by this function, the suggested fix inserts
 // defer t.Stop() after the assignment.
 //
+// Diagnostics, by category:
+//
+//   - ticker-not-stopped: a time.NewTicker result that is never stopped.
+//   - timer-not-stopped: a time.NewTimer result that is never stopped.
+//
+// An example:
+//
 //	// WRONG
 //	func (tr *Trainer) Run(ctx context.Context) error {
 //		metrics := time.NewTicker(10 * time.Second) // never stopped

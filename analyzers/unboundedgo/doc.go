@@ -28,6 +28,17 @@
 // its function, the suggested fix calls g.SetLimit(runtime.GOMAXPROCS(0))
 // before the loop.
 //
+// Diagnostics, by category:
+//
+//   - go-per-item: a goroutine for every element of input (a slice, map,
+//     string or channel, a scanner or rows loop).
+//   - go-per-accept: a goroutine for every accepted connection or received
+//     message of an endless loop.
+//   - errgroup-without-limit: g.Go in such a loop on an errgroup.Group with
+//     no SetLimit.
+//
+// An example:
+//
 //	// WRONG
 //	func Embed(ctx context.Context, docs []Doc) ([][]float32, error) {
 //		g, ctx := errgroup.WithContext(ctx)

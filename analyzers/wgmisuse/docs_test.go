@@ -1,31 +1,17 @@
 package wgmisuse
 
 import (
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 )
 
 // TestDocs checks that every sub-check has its section in the catalog page
 // (the anchor diagnostics link to) and is described in the analyzer's Doc.
 func TestDocs(t *testing.T) {
-	page, err := os.ReadFile(filepath.Join("..", "..", "docs", "analyzers", "wgmisuse.md"))
-	require.NoError(t, err)
-	headings := make(map[string]bool)
-	for _, line := range strings.Split(string(page), "\n") {
-		if h, ok := strings.CutPrefix(line, "## "); ok {
-			headings[h] = true
-		}
-	}
-	assert.True(t, strings.HasPrefix(string(page), "# wgmisuse: "), "page title")
-	assert.True(t, strings.HasPrefix(Analyzer.Doc, "wgmisuse: "), "Doc title")
-	assert.Equal(t, "https://github.com/asyncbook/asyncbook/blob/main/docs/analyzers/wgmisuse.md", Analyzer.URL)
-	for _, cat := range []string{catAdd, catDone, catByValue, catWait} {
-		assert.True(t, headings[cat], "docs page lacks a ## %s section", cat)
-		assert.Contains(t, Analyzer.Doc, cat)
-	}
+	docs := filepath.Join("..", "..", "docs", "analyzers")
+	assert.Empty(t, analysisutil.DocPageProblems(docs, Analyzer, catAdd, catDone, catByValue, catWait))
 }
