@@ -36,3 +36,25 @@ func TestOursRunDespiteErrors(t *testing.T) {
 		assert.True(t, a.RunDespiteErrors, "%s must set RunDespiteErrors", a.Name)
 	}
 }
+
+func TestProfiles(t *testing.T) {
+	p, err := ParseProfile("")
+	assert.NoError(t, err)
+	assert.Equal(t, Default, p)
+	_, err = ParseProfile("loud")
+	assert.ErrorContains(t, err, "unknown profile")
+	assert.True(t, Strict.Includes(Default))
+	assert.False(t, Default.Includes(Strict))
+	assert.Len(t, InProfile(Strict), len(All()))
+	for _, a := range InProfile(Default) {
+		e, ok := Find(a.Name)
+		assert.True(t, ok)
+		assert.Equal(t, Default, e.Profile, a.Name)
+	}
+	for _, e := range Entries() {
+		_, err := ParseSeverity(string(e.Severity))
+		assert.NoError(t, err, e.Analyzer.Name)
+		assert.Contains(t, SelectProfile(Default, map[string]bool{e.Analyzer.Name: true}), e.Analyzer, "an analyzer turned on runs whatever the profile")
+		assert.NotContains(t, SelectProfile(Strict, map[string]bool{e.Analyzer.Name: false}), e.Analyzer)
+	}
+}
