@@ -38,6 +38,7 @@ type CheckResult struct {
 	TimedOut    bool                 `json:"timed_out,omitempty"`
 	Properties  []suite.Result       `json:"properties"`
 	Leaks       []Leak               `json:"leaks,omitempty"`
+	Races       []Race               `json:"races,omitempty"`
 	Findings    []Finding            `json:"findings,omitempty"`
 	Speedup     *suite.SpeedupReport `json:"speedup,omitempty"`
 	Duration    time.Duration        `json:"duration"`

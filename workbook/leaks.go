@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Leak is a goroutine still running after the tests, as goleak reported it.
-// File and Line are where the go statement that started it stands.
+// Leak is a goroutine still running after the tests. File and Line are
+// where the go statement that started it stands.
 type Leak struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
@@ -16,6 +16,47 @@ type Leak struct {
 	State    string `json:"state"`    // e.g. "chan send"
 	Count    int    `json:"count"`    // goroutines reported with this start, function and state
 	Stack    string `json:"stack"`    // the first one's stack
+	// Detector says who found it: DetectorLeakProfile (proven: the
+	// garbage collector found it blocked where no running goroutine can
+	// ever wake it) or DetectorGoleak (still running when the test ended,
+	// perhaps only slow, or spinning).
+	Detector string `json:"detector,omitempty"`
+	// BlockedOn says what a proven leak waits for, in the learner's words:
+	// "send to results", "sync.WaitGroup.Wait".
+	BlockedOn string `json:"blocked_on,omitempty"`
+	// Property is the property whose run left it, when known.
+	Property string `json:"property,omitempty"`
+}
+
+// Who found a leak.
+const (
+	DetectorLeakProfile = "goroutineleak"
+	DetectorGoleak      = "goleak"
+)
+
+// Proven reports whether the leak was proven by the goroutine-leak profile.
+func (l Leak) Proven() bool { return l.Detector == DetectorLeakProfile }
+
+// Race is a data race the race detector reported while the suite ran.
+type Race struct {
+	// Accesses are the two conflicting accesses: the one that was caught,
+	// then the earlier one it conflicts with.
+	Accesses []Access `json:"accesses"`
+	Property string   `json:"property,omitempty"` // the property whose run saw it
+	Report   string   `json:"report"`             // the race detector's own text
+}
+
+// Access is one side of a data race.
+type Access struct {
+	Write    bool   `json:"write"`
+	File     string `json:"file"` // the innermost frame in the code under test
+	Line     int    `json:"line"`
+	Function string `json:"function"`
+	// CreatedFile and CreatedLine are the go statement of the goroutine
+	// that made the access, when it was not the test's own.
+	CreatedFile string `json:"created_file,omitempty"`
+	CreatedLine int    `json:"created_line,omitempty"`
+	Stack       string `json:"stack"`
 }
 
 var (

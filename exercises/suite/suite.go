@@ -53,6 +53,18 @@ type Result struct {
 	Observed    string          `json:"observed"`
 	Elapsed     time.Duration   `json:"elapsed"`
 	Timeline    []simworld.Span `json:"timeline,omitempty"`
+	// Where is the learner's code responsible for a failure, where the
+	// suite knows it (the go statement of a goroutine still running, the
+	// call that exceeded a limit); empty when it does not.
+	Where []Location `json:"where,omitempty"`
+}
+
+// Location is a place in the code under test that a result points at.
+type Location struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Function string `json:"function,omitempty"`
+	Note     string `json:"note,omitempty"` // what happened there: "5th request in flight on embedder (limit 4)"
 }
 
 // Report is what Run writes for the CLI and the grader.
