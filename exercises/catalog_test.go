@@ -46,19 +46,19 @@ func TestEveryPatternIsTaughtAndChecked(t *testing.T) {
 		}
 	}
 	checked := map[string]bool{}
-	for _, p := range batchinference.Suite.Properties {
+	for _, p := range batchinference.Suite().Properties {
 		checked[p.Pattern] = true
 	}
-	for _, p := range datapipeline.Suite.Properties {
+	for _, p := range datapipeline.Suite().Properties {
 		checked[p.Pattern] = true
 	}
-	for _, p := range modelserving.Suite.Properties {
+	for _, p := range modelserving.Suite().Properties {
 		checked[p.Pattern] = true
 	}
-	for _, p := range hyperparamtuning.Suite.Properties {
+	for _, p := range hyperparamtuning.Suite().Properties {
 		checked[p.Pattern] = true
 	}
-	for _, p := range distributedtraining.Suite.Properties {
+	for _, p := range distributedtraining.Suite().Properties {
 		checked[p.Pattern] = true
 	}
 	for _, p := range seedPatterns {

@@ -29,7 +29,7 @@ const (
 	// practice copy's starting point.
 	sequentialFunc = "Sequential"
 	// solutionFunc is the exercise's reference solution.
-	solutionFunc = "Solution"
+	solutionFunc = "solution"
 )
 
 // ErrPracticeExists is returned by Start when a practice copy would be
@@ -247,7 +247,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestProperties checks every property of the exercise on Solve.
-func TestProperties(t *testing.T) { {{.Pkg}}.Suite.Run(t, Solve) }
+func TestProperties(t *testing.T) { {{.Pkg}}.Suite().Run(t, Solve) }
 
 // TestSpeedup measures Solve against the sequential implementation.
 func TestSpeedup(t *testing.T) {

@@ -200,7 +200,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestProperties(t *testing.T) { batchinference.Suite.Run(t, Solve) }
+func TestProperties(t *testing.T) { batchinference.Suite().Run(t, Solve) }
 `
 	dir := wb.PracticePath(e)
 	require.NoError(t, workbook.WritePractice(dir, []byte(edit(string(src))), []byte(test)))

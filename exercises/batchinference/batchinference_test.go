@@ -23,14 +23,14 @@ func TestMain(m *testing.M) {
 // of the exercise.
 var concurrencyProperties = []string{"parallel-per-model", "parallel-across-models"}
 
-func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite(), solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	suitetest.SequentialFails(t, Suite, Sequential, concurrencyProperties...)
+	suitetest.SequentialFails(t, Suite(), Sequential, concurrencyProperties...)
 }
 
 func TestSuiteRun(t *testing.T) {
-	Suite.Run(t, Solution)
+	Suite().Run(t, solution)
 }
 
 // unbounded starts one goroutine per request: fast, and refused by the
@@ -158,7 +158,7 @@ func noCancel(ctx context.Context, models []*Model, inputs []Input) (Results, er
 // ignoresCtx is the solution with the caller's context swapped for a fresh
 // one: cancellation never reaches the requests.
 func ignoresCtx(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
-	res, err := Solution(context.WithoutCancel(ctx), models, inputs)
+	res, err := solution(context.WithoutCancel(ctx), models, inputs)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -167,7 +167,7 @@ func ignoresCtx(ctx context.Context, models []*Model, inputs []Input) (Results, 
 
 // bareError drops the wrapping: the caller cannot tell what failed.
 func bareError(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
-	res, err := Solution(ctx, models, inputs)
+	res, err := solution(ctx, models, inputs)
 	for err != nil {
 		next := errors.Unwrap(err)
 		if next == nil {
@@ -234,7 +234,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := suitetest.CheckOne(t, Suite, c.property, c.impl)
+			r := suitetest.CheckOne(t, Suite(), c.property, c.impl)
 			assert.False(t, r.Pass, "%s should fail %s", c.name, c.property)
 		})
 	}
@@ -243,12 +243,12 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 func TestModelByModelStillParallelPerModel(t *testing.T) {
 	// The near miss: concurrent within each model passes parallel-per-model,
 	// and fails only the across-models property.
-	assert.True(t, suitetest.CheckOne(t, Suite, "parallel-per-model", modelByModel).Pass)
-	assert.True(t, suitetest.CheckOne(t, Suite, "per-endpoint-limit", modelByModel).Pass)
+	assert.True(t, suitetest.CheckOne(t, Suite(), "parallel-per-model", modelByModel).Pass)
+	assert.True(t, suitetest.CheckOne(t, Suite(), "per-endpoint-limit", modelByModel).Pass)
 }
 
 func TestWorkloadChecksResults(t *testing.T) {
-	require.NoError(t, Workload(context.Background(), Solution))
+	require.NoError(t, Workload(context.Background(), solution))
 	err := Workload(context.Background(), appendOrder)
 	assert.ErrorContains(t, err, "check batch")
 }

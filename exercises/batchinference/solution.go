@@ -7,7 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Solution runs all models at once and, for each model, up to Limit
+// solution runs all models at once and, for each model, up to Limit
 // requests at once. The shape is two levels of errgroup:
 //
 //   - an outer group with one goroutine per model (a fixed fan-out: its
@@ -21,7 +21,7 @@ import (
 // Every goroutine writes only its own slot results[m][i], so the results
 // are in input order with no lock and no sorting, and g.Wait (which every
 // goroutine has returned before) makes the writes visible to the caller.
-func Solution(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
+func solution(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
 	results := make(Results, len(models))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(len(models)) // one goroutine per model, stated explicitly

@@ -36,55 +36,58 @@ var Info = suite.Info{
 	Files: Files,
 }
 
-// Suite is the property suite every implementation is checked by.
-var Suite = suite.Suite[Impl]{
-	Exercise: "batch-inference",
-	Properties: []suite.Property[Impl]{
-		{
-			Name:        "results-in-order",
-			Pattern:     "concurrent API requests",
-			Description: "every model's predictions are returned, in input order",
-			Check:       checkResultsInOrder,
+// Suite returns the property suite every implementation is checked by: a
+// fresh value on each call, so no code under test can swap its checks.
+func Suite() suite.Suite[Impl] {
+	return suite.Suite[Impl]{
+		Exercise: "batch-inference",
+		Properties: []suite.Property[Impl]{
+			{
+				Name:        "results-in-order",
+				Pattern:     "concurrent API requests",
+				Description: "every model's predictions are returned, in input order",
+				Check:       checkResultsInOrder,
+			},
+			{
+				Name:        "per-endpoint-limit",
+				Pattern:     "throttling and backpressure",
+				Description: "no endpoint ever has more than its Limit requests in flight (none is refused with a 429)",
+				Check:       checkPerEndpointLimit,
+			},
+			{
+				Name:        "parallel-per-model",
+				Pattern:     "concurrent API requests",
+				Description: "every endpoint serves at least 2 requests at once (each allows 3 to 6)",
+				Concurrency: true,
+				Check:       checkParallelPerModel,
+			},
+			{
+				Name:        "parallel-across-models",
+				Pattern:     "coordinating parallel workers",
+				Description: "the models run at the same time, not one after another",
+				Concurrency: true,
+				Check:       checkParallelAcrossModels,
+			},
+			{
+				Name:        "first-error-cancels",
+				Pattern:     "coordinating parallel workers",
+				Description: "the first failed request stops the batch: no new requests start after it, and the error names the model and input",
+				Check:       checkFirstErrorCancels,
+			},
+			{
+				Name:        "cancellation",
+				Pattern:     "coordinating parallel workers",
+				Description: "after ctx is cancelled the implementation returns ctx's error promptly, starts no new requests, and every started request has ended",
+				Check:       checkCancellation,
+			},
+			{
+				Name:        "no-leaked-goroutines",
+				Pattern:     "coordinating parallel workers",
+				Description: "no goroutine is left running after the implementation returns, on success or on failure",
+				Check:       checkNoLeakedGoroutines,
+			},
 		},
-		{
-			Name:        "per-endpoint-limit",
-			Pattern:     "throttling and backpressure",
-			Description: "no endpoint ever has more than its Limit requests in flight (none is refused with a 429)",
-			Check:       checkPerEndpointLimit,
-		},
-		{
-			Name:        "parallel-per-model",
-			Pattern:     "concurrent API requests",
-			Description: "every endpoint serves at least 2 requests at once (each allows 3 to 6)",
-			Concurrency: true,
-			Check:       checkParallelPerModel,
-		},
-		{
-			Name:        "parallel-across-models",
-			Pattern:     "coordinating parallel workers",
-			Description: "the models run at the same time, not one after another",
-			Concurrency: true,
-			Check:       checkParallelAcrossModels,
-		},
-		{
-			Name:        "first-error-cancels",
-			Pattern:     "coordinating parallel workers",
-			Description: "the first failed request stops the batch: no new requests start after it, and the error names the model and input",
-			Check:       checkFirstErrorCancels,
-		},
-		{
-			Name:        "cancellation",
-			Pattern:     "coordinating parallel workers",
-			Description: "after ctx is cancelled the implementation returns ctx's error promptly, starts no new requests, and every started request has ended",
-			Check:       checkCancellation,
-		},
-		{
-			Name:        "no-leaked-goroutines",
-			Pattern:     "coordinating parallel workers",
-			Description: "no goroutine is left running after the implementation returns, on success or on failure",
-			Check:       checkNoLeakedGoroutines,
-		},
-	},
+	}
 }
 
 // modelSpec is one endpoint of a simulated world.

@@ -8,10 +8,10 @@ import (
 
 func BenchmarkSequential(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(Sequential), Workload) }
 
-func BenchmarkSolution(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(Solution), Workload) }
+func BenchmarkSolution(b *testing.B) { suitetest.BenchmarkWorkload(b, Impl(solution), Workload) }
 
-// BenchmarkSpeedup reports Solution's speedup over Sequential on the same
+// BenchmarkSpeedup reports solution's speedup over Sequential on the same
 // workload, beside IdealSpeedup.
 func BenchmarkSpeedup(b *testing.B) {
-	suitetest.BenchmarkSpeedup(b, Impl(Sequential), Impl(Solution), Workload, IdealSpeedup)
+	suitetest.BenchmarkSpeedup(b, Impl(Sequential), Impl(solution), Workload, IdealSpeedup)
 }

@@ -18,14 +18,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite(), solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	suitetest.SequentialFails(t, Suite, Sequential, "concurrent-downloads", "transform-pool")
+	suitetest.SequentialFails(t, Suite(), Sequential, "concurrent-downloads", "transform-pool")
 }
 
 func TestSuiteRun(t *testing.T) {
-	Suite.Run(t, Solution)
+	Suite().Run(t, solution)
 }
 
 func TestInfo(t *testing.T) {
@@ -45,11 +45,11 @@ func TestInfo(t *testing.T) {
 // every fetcher can hold a page while the sink is slow.
 func noCredit(ctx context.Context, in Input) error {
 	in.MaxPending = 1 << 30
-	return Solution(ctx, in)
+	return solution(ctx, in)
 }
 
 func TestBoundedChannelsAloneFailBackpressure(t *testing.T) {
-	res := Suite.Only("backpressure", "exactly-once").Check(noCredit)
+	res := Suite().Only("backpressure", "exactly-once").Check(noCredit)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"backpressure"}, suite.Failed(res))
 }
@@ -60,11 +60,11 @@ func ignoreSourceLimit(ctx context.Context, in Input) error {
 	for i := range in.Sources {
 		in.Sources[i].MaxConcurrent = in.Sources[i].Pages
 	}
-	return Solution(ctx, in)
+	return solution(ctx, in)
 }
 
 func TestIgnoringTheSourceLimitFails(t *testing.T) {
-	res := Suite.Only("source-rate-limit").Check(ignoreSourceLimit)
+	res := Suite().Only("source-rate-limit").Check(ignoreSourceLimit)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"source-rate-limit"}, suite.Failed(res))
 }
@@ -72,11 +72,11 @@ func TestIgnoringTheSourceLimitFails(t *testing.T) {
 // unboundedTransform runs a transform goroutine per record, in effect.
 func unboundedTransform(ctx context.Context, in Input) error {
 	in.Workers = 1000
-	return Solution(ctx, in)
+	return solution(ctx, in)
 }
 
 func TestUnboundedTransformFailsThePool(t *testing.T) {
-	res := Suite.Only("transform-pool").Check(unboundedTransform)
+	res := Suite().Only("transform-pool").Check(unboundedTransform)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"transform-pool"}, suite.Failed(res))
 }
@@ -84,20 +84,20 @@ func TestUnboundedTransformFailsThePool(t *testing.T) {
 // noRetry gives up on the first failure; eagerRetry retries without waiting.
 func noRetry(ctx context.Context, in Input) error {
 	in.MaxAttempts = 1
-	return Solution(ctx, in)
+	return solution(ctx, in)
 }
 
 func eagerRetry(ctx context.Context, in Input) error {
 	in.Backoff = time.Microsecond
-	return Solution(ctx, in)
+	return solution(ctx, in)
 }
 
 func TestRetriesAreRequiredAndMustBackOff(t *testing.T) {
-	res := Suite.Only("exactly-once", "retry-with-backoff").Check(noRetry)
+	res := Suite().Only("exactly-once", "retry-with-backoff").Check(noRetry)
 	suitetest.LogResults(t, res)
 	assert.ElementsMatch(t, []string{"exactly-once", "retry-with-backoff"}, suite.Failed(res))
 
-	res = Suite.Only("exactly-once", "retry-with-backoff").Check(eagerRetry)
+	res = Suite().Only("exactly-once", "retry-with-backoff").Check(eagerRetry)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"retry-with-backoff"}, suite.Failed(res))
 }
@@ -137,7 +137,7 @@ func sleepyBackoff(ctx context.Context, in Input) error {
 }
 
 func TestSleepingBackoffFailsCancellation(t *testing.T) {
-	res := Suite.Only("cancellation").Check(sleepyBackoff)
+	res := Suite().Only("cancellation").Check(sleepyBackoff)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"cancellation"}, suite.Failed(res))
 }
@@ -169,7 +169,7 @@ func noFinalFlush(ctx context.Context, in Input) error {
 }
 
 func TestForgettingTheLastBatchFailsExactlyOnce(t *testing.T) {
-	res := Suite.Only("exactly-once").Check(noFinalFlush)
+	res := Suite().Only("exactly-once").Check(noFinalFlush)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"exactly-once"}, suite.Failed(res))
 }
@@ -233,7 +233,7 @@ func strandedSenders(release <-chan struct{}) Impl {
 
 func TestStrandedSendersFailNoLeakedGoroutines(t *testing.T) {
 	release := make(chan struct{})
-	res := Suite.Only("no-leaked-goroutines").Check(strandedSenders(release))
+	res := Suite().Only("no-leaked-goroutines").Check(strandedSenders(release))
 	close(release) // let the stranded goroutines go, for VerifyTestMain
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"no-leaked-goroutines"}, suite.Failed(res))
@@ -271,7 +271,7 @@ func TestSolutionRefusesAPageLargerThanTheCredit(t *testing.T) {
 		Sink:       simworld.NewSink(rec, nil, simworld.SinkConfig{MaxBatch: 4, MaxConcurrent: 1}),
 		Config:     Config{Workers: 2, MaxPending: 5, MaxAttempts: 1},
 	}
-	err := Solution(context.Background(), in)
+	err := solution(context.Background(), in)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "MaxPending")
 }
@@ -280,7 +280,7 @@ func TestWorkloadRunsBoth(t *testing.T) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i, impl := range []Impl{Sequential, Solution} {
+	for i, impl := range []Impl{Sequential, solution} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

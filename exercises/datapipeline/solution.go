@@ -10,7 +10,7 @@ import (
 	"github.com/asyncbook/asyncbook/exercises/simworld"
 )
 
-// Solution runs the three stages at once, connected by bounded channels:
+// solution runs the three stages at once, connected by bounded channels:
 //
 //	fetchers ──records──▶ transform pool ──rows──▶ loader ──▶ sink
 //	(MaxConcurrent         (Workers                (one, greedy
@@ -27,7 +27,7 @@ import (
 // before requesting a page, and the loader gives them back once the rows
 // are written. At most MaxPending records are ever between source and sink,
 // whatever the number of stages or the size of their buffers.
-func Solution(ctx context.Context, in Input) error {
+func solution(ctx context.Context, in Input) error {
 	if err := validate(in); err != nil {
 		return err
 	}

@@ -40,67 +40,70 @@ var Info = suite.Info{
 	Files: Files,
 }
 
-// Suite is the exercise's property suite.
-var Suite = suite.Suite[Impl]{
-	Exercise: "data-pipeline",
-	Properties: []suite.Property[Impl]{
-		{
-			Name:        "exactly-once",
-			Pattern:     "producer-consumer with queues",
-			Description: "every record of every source is loaded exactly once, with the same row the sequential transform gives, despite transient 5xx failures",
-			Check:       checkExactlyOnce,
+// Suite returns the property suite every implementation is checked by: a
+// fresh value on each call, so no code under test can swap its checks.
+func Suite() suite.Suite[Impl] {
+	return suite.Suite[Impl]{
+		Exercise: "data-pipeline",
+		Properties: []suite.Property[Impl]{
+			{
+				Name:        "exactly-once",
+				Pattern:     "producer-consumer with queues",
+				Description: "every record of every source is loaded exactly once, with the same row the sequential transform gives, despite transient 5xx failures",
+				Check:       checkExactlyOnce,
+			},
+			{
+				Name:        "retry-with-backoff",
+				Pattern:     "efficient I/O operations",
+				Description: "a page that fails with 5xx is retried, at most MaxAttempts times, and retry n starts at least Backoff<<(n-1) after the previous attempt ended",
+				Check:       checkRetryBackoff,
+			},
+			{
+				Name:        "source-rate-limit",
+				Pattern:     "throttling and backpressure",
+				Description: "no source ever gets more than its MaxConcurrent requests at once: zero 429 answers",
+				Check:       checkRateLimit,
+			},
+			{
+				Name:        "concurrent-downloads",
+				Pattern:     "concurrent API requests",
+				Description: "downloads overlap across sources: at least 3 requests in flight at once (4 sources allowing 2 each)",
+				Concurrency: true,
+				Check:       checkConcurrentDownloads,
+			},
+			{
+				Name:        "transform-pool",
+				Pattern:     "CPU-bound processing in worker pools",
+				Description: "transforms run on a pool: at least 2 at once and never more than Workers",
+				Concurrency: true,
+				Check:       checkTransformPool,
+			},
+			{
+				Name:        "backpressure",
+				Pattern:     "throttling and backpressure",
+				Description: "with a slow sink, never more than MaxPending records are extracted but not yet loaded: downloads wait for the sink",
+				Check:       checkBackpressure,
+			},
+			{
+				Name:        "error-propagation",
+				Pattern:     "producer-consumer with queues",
+				Description: "a permanent failure (404) is returned at once and stops the other downloads, transforms and writes",
+				Check:       checkErrorPropagation,
+			},
+			{
+				Name:        "cancellation",
+				Pattern:     "efficient I/O operations",
+				Description: "cancelling ctx while a page is backing off (4 s) returns context.Canceled within 2 s, starts no new request and leaves no transform or write running",
+				Check:       checkCancellation,
+			},
+			{
+				Name:        "no-leaked-goroutines",
+				Pattern:     "producer-consumer with queues",
+				Description: "no goroutine the pipeline started is still running after it returns, after success and after an error",
+				Check:       checkNoLeaks,
+			},
 		},
-		{
-			Name:        "retry-with-backoff",
-			Pattern:     "efficient I/O operations",
-			Description: "a page that fails with 5xx is retried, at most MaxAttempts times, and retry n starts at least Backoff<<(n-1) after the previous attempt ended",
-			Check:       checkRetryBackoff,
-		},
-		{
-			Name:        "source-rate-limit",
-			Pattern:     "throttling and backpressure",
-			Description: "no source ever gets more than its MaxConcurrent requests at once: zero 429 answers",
-			Check:       checkRateLimit,
-		},
-		{
-			Name:        "concurrent-downloads",
-			Pattern:     "concurrent API requests",
-			Description: "downloads overlap across sources: at least 3 requests in flight at once (4 sources allowing 2 each)",
-			Concurrency: true,
-			Check:       checkConcurrentDownloads,
-		},
-		{
-			Name:        "transform-pool",
-			Pattern:     "CPU-bound processing in worker pools",
-			Description: "transforms run on a pool: at least 2 at once and never more than Workers",
-			Concurrency: true,
-			Check:       checkTransformPool,
-		},
-		{
-			Name:        "backpressure",
-			Pattern:     "throttling and backpressure",
-			Description: "with a slow sink, never more than MaxPending records are extracted but not yet loaded: downloads wait for the sink",
-			Check:       checkBackpressure,
-		},
-		{
-			Name:        "error-propagation",
-			Pattern:     "producer-consumer with queues",
-			Description: "a permanent failure (404) is returned at once and stops the other downloads, transforms and writes",
-			Check:       checkErrorPropagation,
-		},
-		{
-			Name:        "cancellation",
-			Pattern:     "efficient I/O operations",
-			Description: "cancelling ctx while a page is backing off (4 s) returns context.Canceled within 2 s, starts no new request and leaves no transform or write running",
-			Check:       checkCancellation,
-		},
-		{
-			Name:        "no-leaked-goroutines",
-			Pattern:     "producer-consumer with queues",
-			Description: "no goroutine the pipeline started is still running after it returns, after success and after an error",
-			Check:       checkNoLeaks,
-		},
-	},
+	}
 }
 
 // The benchmark world. Its numbers give IdealSpeedup.

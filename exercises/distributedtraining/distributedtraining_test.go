@@ -18,14 +18,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite(), solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	suitetest.SequentialFails(t, Suite, Sequential, "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap")
+	suitetest.SequentialFails(t, Suite(), Sequential, "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap")
 }
 
 func TestSuiteRun(t *testing.T) {
-	Suite.Run(t, Solution)
+	Suite().Run(t, solution)
 }
 
 func TestInfo(t *testing.T) {
@@ -105,7 +105,7 @@ func strandedStraggler(release <-chan struct{}) Impl {
 
 func TestStrandedStragglerFails(t *testing.T) {
 	release := make(chan struct{})
-	res := Suite.Only("straggler-timeout", "no-leaked-goroutines").Check(strandedStraggler(release))
+	res := Suite().Only("straggler-timeout", "no-leaked-goroutines").Check(strandedStraggler(release))
 	close(release) // let the stranded goroutines go, for VerifyTestMain
 	suitetest.LogResults(t, res)
 	assert.ElementsMatch(t, []string{"straggler-timeout", "no-leaked-goroutines"}, suite.Failed(res))
@@ -175,7 +175,7 @@ func quorumOnly(ctx context.Context, job Job) ([]float64, error) {
 }
 
 func TestQuorumAloneLosesTheCrashedShard(t *testing.T) {
-	res := Suite.Only("matches-sequential", "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap", "no-leaked-goroutines").Check(quorumOnly)
+	res := Suite().Only("matches-sequential", "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap", "no-leaked-goroutines").Check(quorumOnly)
 	suitetest.LogResults(t, res)
 	assert.ElementsMatch(t, []string{"crash-tolerated", "checkpoint-overlap"}, suite.Failed(res))
 }
@@ -223,7 +223,7 @@ func lateCheckpointErrors(ctx context.Context, job Job) ([]float64, error) {
 }
 
 func TestCheckpointErrorsMustStopTraining(t *testing.T) {
-	res := Suite.Only("error-propagation").Check(lateCheckpointErrors)
+	res := Suite().Only("error-propagation").Check(lateCheckpointErrors)
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"error-propagation"}, suite.Failed(res))
 }
@@ -236,11 +236,11 @@ func TestApply(t *testing.T) {
 }
 
 func TestSolutionRejectsABadJob(t *testing.T) {
-	_, err := Solution(context.Background(), Job{Quorum: 1, CheckpointEvery: 1, StepTimeout: time.Second})
+	_, err := solution(context.Background(), Job{Quorum: 1, CheckpointEvery: 1, StepTimeout: time.Second})
 	assert.Error(t, err)
 }
 
 func TestWorkloadRunsBoth(t *testing.T) {
-	require.NoError(t, Workload(context.Background(), Solution))
+	require.NoError(t, Workload(context.Background(), solution))
 	require.NoError(t, Workload(context.Background(), Sequential))
 }

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Solution coordinates the workers with channels, in one process:
+// solution coordinates the workers with channels, in one process:
 //
 //   - one goroutine per worker owns that worker: it takes tasks from its
 //     inbox, calls the worker, and sends the result to the step's reply
@@ -25,7 +25,7 @@ import (
 // a straggler's Gradient call returns at once, and a late sender gives up
 // on the reply channel instead of blocking forever on it. Late gradients
 // are therefore dropped, and nobody waits for them.
-func Solution(ctx context.Context, job Job) ([]float64, error) {
+func solution(ctx context.Context, job Job) ([]float64, error) {
 	n := len(job.Workers)
 	if n == 0 || job.Quorum < 1 || job.Quorum > n || job.CheckpointEvery < 1 || job.StepTimeout <= 0 {
 		return nil, fmt.Errorf("train: need workers, 1 <= quorum <= workers, checkpoint interval >= 1 and a step timeout; got %d workers, quorum %d, every %d, timeout %v",

@@ -35,69 +35,72 @@ var Info = suite.Info{
 	Files: Files,
 }
 
-// Suite is the exercise's property suite.
-var Suite = suite.Suite[Impl]{
-	Exercise: "distributed-training",
-	Properties: []suite.Property[Impl]{
-		{
-			Name:        "matches-sequential",
-			Pattern:     "coordinating parallel workers",
-			Description: "on a healthy cluster the final parameters equal the sequential result (gradients averaged in shard order)",
-			Check:       checkMatchesSequential,
+// Suite returns the property suite every implementation is checked by: a
+// fresh value on each call, so no code under test can swap its checks.
+func Suite() suite.Suite[Impl] {
+	return suite.Suite[Impl]{
+		Exercise: "distributed-training",
+		Properties: []suite.Property[Impl]{
+			{
+				Name:        "matches-sequential",
+				Pattern:     "coordinating parallel workers",
+				Description: "on a healthy cluster the final parameters equal the sequential result (gradients averaged in shard order)",
+				Check:       checkMatchesSequential,
+			},
+			{
+				Name:        "parallel-workers",
+				Pattern:     "coordinating parallel workers",
+				Description: "a step runs its workers at once: at least 2 gradients computing at the same moment (4 workers)",
+				Concurrency: true,
+				Check:       checkParallelWorkers,
+			},
+			{
+				Name:        "straggler-timeout",
+				Pattern:     "coordinating parallel workers",
+				Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 250 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
+				Concurrency: true,
+				Check:       checkStraggler,
+			},
+			{
+				Name:        "crash-tolerated",
+				Pattern:     "coordinating parallel workers",
+				Description: "when a worker crashes its shard is reassigned to a live worker, so no data is lost: the final parameters still equal the fault-free result",
+				Concurrency: true,
+				Check:       checkCrash,
+			},
+			{
+				Name:        "checkpoints",
+				Pattern:     "efficient I/O operations",
+				Description: "after steps K, 2K, ... the parameters of that step are saved, one write at a time, all finished when Train returns",
+				Check:       checkCheckpoints,
+			},
+			{
+				Name:        "checkpoint-overlap",
+				Pattern:     "efficient I/O operations",
+				Description: "checkpoint writes overlap the next steps' compute instead of pausing training",
+				Concurrency: true,
+				Check:       checkCheckpointOverlap,
+			},
+			{
+				Name:        "error-propagation",
+				Pattern:     "throttling and backpressure",
+				Description: "a failed checkpoint write stops training: Train returns that error, starts at most K more steps, and leaves no call running",
+				Check:       checkErrorPropagation,
+			},
+			{
+				Name:        "cancellation",
+				Pattern:     "coordinating parallel workers",
+				Description: "cancelling ctx mid-run returns context.Canceled within 2 s, starts no new worker call, and leaves no call running",
+				Check:       checkCancellation,
+			},
+			{
+				Name:        "no-leaked-goroutines",
+				Pattern:     "coordinating parallel workers",
+				Description: "no goroutine is left running after Train returns: not after a run with a straggler and a crash, not after a failed run",
+				Check:       checkNoLeaks,
+			},
 		},
-		{
-			Name:        "parallel-workers",
-			Pattern:     "coordinating parallel workers",
-			Description: "a step runs its workers at once: at least 2 gradients computing at the same moment (4 workers)",
-			Concurrency: true,
-			Check:       checkParallelWorkers,
-		},
-		{
-			Name:        "straggler-timeout",
-			Pattern:     "coordinating parallel workers",
-			Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 250 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
-			Concurrency: true,
-			Check:       checkStraggler,
-		},
-		{
-			Name:        "crash-tolerated",
-			Pattern:     "coordinating parallel workers",
-			Description: "when a worker crashes its shard is reassigned to a live worker, so no data is lost: the final parameters still equal the fault-free result",
-			Concurrency: true,
-			Check:       checkCrash,
-		},
-		{
-			Name:        "checkpoints",
-			Pattern:     "efficient I/O operations",
-			Description: "after steps K, 2K, ... the parameters of that step are saved, one write at a time, all finished when Train returns",
-			Check:       checkCheckpoints,
-		},
-		{
-			Name:        "checkpoint-overlap",
-			Pattern:     "efficient I/O operations",
-			Description: "checkpoint writes overlap the next steps' compute instead of pausing training",
-			Concurrency: true,
-			Check:       checkCheckpointOverlap,
-		},
-		{
-			Name:        "error-propagation",
-			Pattern:     "throttling and backpressure",
-			Description: "a failed checkpoint write stops training: Train returns that error, starts at most K more steps, and leaves no call running",
-			Check:       checkErrorPropagation,
-		},
-		{
-			Name:        "cancellation",
-			Pattern:     "coordinating parallel workers",
-			Description: "cancelling ctx mid-run returns context.Canceled within 2 s, starts no new worker call, and leaves no call running",
-			Check:       checkCancellation,
-		},
-		{
-			Name:        "no-leaked-goroutines",
-			Pattern:     "coordinating parallel workers",
-			Description: "no goroutine is left running after Train returns: not after a run with a straggler and a crash, not after a failed run",
-			Check:       checkNoLeaks,
-		},
-	},
+	}
 }
 
 // The benchmark world. Its numbers give IdealSpeedup.

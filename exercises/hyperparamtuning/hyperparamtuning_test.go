@@ -22,14 +22,14 @@ func TestMain(m *testing.M) {
 // of the exercise.
 var concurrencyProperties = []string{"pool-busy", "stop-by-cancellation"}
 
-func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite(), solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	suitetest.SequentialFails(t, Suite, Sequential, concurrencyProperties...)
+	suitetest.SequentialFails(t, Suite(), Sequential, concurrencyProperties...)
 }
 
 func TestSuiteRun(t *testing.T) {
-	Suite.Run(t, Solution)
+	Suite().Run(t, solution)
 }
 
 // feed hands out the indices 0..n-1 on next and closes it.
@@ -169,7 +169,7 @@ func boundaryPool(stopping, appendResults, perTrialSlot bool) Impl {
 // ignoresCtx is the solution with the caller's context swapped for one
 // that is never cancelled.
 func ignoresCtx(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
-	res, err := Solution(context.WithoutCancel(ctx), pool, trials, cfg)
+	res, err := solution(context.WithoutCancel(ctx), pool, trials, cfg)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -182,7 +182,7 @@ func progressWatcher(ctx context.Context, pool *Pool, trials []Trial, cfg Config
 	go func() {
 		<-ctx.Done()
 	}()
-	return Solution(ctx, pool, trials, cfg)
+	return solution(ctx, pool, trials, cfg)
 }
 
 func TestPropertiesHaveTeeth(t *testing.T) {
@@ -201,7 +201,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := suitetest.CheckOne(t, Suite, c.property, c.impl)
+			r := suitetest.CheckOne(t, Suite(), c.property, c.impl)
 			assert.False(t, r.Pass, "%s should fail %s", c.name, c.property)
 		})
 	}
@@ -212,7 +212,7 @@ func TestBoundaryPoolIsANearMiss(t *testing.T) {
 	// misses the prompt stop.
 	impl := boundaryPool(true, false, false)
 	for _, name := range []string{"best-trial", "slot-limit", "pool-busy", "early-stopping", "slots-released", "cancellation"} {
-		assert.True(t, suitetest.CheckOne(t, Suite, name, impl).Pass, name)
+		assert.True(t, suitetest.CheckOne(t, Suite(), name, impl).Pass, name)
 	}
 }
 
@@ -262,7 +262,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestWorkloadChecksResults(t *testing.T) {
-	require.NoError(t, Workload(context.Background(), Solution))
+	require.NoError(t, Workload(context.Background(), solution))
 	assert.ErrorContains(t, Workload(context.Background(), boundaryPool(false, true, false)), "check search")
 }
 

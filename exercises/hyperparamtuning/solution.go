@@ -18,7 +18,7 @@ type event struct {
 	loss   float64
 }
 
-// Solution trains the trials on a fixed pool of workers, one per device.
+// solution trains the trials on a fixed pool of workers, one per device.
 //
 // Ownership:
 //   - the errgroup owns the feeder and the workers: the feeder hands out
@@ -31,7 +31,7 @@ type event struct {
 //     is closed, which happens once every worker (every sender) returned.
 //   - results[i] is written only by the worker that trained trial i, and
 //     read after g.Wait: no lock and no race.
-func Solution(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
+func solution(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
 	results := make([]TrialResult, len(trials))
 	// Unbuffered: the coordinator reads until the channel is closed and does
 	// only bookkeeping, so a send waits at most for one event's handling.

@@ -36,61 +36,64 @@ var Info = suite.Info{
 	Files: Files,
 }
 
-// Suite is the property suite every implementation is checked by.
-var Suite = suite.Suite[Impl]{
-	Exercise: "hyperparameter-tuning",
-	Properties: []suite.Property[Impl]{
-		{
-			Name:        "best-trial",
-			Pattern:     "coordinating parallel workers",
-			Description: "the best trial is found, trained to the last epoch, and every trial's result is reported in order",
-			Check:       checkBestTrial,
+// Suite returns the property suite every implementation is checked by: a
+// fresh value on each call, so no code under test can swap its checks.
+func Suite() suite.Suite[Impl] {
+	return suite.Suite[Impl]{
+		Exercise: "hyperparameter-tuning",
+		Properties: []suite.Property[Impl]{
+			{
+				Name:        "best-trial",
+				Pattern:     "coordinating parallel workers",
+				Description: "the best trial is found, trained to the last epoch, and every trial's result is reported in order",
+				Check:       checkBestTrial,
+			},
+			{
+				Name:        "slot-limit",
+				Pattern:     "resource pooling and management",
+				Description: "never more accelerators held than the pool has: no Acquire refused, no device misused",
+				Check:       checkSlotLimit,
+			},
+			{
+				Name:        "pool-busy",
+				Pattern:     "CPU-bound processing in worker pools",
+				Description: "at least 2 of the 4 accelerators train at the same moment",
+				Concurrency: true,
+				Check:       checkPoolBusy,
+			},
+			{
+				Name:        "early-stopping",
+				Pattern:     "coordinating parallel workers",
+				Description: "poor trials are stopped: the search completes at most 80% of trials × max epochs",
+				Check:       checkEarlyStopping,
+			},
+			{
+				Name:        "stop-by-cancellation",
+				Pattern:     "coordinating parallel workers",
+				Description: "a stopped trial's context is cancelled: its epoch in progress is interrupted and its device freed at once",
+				Concurrency: true,
+				Check:       checkStopByCancellation,
+			},
+			{
+				Name:        "slots-released",
+				Pattern:     "resource pooling and management",
+				Description: "every accelerator acquired is released by the time the search returns",
+				Check:       checkSlotsReleased,
+			},
+			{
+				Name:        "cancellation",
+				Pattern:     "coordinating parallel workers",
+				Description: "after ctx is cancelled the search returns ctx's error promptly, starts no new epoch, and has released every device",
+				Check:       checkCancellation,
+			},
+			{
+				Name:        "no-leaked-goroutines",
+				Pattern:     "coordinating parallel workers",
+				Description: "no goroutine is left running after the search returns, whether it completed or was cancelled",
+				Check:       checkNoLeakedGoroutines,
+			},
 		},
-		{
-			Name:        "slot-limit",
-			Pattern:     "resource pooling and management",
-			Description: "never more accelerators held than the pool has: no Acquire refused, no device misused",
-			Check:       checkSlotLimit,
-		},
-		{
-			Name:        "pool-busy",
-			Pattern:     "CPU-bound processing in worker pools",
-			Description: "at least 2 of the 4 accelerators train at the same moment",
-			Concurrency: true,
-			Check:       checkPoolBusy,
-		},
-		{
-			Name:        "early-stopping",
-			Pattern:     "coordinating parallel workers",
-			Description: "poor trials are stopped: the search completes at most 80% of trials × max epochs",
-			Check:       checkEarlyStopping,
-		},
-		{
-			Name:        "stop-by-cancellation",
-			Pattern:     "coordinating parallel workers",
-			Description: "a stopped trial's context is cancelled: its epoch in progress is interrupted and its device freed at once",
-			Concurrency: true,
-			Check:       checkStopByCancellation,
-		},
-		{
-			Name:        "slots-released",
-			Pattern:     "resource pooling and management",
-			Description: "every accelerator acquired is released by the time the search returns",
-			Check:       checkSlotsReleased,
-		},
-		{
-			Name:        "cancellation",
-			Pattern:     "coordinating parallel workers",
-			Description: "after ctx is cancelled the search returns ctx's error promptly, starts no new epoch, and has released every device",
-			Check:       checkCancellation,
-		},
-		{
-			Name:        "no-leaked-goroutines",
-			Pattern:     "coordinating parallel workers",
-			Description: "no goroutine is left running after the search returns, whether it completed or was cancelled",
-			Check:       checkNoLeakedGoroutines,
-		},
-	},
+	}
 }
 
 // The properties' search: 16 trials on 4 devices, 8 epochs of 4 to 8 ms.

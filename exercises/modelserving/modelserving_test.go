@@ -16,19 +16,19 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite, Solution) }
+func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite(), solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	suitetest.SequentialFails(t, Suite, Sequential, PropDynamicBatching, PropLoadShedding)
+	suitetest.SequentialFails(t, Suite(), Sequential, PropDynamicBatching, PropLoadShedding)
 }
 
 func TestSuiteRun(t *testing.T) {
-	Suite.Run(t, Solution)
+	Suite().Run(t, solution)
 }
 
 func TestInfo(t *testing.T) {
 	assert.Equal(t, "model-serving", Info.Slug)
-	assert.Equal(t, Suite.Exercise, Info.Slug)
+	assert.Equal(t, Suite().Exercise, Info.Slug)
 	for _, name := range []string{"README.md", "guide.md", "exercise.go", "solution.go"} {
 		f, err := Info.Files.Open(name)
 		require.NoError(t, err, name)
@@ -45,22 +45,22 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 		impl     Impl
 		property string
 	}{
-		{"outputs handed to the wrong requests", func(m Model, c Config) Server { return Solution(rotatingModel{m}, c) }, PropCorrectResponses},
+		{"outputs handed to the wrong requests", func(m Model, c Config) Server { return solution(rotatingModel{m}, c) }, PropCorrectResponses},
 		{"a goroutine per request calling the model", unserialised, PropBatchLimits},
-		{"batches larger than MaxBatch", func(m Model, c Config) Server { c.MaxBatch *= 3; return Solution(m, c) }, PropBatchLimits},
-		{"waits for a full batch", func(m Model, c Config) Server { c.MaxWait = time.Hour; return Solution(m, c) }, PropLoneRequest},
+		{"batches larger than MaxBatch", func(m Model, c Config) Server { c.MaxBatch *= 3; return solution(m, c) }, PropBatchLimits},
+		{"waits for a full batch", func(m Model, c Config) Server { c.MaxWait = time.Hour; return solution(m, c) }, PropLoneRequest},
 		{"a goroutine per request calling the model", unserialised, PropDynamicBatching},
-		{"unbounded queue", func(m Model, c Config) Server { c.QueueSize = 1 << 20; return Solution(m, c) }, PropLoadShedding},
-		{"queue one too long", func(m Model, c Config) Server { c.QueueSize++; return Solution(m, c) }, PropLoadShedding},
-		{"no deadline", func(m Model, c Config) Server { c.Timeout = time.Hour; return Solution(m, c) }, PropRequestDeadline},
+		{"unbounded queue", func(m Model, c Config) Server { c.QueueSize = 1 << 20; return solution(m, c) }, PropLoadShedding},
+		{"queue one too long", func(m Model, c Config) Server { c.QueueSize++; return solution(m, c) }, PropLoadShedding},
+		{"no deadline", func(m Model, c Config) Server { c.Timeout = time.Hour; return solution(m, c) }, PropRequestDeadline},
 		{"expired requests keep their queue slot", lazyQueue, PropRequestDeadline},
-		{"model call detached from its clients", func(m Model, c Config) Server { return Solution(detachedModel{m}, c) }, PropClientDisconnect},
+		{"model call detached from its clients", func(m Model, c Config) Server { return solution(detachedModel{m}, c) }, PropClientDisconnect},
 		{"queued request kept after its client left", lazyQueue, PropClientDisconnect},
 		{"Shutdown drops the queue", dropsQueue, PropGracefulShutdown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"/"+tt.name, func(t *testing.T) {
-			r := suitetest.CheckOne(t, Suite, tt.property, tt.impl)
+			r := suitetest.CheckOne(t, Suite(), tt.property, tt.impl)
 			t.Logf("observed: %s", r.Observed)
 			assert.False(t, r.Pass, "%s should fail %s", tt.name, tt.property)
 		})
@@ -73,13 +73,13 @@ func TestGracefulShutdownCatchesALeakedBatcher(t *testing.T) {
 	var mu sync.Mutex
 	var leaked []Server
 	impl := func(m Model, c Config) Server {
-		s := Solution(m, c)
+		s := solution(m, c)
 		mu.Lock()
 		leaked = append(leaked, s)
 		mu.Unlock()
 		return ServerFuncs{Handler: s, OnShutdown: func(context.Context) error { return nil }}
 	}
-	r := suitetest.CheckOne(t, Suite, PropGracefulShutdown, impl)
+	r := suitetest.CheckOne(t, Suite(), PropGracefulShutdown, impl)
 	t.Logf("observed: %s", r.Observed)
 	assert.False(t, r.Pass)
 	assert.Contains(t, r.Observed, "leaked goroutines: found unexpected goroutines")
@@ -91,7 +91,7 @@ func TestGracefulShutdownCatchesALeakedBatcher(t *testing.T) {
 }
 
 func TestSolutionShutdownAbortsWhenItsContextEnds(t *testing.T) {
-	w := newWorld(context.Background(), Solution, Config{MaxBatch: 2, MaxWait: time.Millisecond, QueueSize: 4, Timeout: 10 * time.Second})
+	w := newWorld(context.Background(), solution, Config{MaxBatch: 2, MaxWait: time.Millisecond, QueueSize: 4, Timeout: 10 * time.Second})
 	hold := w.model.Hold()
 	c := w.send(0)
 	require.NoError(t, w.awaitModelCalls(context.Background(), 1, 1))
@@ -151,7 +151,7 @@ func unserialised(model Model, cfg Config) Server {
 
 // dropsQueue aborts at once on Shutdown instead of draining.
 func dropsQueue(model Model, cfg Config) Server {
-	s := Solution(model, cfg)
+	s := solution(model, cfg)
 	return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error {
 		now, cancel := context.WithCancel(ctx)
 		cancel()

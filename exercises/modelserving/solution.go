@@ -16,12 +16,12 @@ var (
 	errShuttingDown = errors.New("shutting down")
 )
 
-// Solution is a dynamically batching server. Handlers put their request in a
+// solution is a dynamically batching server. Handlers put their request in a
 // bounded queue and wait for its answer; one batcher goroutine, owned by the
 // server, takes up to MaxBatch waiting requests (sending early when the
 // oldest has waited MaxWait), makes one model call for them, and hands each
 // request its own output.
-func Solution(model Model, cfg Config) Server {
+func solution(model Model, cfg Config) Server {
 	cfg.MaxBatch = max(cfg.MaxBatch, 1) // a batch of zero would never serve anyone
 	cfg.QueueSize = max(cfg.QueueSize, 1)
 	// base lives as long as the batcher; cancelling it (a forced shutdown)

@@ -51,62 +51,64 @@ const (
 	PropGracefulShutdown = "graceful-shutdown"
 )
 
-// Suite is the exercise's property suite. Every property serves impl
-// through a real HTTP server on 127.0.0.1 in front of a fresh simulated model.
-var Suite = suite.Suite[Impl]{
-	Exercise: "model-serving",
-	Properties: []suite.Property[Impl]{
-		{
-			Name:        PropCorrectResponses,
-			Pattern:     "concurrent API requests",
-			Description: "under concurrent requests every valid request is answered 200 with its own prediction, and invalid ones 400 without harming the others",
-			Check:       checkCorrectResponses,
+// Suite returns the property suite every implementation is checked by: a
+// fresh value on each call, so no code under test can swap its checks.
+func Suite() suite.Suite[Impl] {
+	return suite.Suite[Impl]{
+		Exercise: "model-serving",
+		Properties: []suite.Property[Impl]{
+			{
+				Name:        PropCorrectResponses,
+				Pattern:     "concurrent API requests",
+				Description: "under concurrent requests every valid request is answered 200 with its own prediction, and invalid ones 400 without harming the others",
+				Check:       checkCorrectResponses,
+			},
+			{
+				Name:        PropBatchLimits,
+				Pattern:     "throttling and backpressure",
+				Description: "no model call holds more than MaxBatch requests, and the model (one device) never runs two calls at once",
+				Check:       checkBatchLimits,
+			},
+			{
+				Name:        PropLoneRequest,
+				Pattern:     "producer-consumer with queues",
+				Description: "a request with nobody to batch with is sent after about MaxWait, not held for a full batch",
+				Check:       checkLoneRequest,
+			},
+			{
+				Name:        PropDynamicBatching,
+				Pattern:     "producer-consumer with queues",
+				Description: "under 32 concurrent clients, requests are served in batches: at least 3 requests per model call on average",
+				Concurrency: true,
+				Check:       checkDynamicBatching,
+			},
+			{
+				Name:        PropLoadShedding,
+				Pattern:     "throttling and backpressure",
+				Description: "while the model is busy at most QueueSize requests wait; the excess is refused at once with 429 (or 503), and the admitted ones are served",
+				Concurrency: true,
+				Check:       checkLoadShedding,
+			},
+			{
+				Name:        PropRequestDeadline,
+				Pattern:     "throttling and backpressure",
+				Description: "a request whose deadline passes is answered 504 without waiting for the model, and its queue slot is freed",
+				Check:       checkRequestDeadline,
+			},
+			{
+				Name:        PropClientDisconnect,
+				Pattern:     "concurrent API requests",
+				Description: "when clients disconnect their handlers return, a queued request never reaches the model, and a model call whose clients all left is cancelled",
+				Check:       checkClientDisconnect,
+			},
+			{
+				Name:        PropGracefulShutdown,
+				Pattern:     "producer-consumer with queues",
+				Description: "Shutdown refuses new requests with 503, answers every admitted request 200, returns after they are served, and leaves no goroutine behind",
+				Check:       checkGracefulShutdown,
+			},
 		},
-		{
-			Name:        PropBatchLimits,
-			Pattern:     "throttling and backpressure",
-			Description: "no model call holds more than MaxBatch requests, and the model (one device) never runs two calls at once",
-			Check:       checkBatchLimits,
-		},
-		{
-			Name:        PropLoneRequest,
-			Pattern:     "producer-consumer with queues",
-			Description: "a request with nobody to batch with is sent after about MaxWait, not held for a full batch",
-			Check:       checkLoneRequest,
-		},
-		{
-			Name:        PropDynamicBatching,
-			Pattern:     "producer-consumer with queues",
-			Description: "under 32 concurrent clients, requests are served in batches: at least 3 requests per model call on average",
-			Concurrency: true,
-			Check:       checkDynamicBatching,
-		},
-		{
-			Name:        PropLoadShedding,
-			Pattern:     "throttling and backpressure",
-			Description: "while the model is busy at most QueueSize requests wait; the excess is refused at once with 429 (or 503), and the admitted ones are served",
-			Concurrency: true,
-			Check:       checkLoadShedding,
-		},
-		{
-			Name:        PropRequestDeadline,
-			Pattern:     "throttling and backpressure",
-			Description: "a request whose deadline passes is answered 504 without waiting for the model, and its queue slot is freed",
-			Check:       checkRequestDeadline,
-		},
-		{
-			Name:        PropClientDisconnect,
-			Pattern:     "concurrent API requests",
-			Description: "when clients disconnect their handlers return, a queued request never reaches the model, and a model call whose clients all left is cancelled",
-			Check:       checkClientDisconnect,
-		},
-		{
-			Name:        PropGracefulShutdown,
-			Pattern:     "producer-consumer with queues",
-			Description: "Shutdown refuses new requests with 503, answers every admitted request 200, returns after they are served, and leaves no goroutine behind",
-			Check:       checkGracefulShutdown,
-		},
-	},
+	}
 }
 
 // The simulated model of the properties: batching pays (a batch of 8 costs

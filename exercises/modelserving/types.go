@@ -53,7 +53,7 @@ type Server interface {
 	Shutdown(ctx context.Context) error
 }
 
-// Impl builds a server over model. It is what Sequential, Solution and a
+// Impl builds a server over model. It is what Sequential, the reference solution and a
 // learner's Solve are.
 type Impl func(model Model, cfg Config) Server
 

@@ -33,7 +33,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestProperties(t *testing.T) { batchinference.Suite.Run(t, Solve) }
+func TestProperties(t *testing.T) { batchinference.Suite().Run(t, Solve) }
 `
 
 // practice writes a practice copy of batch-inference whose Solve is the

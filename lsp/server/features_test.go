@@ -239,7 +239,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestProperties(t *testing.T) { batchinference.Suite.Run(t, Solve) }
+func TestProperties(t *testing.T) { batchinference.Suite().Run(t, Solve) }
 `)))
 	return root, filepath.Join(dir, workbook.SolveFile), text
 }
