@@ -1,0 +1,18 @@
+// Package modules pins the third-party modules of the real-code benchmark:
+// their versions are in this folder's go.mod, a module of its own so the
+// main module's requirements stay untouched. Nothing here is built into
+// asyncbook.
+package modules
+
+import (
+	_ "github.com/IBM/sarama"
+	_ "github.com/hashicorp/raft"
+	_ "github.com/nats-io/nats.go"
+	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/redis/go-redis/v9"
+	_ "github.com/segmentio/kafka-go"
+	_ "go.etcd.io/etcd/client/v3"
+	_ "google.golang.org/grpc"
+	_ "k8s.io/client-go/tools/cache"
+	_ "k8s.io/client-go/util/workqueue"
+)

@@ -1,0 +1,430 @@
+// Package realcode is asyncbook's real-code benchmark: the analyzer suite
+// run, as `go vet -vettool`, over pinned modules nobody here wrote (their
+// versions are in modules/go.mod, a module of its own) and the standard
+// library, and every finding of the default profile matched against a
+// committed verdict (verdicts.tsv): real, debatable or false alarm, with one
+// line of why. A finding with no verdict fails the test, so a rule change
+// shows its effect on real code.
+package realcode
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/module"
+
+	"github.com/asyncbook/asyncbook/analyzers/registry"
+)
+
+// Finding is one diagnostic, placed by module and file so that it reads the
+// same on every machine.
+type Finding struct {
+	Module   string // module path, or "std"
+	File     string // slash-separated, relative to the module's root (GOROOT/src for std)
+	Line     int
+	Analyzer string
+	Message  string
+}
+
+func (f Finding) key() string {
+	return f.Module + "\t" + f.File + "\t" + f.Analyzer + "\t" + f.Message
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s %s:%d: %s: %s", f.Module, f.File, f.Line, f.Analyzer, f.Message)
+}
+
+// Kind is a verdict on a finding.
+type Kind string
+
+const (
+	Real       Kind = "real"      // a bug worth fixing
+	Debatable  Kind = "debatable" // defensible either way; worth a look
+	FalseAlarm Kind = "false"     // the code is right
+	Todo       Kind = "TODO"      // printed for unjudged findings; never valid in the file
+	lineSlack       = 40          // how far a finding may drift from its verdict's line
+	fieldCount      = 7           // kind, module, file, line, analyzer, message, why
+	header          = "# verdict\tmodule\tfile\tline\tanalyzer\tmessage\twhy"
+)
+
+// Verdict is one judged finding.
+type Verdict struct {
+	Kind    Kind
+	Finding Finding
+	Why     string
+	Line    int // the line of verdicts.tsv it came from
+}
+
+// Format renders v as a line of verdicts.tsv.
+func (v Verdict) Format() string {
+	f := v.Finding
+	return strings.Join([]string{string(v.Kind), f.Module, f.File, strconv.Itoa(f.Line), f.Analyzer, f.Message, v.Why}, "\t")
+}
+
+// ParseVerdicts reads verdicts.tsv: one verdict a line, tab-separated
+// (kind, module, file, line, analyzer, message, why); # starts a comment.
+func ParseVerdicts(r io.Reader) ([]Verdict, error) {
+	var out []Verdict
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fs := strings.Split(line, "\t")
+		if len(fs) != fieldCount {
+			return nil, fmt.Errorf("verdicts line %d: want %d tab-separated fields (verdict, module, file, line, analyzer, message, why), got %d", n, fieldCount, len(fs))
+		}
+		k := Kind(fs[0])
+		switch k {
+		case Real, Debatable, FalseAlarm:
+		default:
+			return nil, fmt.Errorf("verdicts line %d: verdict %q is not one of real, debatable, false", n, fs[0])
+		}
+		ln, err := strconv.Atoi(fs[3])
+		if err != nil || ln <= 0 {
+			return nil, fmt.Errorf("verdicts line %d: line %q is not a positive number", n, fs[3])
+		}
+		why := strings.TrimSpace(fs[6])
+		if why == "" || why == "TODO" {
+			return nil, fmt.Errorf("verdicts line %d: say why in the last field", n)
+		}
+		out = append(out, Verdict{Kind: k, Finding: Finding{Module: fs[1], File: fs[2], Line: ln, Analyzer: fs[4], Message: fs[5]}, Why: why, Line: n})
+	}
+	return out, sc.Err()
+}
+
+// LoadVerdicts reads a verdicts file.
+func LoadVerdicts(path string) ([]Verdict, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load verdicts: %w", err)
+	}
+	defer f.Close()
+	vs, err := ParseVerdicts(f)
+	if err != nil {
+		return nil, fmt.Errorf("load verdicts %s: %w", path, err)
+	}
+	return vs, nil
+}
+
+// Judged is a finding with the verdict it matched.
+type Judged struct {
+	Finding Finding
+	Verdict Verdict
+}
+
+// Match pairs findings with verdicts of the same module, file, analyzer and
+// message whose line is at most lineSlack away, nearest first; each verdict
+// judges one finding. It returns the judged findings, the findings no
+// verdict matched and the verdicts no finding matched (stale).
+func Match(findings []Finding, verdicts []Verdict) (judged []Judged, unjudged []Finding, stale []Verdict) {
+	byKey := map[string][]int{}
+	for i, v := range verdicts {
+		byKey[v.Finding.key()] = append(byKey[v.Finding.key()], i)
+	}
+	used := make([]bool, len(verdicts))
+	type pair struct{ f, v, d int }
+	var pairs []pair
+	for fi, f := range findings {
+		for _, vi := range byKey[f.key()] {
+			d := abs(f.Line - verdicts[vi].Finding.Line)
+			if d <= lineSlack {
+				pairs = append(pairs, pair{fi, vi, d})
+			}
+		}
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].d < pairs[j].d })
+	matched := make([]int, len(findings))
+	for i := range matched {
+		matched[i] = -1
+	}
+	for _, p := range pairs {
+		if matched[p.f] >= 0 || used[p.v] {
+			continue
+		}
+		matched[p.f], used[p.v] = p.v, true
+	}
+	for fi, vi := range matched {
+		if vi < 0 {
+			unjudged = append(unjudged, findings[fi])
+			continue
+		}
+		judged = append(judged, Judged{Finding: findings[fi], Verdict: verdicts[vi]})
+	}
+	for vi, u := range used {
+		if !u {
+			stale = append(stale, verdicts[vi])
+		}
+	}
+	return judged, unjudged, stale
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Places says where modules and the standard library live on this machine.
+type Places struct {
+	ModCache string // GOMODCACHE
+	GoRoot   string // GOROOT
+}
+
+// Place turns an absolute file name into module and module-relative file.
+func (p Places) Place(file string) (mod, rel string, ok bool) {
+	file = filepath.Clean(file)
+	if r, err := filepath.Rel(filepath.Join(p.GoRoot, "src"), file); err == nil && !strings.HasPrefix(r, "..") {
+		return "std", filepath.ToSlash(r), true
+	}
+	r, err := filepath.Rel(p.ModCache, file)
+	if err != nil || strings.HasPrefix(r, "..") {
+		return "", "", false
+	}
+	r = filepath.ToSlash(r)
+	at := strings.Index(r, "@")
+	slash := strings.Index(r[max(at, 0):], "/")
+	if at < 0 || slash < 0 {
+		return "", "", false
+	}
+	escaped, rest := r[:at], r[at+slash+1:]
+	mod, err = module.UnescapePath(escaped)
+	if err != nil {
+		return "", "", false
+	}
+	return mod, rest, true
+}
+
+// vetDiagnostic is one diagnostic of go vet -json.
+type vetDiagnostic struct {
+	Posn    string `json:"posn"`
+	Message string `json:"message"`
+}
+
+// ParseVet reads go vet -json output: "# package" lines and JSON objects
+// mapping package to analyzer to diagnostics. A package and its test variant
+// share files, so each diagnostic is kept once.
+func ParseVet(out []byte, places Places) ([]Finding, error) {
+	var findings []Finding
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	var obj bytes.Buffer
+	in := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case !in && line == "{":
+			in = true
+			obj.Reset()
+			obj.WriteString(line)
+		case in:
+			obj.WriteString(line)
+			if line != "}" {
+				continue
+			}
+			in = false
+			var tree map[string]map[string]json.RawMessage
+			if err := json.Unmarshal(obj.Bytes(), &tree); err != nil {
+				return nil, fmt.Errorf("parse go vet -json: %w", err)
+			}
+			for _, byAnalyzer := range tree {
+				for analyzer, raw := range byAnalyzer {
+					var ds []vetDiagnostic
+					if err := json.Unmarshal(raw, &ds); err != nil {
+						continue // {"error": "..."}: an analyzer failed, reported by go vet's exit status
+					}
+					for _, d := range ds {
+						f, err := placeFinding(places, analyzer, d)
+						if err != nil {
+							return nil, err
+						}
+						k := fmt.Sprintf("%s\t%d\t%s", f.key(), f.Line, d.Posn)
+						if !seen[k] {
+							seen[k] = true
+							findings = append(findings, f)
+						}
+					}
+				}
+			}
+		}
+	}
+	if in {
+		return nil, errors.New("parse go vet -json: output ends inside a JSON object")
+	}
+	SortFindings(findings)
+	return findings, sc.Err()
+}
+
+func placeFinding(places Places, analyzer string, d vetDiagnostic) (Finding, error) {
+	// posn is file:line:col; the file may hold colons only on Windows.
+	parts := strings.Split(d.Posn, ":")
+	if len(parts) < 3 {
+		return Finding{}, fmt.Errorf("parse go vet -json: position %q is not file:line:col", d.Posn)
+	}
+	file := strings.Join(parts[:len(parts)-2], ":")
+	line, err := strconv.Atoi(parts[len(parts)-2])
+	if err != nil {
+		return Finding{}, fmt.Errorf("parse go vet -json: position %q: %w", d.Posn, err)
+	}
+	mod, rel, ok := places.Place(file)
+	if !ok {
+		return Finding{}, fmt.Errorf("parse go vet -json: %s is neither in the module cache nor in GOROOT", file)
+	}
+	return Finding{Module: mod, File: rel, Line: line, Analyzer: analyzer, Message: d.Message}, nil
+}
+
+// SortFindings orders findings by module, file, line, analyzer.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Module != b.Module {
+			return a.Module < b.Module
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Analyzer < b.Analyzer
+	})
+}
+
+// Bench is the benchmark on disk: the folder holding verdicts.tsv,
+// packages.txt and the modules folder.
+type Bench struct {
+	Dir string
+}
+
+// Find returns the benchmark folder, looked for from dir upwards.
+func Find(dir string) (Bench, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return Bench{}, err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		for _, c := range []string{d, filepath.Join(d, "bench", "realcode")} {
+			if st, err := os.Stat(filepath.Join(c, "modules", "go.mod")); err == nil && !st.IsDir() {
+				if _, err := os.Stat(filepath.Join(c, "verdicts.tsv")); err == nil {
+					return Bench{Dir: c}, nil
+				}
+			}
+		}
+		if filepath.Dir(d) == d {
+			return Bench{}, fmt.Errorf("find the real-code benchmark: no bench/realcode above %s", abs)
+		}
+	}
+}
+
+// VerdictsFile is the path of verdicts.tsv.
+func (b Bench) VerdictsFile() string { return filepath.Join(b.Dir, "verdicts.tsv") }
+
+// ModulesDir is the nested module pinning the third-party code.
+func (b Bench) ModulesDir() string { return filepath.Join(b.Dir, "modules") }
+
+// Packages returns the packages to analyse: packages.txt, one import path
+// or pattern ("std") a line.
+func (b Bench) Packages() ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(b.Dir, "packages.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("read the package list: %w", err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// Run builds asyncvet from the repository into a temporary folder and runs
+// it as go vet's tool over the benchmark's packages, from the modules
+// folder. The go command fetches missing modules through the module proxy;
+// go vet caches each package's result, so a second run with the same tool
+// takes seconds.
+func (b Bench) Run(ctx context.Context, repo string) ([]Finding, error) {
+	tmp, err := os.MkdirTemp("", "realcode-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	tool := filepath.Join(tmp, "asyncvet")
+	build := exec.CommandContext(ctx, "go", "build", "-o", tool, "./cmd/asyncvet")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build asyncvet: %w\n%s", err, out)
+	}
+	pkgs, err := b.Packages()
+	if err != nil {
+		return nil, err
+	}
+	places, err := b.places(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vet := exec.CommandContext(ctx, "go", append([]string{"vet", "-vettool=" + tool, "-json"}, pkgs...)...)
+	vet.Dir = b.ModulesDir()
+	vet.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off")
+	var stdout, stderr bytes.Buffer
+	vet.Stdout, vet.Stderr = &stdout, &stderr
+	if err := vet.Run(); err != nil {
+		return nil, fmt.Errorf("go vet over the benchmark: %w\n%s", err, tail(stderr.String(), 40))
+	}
+	// go vet -json writes the diagnostics to stderr, with the package lines.
+	return ParseVet(append(stdout.Bytes(), stderr.Bytes()...), places)
+}
+
+func (b Bench) places(ctx context.Context) (Places, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOMODCACHE", "GOROOT")
+	cmd.Dir = b.ModulesDir()
+	out, err := cmd.Output()
+	if err != nil {
+		return Places{}, fmt.Errorf("go env: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return Places{}, fmt.Errorf("go env: unexpected output %q", out)
+	}
+	return Places{ModCache: lines[0], GoRoot: lines[1]}, nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{"..."}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// DefaultProfile keeps the findings of the analyzers the default profile
+// runs: the ones that must be precise on real code.
+func DefaultProfile(fs []Finding) []Finding {
+	in := map[string]bool{}
+	for _, a := range registry.InProfile(registry.Default) {
+		in[a.Name] = true
+	}
+	var out []Finding
+	for _, f := range fs {
+		if in[f.Analyzer] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
