@@ -26,6 +26,8 @@ var alwaysFine = map[string]bool{
 	"(*hash/maphash.Hash).WriteByte":   true,
 	"(*io.PipeWriter).CloseWithError":  true, // always nil
 	"(*io.PipeReader).CloseWithError":  true,
+	"(*io.PipeWriter).Close":           true, // always nil
+	"(*io.PipeReader).Close":           true,
 }
 
 // newRequests fail only on a bad method or URL: with constants, never at run
@@ -50,7 +52,7 @@ func (c *checker) allowed(call *ast.CallExpr) bool {
 		return false
 	}
 	full := fn.FullName()
-	if alwaysFine[full] {
+	if alwaysFine[full] || c.ignored[fn] || c.pass.ImportObjectFact(fn, new(recordsError)) {
 		return true
 	}
 	if fprints[full] {
@@ -69,11 +71,71 @@ func (c *checker) allowed(call *ast.CallExpr) bool {
 	case writes[fn.Name()]:
 		return c.harmlessWriter(sel.X)
 	case fn.Name() == "Close" && fn.Signature().Params().Len() == 0:
-		// Close is out of scope, deferred or not: its error is seldom
-		// actionable (a pipe, a connection, a response body).
-		return true
+		// Closing what was read (a response body, a connection, a file
+		// opened to read) fails in no way worth handling; closing a
+		// writer commits what was written.
+		return !c.commitsOnClose(call)
 	}
 	return false
+}
+
+// commitsOnClose reports whether call is Close on a writer whose Close
+// commits the data: the receiver has a Write method, and is neither a
+// network connection (it has RemoteAddr) nor a file opened by os.Open,
+// which is read-only. A checkpoint writer that uploads on Close, a gzip
+// or tar writer, a file being written: a failed Close is a failed write.
+func (c *checker) commitsOnClose(call *ast.CallExpr) bool {
+	fn := analysisutil.CalleeFunc(c.pass.TypesInfo, call)
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if fn == nil || !ok || fn.Name() != "Close" || fn.Signature().Params().Len() != 0 {
+		return false
+	}
+	t := c.pass.TypesInfo.TypeOf(sel.X)
+	if t == nil || !hasMethod(t, "Write") || hasMethod(t, "RemoteAddr") || c.harmlessWriter(sel.X) {
+		return false
+	}
+	return !c.openedReadOnly(sel.X)
+}
+
+func hasMethod(t types.Type, name string) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, name)
+	_, ok := obj.(*types.Func)
+	return ok
+}
+
+// openedReadOnly reports whether e is a variable assigned from os.Open.
+func (c *checker) openedReadOnly(e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	found := false
+	for _, f := range c.pass.Files {
+		if f.FileStart > v.Pos() || v.Pos() > f.FileEnd {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if found || !ok || len(as.Rhs) != 1 {
+				return !found
+			}
+			call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+			if !ok || !analysisutil.IsFunc(c.pass.TypesInfo, call, "os.Open") {
+				return true
+			}
+			for _, l := range as.Lhs {
+				if lid, ok := l.(*ast.Ident); ok && c.pass.TypesInfo.ObjectOf(lid) == v {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // constantRequest reports whether the method and URL of an http.NewRequest
