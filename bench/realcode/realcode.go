@@ -127,49 +127,100 @@ type Judged struct {
 }
 
 // Match pairs findings with verdicts of the same module, file, analyzer and
-// message whose line is at most lineSlack away, nearest first; each verdict
-// judges one finding. It returns the judged findings, the findings no
-// verdict matched and the verdicts no finding matched (stale).
+// message whose line is at most lineSlack away; each verdict judges one
+// finding. Within a file, findings and verdicts are paired in line order
+// (code moves as a block), as many as can be, nearest first. It returns the
+// judged findings, the findings no verdict matched and the verdicts no
+// finding matched (stale).
 func Match(findings []Finding, verdicts []Verdict) (judged []Judged, unjudged []Finding, stale []Verdict) {
-	byKey := map[string][]int{}
+	type group struct {
+		fs []int
+		vs []int
+	}
+	groups := map[string]*group{}
+	var order []string
+	get := func(k string) *group {
+		g := groups[k]
+		if g == nil {
+			g = &group{}
+			groups[k] = g
+			order = append(order, k)
+		}
+		return g
+	}
+	for i, f := range findings {
+		g := get(f.key())
+		g.fs = append(g.fs, i)
+	}
 	for i, v := range verdicts {
-		byKey[v.Finding.key()] = append(byKey[v.Finding.key()], i)
+		g := get(v.Finding.key())
+		g.vs = append(g.vs, i)
 	}
-	used := make([]bool, len(verdicts))
-	type pair struct{ f, v, d int }
-	var pairs []pair
-	for fi, f := range findings {
-		for _, vi := range byKey[f.key()] {
-			d := abs(f.Line - verdicts[vi].Finding.Line)
-			if d <= lineSlack {
-				pairs = append(pairs, pair{fi, vi, d})
-			}
+	matchedF := make([]int, len(findings))
+	for i := range matchedF {
+		matchedF[i] = -1
+	}
+	usedV := make([]bool, len(verdicts))
+	for _, k := range order {
+		g := groups[k]
+		sort.SliceStable(g.fs, func(a, b int) bool { return findings[g.fs[a]].Line < findings[g.fs[b]].Line })
+		sort.SliceStable(g.vs, func(a, b int) bool { return verdicts[g.vs[a]].Finding.Line < verdicts[g.vs[b]].Finding.Line })
+		for _, p := range alignLines(g.fs, g.vs, func(fi, vi int) int { return findings[fi].Line - verdicts[vi].Finding.Line }) {
+			matchedF[p[0]], usedV[p[1]] = p[1], true
 		}
 	}
-	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].d < pairs[j].d })
-	matched := make([]int, len(findings))
-	for i := range matched {
-		matched[i] = -1
-	}
-	for _, p := range pairs {
-		if matched[p.f] >= 0 || used[p.v] {
-			continue
-		}
-		matched[p.f], used[p.v] = p.v, true
-	}
-	for fi, vi := range matched {
+	for fi, vi := range matchedF {
 		if vi < 0 {
 			unjudged = append(unjudged, findings[fi])
 			continue
 		}
 		judged = append(judged, Judged{Finding: findings[fi], Verdict: verdicts[vi]})
 	}
-	for vi, u := range used {
+	for vi, u := range usedV {
 		if !u {
 			stale = append(stale, verdicts[vi])
 		}
 	}
 	return judged, unjudged, stale
+}
+
+// alignLines pairs fs with vs in order, both sorted by line, matching as
+// many as it can within lineSlack and, among those pairings, the one with
+// the least total drift.
+func alignLines(fs, vs []int, drift func(f, v int) int) [][2]int {
+	type cell struct{ n, cost int }
+	better := func(a, b cell) bool { return a.n > b.n || a.n == b.n && a.cost < b.cost }
+	dp := make([][]cell, len(fs)+1)
+	for i := range dp {
+		dp[i] = make([]cell, len(vs)+1)
+	}
+	for i := len(fs) - 1; i >= 0; i-- {
+		for j := len(vs) - 1; j >= 0; j-- {
+			best := dp[i+1][j]
+			if better(dp[i][j+1], best) {
+				best = dp[i][j+1]
+			}
+			if d := abs(drift(fs[i], vs[j])); d <= lineSlack {
+				m := cell{dp[i+1][j+1].n + 1, dp[i+1][j+1].cost + d}
+				if better(m, best) {
+					best = m
+				}
+			}
+			dp[i][j] = best
+		}
+	}
+	var out [][2]int
+	for i, j := 0, 0; i < len(fs) && j < len(vs); {
+		if d := abs(drift(fs[i], vs[j])); d <= lineSlack && dp[i][j] == (cell{dp[i+1][j+1].n + 1, dp[i+1][j+1].cost + d}) {
+			out = append(out, [2]int{fs[i], vs[j]})
+			i, j = i+1, j+1
+		} else if dp[i][j] == dp[i+1][j] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
 }
 
 func abs(n int) int {
