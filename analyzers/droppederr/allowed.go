@@ -3,6 +3,7 @@ package droppederr
 import (
 	"go/ast"
 	"go/types"
+	"strings"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 )
@@ -34,8 +35,8 @@ var alwaysFine = map[string]bool{
 // time.
 var newRequests = map[string]bool{"net/http.NewRequest": true, "net/http.NewRequestWithContext": true}
 
-// connMethods of package net fail only on a connection already closed or
-// broken: nothing to do about it.
+// connMethods, on a net.Conn or a connection that wraps one, fail only on a
+// connection already closed or broken: nothing to do about it.
 var connMethods = map[string]bool{"SetDeadline": true, "SetReadDeadline": true, "SetWriteDeadline": true}
 
 // fprints write to their first argument.
@@ -61,12 +62,20 @@ func (c *checker) allowed(call *ast.CallExpr) bool {
 	if newRequests[full] {
 		return c.constantRequest(call)
 	}
+	if (full == "io.Copy" || full == "io.CopyN") && len(call.Args) > 0 && c.isDiscard(call.Args[0]) {
+		return true // draining a body: nothing to do if it fails
+	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok || c.pass.TypesInfo.Selections[sel] == nil {
 		return false // not a method call
 	}
 	switch {
-	case connMethods[fn.Name()] && fn.Pkg() != nil && fn.Pkg().Path() == "net":
+	case connMethods[fn.Name()] && takesOnly(fn, "time", "Time"):
+		// Setting a deadline fails only on a connection already closed.
+		return true
+	case fn.Name() == "Serve" && takesOnly(fn, "net", "Listener"):
+		// A server's Serve returns once it is shut down, or on an Accept
+		// error of a listener the caller made and owns.
 		return true
 	case writes[fn.Name()]:
 		return c.harmlessWriter(sel.X)
@@ -80,10 +89,12 @@ func (c *checker) allowed(call *ast.CallExpr) bool {
 }
 
 // commitsOnClose reports whether call is Close on a writer whose Close
-// commits the data: the receiver has a Write method, and is neither a
-// network connection (it has RemoteAddr) nor a file opened by os.Open,
-// which is read-only. A checkpoint writer that uploads on Close, a gzip
-// or tar writer, a file being written: a failed Close is a failed write.
+// commits what the goroutine wrote: the receiver has a Write method, is
+// neither a network connection (it has RemoteAddr) nor a file opened by
+// os.Open, which is read-only, and the goroutine writes to it (calls a
+// Write or Flush method on it, or passes it first to a call, as to io.Copy
+// or fmt.Fprintf). A checkpoint writer that uploads on Close, a gzip or tar
+// writer, a file being written: a failed Close is a failed write.
 func (c *checker) commitsOnClose(call *ast.CallExpr) bool {
 	fn := analysisutil.CalleeFunc(c.pass.TypesInfo, call)
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
@@ -94,7 +105,47 @@ func (c *checker) commitsOnClose(call *ast.CallExpr) bool {
 	if t == nil || !hasMethod(t, "Write") || hasMethod(t, "RemoteAddr") || c.harmlessWriter(sel.X) {
 		return false
 	}
-	return !c.openedReadOnly(sel.X)
+	return !c.openedReadOnly(sel.X) && c.writesTo(sel.X)
+}
+
+// writesTo reports whether the goroutine being checked writes to w.
+func (c *checker) writesTo(w ast.Expr) bool {
+	if c.body == nil {
+		return false
+	}
+	name := types.ExprString(w)
+	found := false
+	ast.Inspect(c.body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if found || !ok {
+			return !found
+		}
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && types.ExprString(sel.X) == name &&
+			(strings.HasPrefix(sel.Sel.Name, "Write") || sel.Sel.Name == "Flush") {
+			found = true
+		}
+		if len(call.Args) > 0 && types.ExprString(call.Args[0]) == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// takesOnly reports whether fn has one parameter, of type pkg.name.
+func takesOnly(fn *types.Func, pkg, name string) bool {
+	params := fn.Signature().Params()
+	return params.Len() == 1 && analysisutil.IsNamedType(params.At(0).Type(), pkg, name)
+}
+
+// isDiscard reports whether e is io.Discard.
+func (c *checker) isDiscard(e ast.Expr) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	v, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+	return ok && v.Pkg() != nil && v.Pkg().Path() == "io" && v.Name() == "Discard"
 }
 
 func hasMethod(t types.Type, name string) bool {

@@ -34,12 +34,14 @@
 // actionable: fmt.Print*, fmt.Fprint* to os.Stdout, os.Stderr or an
 // in-memory buffer, writes to bytes.Buffer, strings.Builder, bufio.Writer
 // (the error surfaces at Flush) and hashes, log.Output, crypto/rand.Read,
-// deadlines on net connections, http.NewRequest with a constant URL, and
-// (*http.Server).Serve, which only returns http.ErrServerClosed or an Accept
-// error on a listener the caller made. Close is reported only where it
-// commits data — on a writer that is neither a network connection nor a
-// file opened by os.Open (a checkpoint writer that uploads on Close, a file
-// being written), deferred or not; other deferred calls are out of scope,
+// deadlines on connections (SetDeadline and its kin taking a time.Time),
+// io.Copy into io.Discard (a drain), http.NewRequest with a constant URL,
+// and a server's Serve(net.Listener), which returns once the server is shut
+// down or on an Accept error of a listener the caller made. Close is
+// reported only where it commits what the goroutine wrote — on a writer
+// the goroutine writes to, that is neither a network connection nor a file
+// opened by os.Open (a checkpoint writer that uploads on Close, a file being
+// written), deferred or not; other deferred calls are out of scope,
 // as is test code (_test.go files and files importing testing), whose
 // goroutines drive fake peers and drop their errors on purpose.
 //

@@ -88,6 +88,7 @@ func inTest(pass *analysis.Pass, n ast.Node) bool {
 type checker struct {
 	pass    *analysis.Pass
 	ignored map[*types.Func]bool // errors the package drops at every call site
+	body    *ast.BlockStmt       // the goroutine being checked, if any
 }
 
 // goCall reports go f(x) when f returns an error.
@@ -114,6 +115,8 @@ func (c *checker) goroutine(body *ast.BlockStmt, start ast.Node, end token.Pos) 
 		})
 	}
 	waited := joined(c.pass.TypesInfo, body, start)
+	c.body = body
+	defer func() { c.body = nil }()
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
