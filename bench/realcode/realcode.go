@@ -1,10 +1,10 @@
 // Package realcode is asyncbook's real-code benchmark: the analyzer suite
 // run, as `go vet -vettool`, over pinned modules nobody here wrote (their
 // versions are in modules/go.mod, a module of its own) and the standard
-// library, and every finding of the default profile matched against a
-// committed verdict (verdicts.tsv): real, debatable or false alarm, with one
-// line of why. A finding with no verdict fails the test, so a rule change
-// shows its effect on real code.
+// library, and every finding, of every profile, matched against a committed
+// verdict (verdicts.tsv): real, debatable or false alarm, with one line of
+// why. A finding with no verdict fails the test, so a rule change shows its
+// effect on real code; the default profile's precision is measured on it.
 package realcode
 
 import (
@@ -405,9 +405,9 @@ func (b Bench) Packages() ([]string, error) {
 	return out, nil
 }
 
-// Run builds asyncvet from the repository into a temporary folder and runs
-// it as go vet's tool over the benchmark's packages, from the modules
-// folder. The go command fetches missing modules through the module proxy;
+// Run builds the benchmark's vet tool (cmd/realvet: the whole registry,
+// every profile) into a temporary folder and runs it as go vet's tool over
+// the benchmark's packages, from the modules folder. The go command fetches missing modules through the module proxy;
 // go vet caches each package's result, so a second run with the same tool
 // takes seconds.
 func (b Bench) Run(ctx context.Context, repo string) ([]Finding, error) {
@@ -416,11 +416,11 @@ func (b Bench) Run(ctx context.Context, repo string) ([]Finding, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	tool := filepath.Join(tmp, "asyncvet")
-	build := exec.CommandContext(ctx, "go", "build", "-o", tool, "./cmd/asyncvet")
+	tool := filepath.Join(tmp, "realvet")
+	build := exec.CommandContext(ctx, "go", "build", "-o", tool, "./bench/realcode/cmd/realvet")
 	build.Dir = repo
 	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build asyncvet: %w\n%s", err, out)
+		return nil, fmt.Errorf("build the vet tool: %w\n%s", err, out)
 	}
 	pkgs, err := b.Packages()
 	if err != nil {
@@ -464,11 +464,10 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// DefaultProfile keeps the findings of the analyzers the default profile
-// runs: the ones that must be precise on real code.
-func DefaultProfile(fs []Finding) []Finding {
+// InProfile keeps the findings of the analyzers profile p runs.
+func InProfile(fs []Finding, p registry.Profile) []Finding {
 	in := map[string]bool{}
-	for _, a := range registry.InProfile(registry.Default) {
+	for _, a := range registry.InProfile(p) {
 		in[a.Name] = true
 	}
 	var out []Finding

@@ -6,11 +6,17 @@ package modules
 
 import (
 	_ "github.com/IBM/sarama"
+	_ "github.com/ThreeDotsLabs/watermill"
+	_ "github.com/hashicorp/memberlist"
 	_ "github.com/hashicorp/raft"
+	_ "github.com/hibiken/asynq"
 	_ "github.com/nats-io/nats.go"
+	_ "github.com/panjf2000/ants/v2"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/redis/go-redis/v9"
 	_ "github.com/segmentio/kafka-go"
+	_ "github.com/sourcegraph/conc"
+	_ "github.com/tmc/langchaingo/chains"
 	_ "go.etcd.io/etcd/client/v3"
 	_ "google.golang.org/grpc"
 	_ "k8s.io/client-go/tools/cache"

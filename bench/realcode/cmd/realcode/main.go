@@ -39,6 +39,12 @@ var patterns = []string{
 	"github.com/redis/go-redis/v9/...",
 	"github.com/segmentio/kafka-go/...",
 	"github.com/IBM/sarama/...",
+	"github.com/tmc/langchaingo/...",
+	"github.com/hibiken/asynq/...",
+	"github.com/ThreeDotsLabs/watermill/...",
+	"github.com/hashicorp/memberlist/...",
+	"github.com/panjf2000/ants/v2/...",
+	"github.com/sourcegraph/conc/...",
 }
 
 func main() {
@@ -72,18 +78,18 @@ func run(ctx context.Context, show, prune, report, pkgs bool, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	findings := realcode.DefaultProfile(all)
+	findings := all
 	judged, unjudged, stale := realcode.Match(findings, verdicts)
 	switch {
 	case report:
 		if len(unjudged) > 0 || len(stale) > 0 {
 			return fmt.Errorf("%d unjudged findings and %d stale verdicts: judge them first (run without -report)", len(unjudged), len(stale))
 		}
-		return writeReport(stdout, judged, all, findings)
+		return writeReport(stdout, judged)
 	case prune:
 		return pruneStale(b.VerdictsFile(), stale, stderr)
 	}
-	fmt.Fprintf(stderr, "%d findings of the default profile: %d judged, %d unjudged; %d stale verdicts\n", len(findings), len(judged), len(unjudged), len(stale))
+	fmt.Fprintf(stderr, "%d findings: %d judged, %d unjudged; %d stale verdicts\n", len(findings), len(judged), len(unjudged), len(stale))
 	for _, f := range unjudged {
 		fmt.Fprintln(stdout, realcode.Verdict{Kind: realcode.Todo, Finding: f, Why: "TODO"}.Format())
 		if show {

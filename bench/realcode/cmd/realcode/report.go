@@ -15,9 +15,8 @@ import (
 	"github.com/asyncbook/asyncbook/bench/realcode"
 )
 
-// writeReport renders docs/reports/realcode.md from the judged findings of
-// the default profile; all holds every finding, other profiles included.
-func writeReport(w io.Writer, judged []realcode.Judged, all, def []realcode.Finding) error {
+// writeReport renders docs/reports/realcode.md from the judged findings.
+func writeReport(w io.Writer, judged []realcode.Judged) error {
 	b, err := realcode.Find(".")
 	if err != nil {
 		return err
@@ -32,34 +31,41 @@ func writeReport(w io.Writer, judged []realcode.Judged, all, def []realcode.Find
 	}
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# asyncvet on code nobody here wrote\n\n")
-	p("Reproduce with `bash bench/realcode/run.sh` (%s). The benchmark runs asyncvet as `go vet -vettool` over %d packages, ", runtime.Version(), len(pkgs))
-	p("with their tests, of these modules (pinned in `bench/realcode/modules/go.mod`) and over the standard library (`std`):\n\n")
+	p("Reproduce with `bash bench/realcode/run.sh` (%s). The benchmark runs every analyzer of the registry as `go vet -vettool` over %d packages, ", runtime.Version(), len(pkgs)-1)
+	p("with their tests, of these modules (pinned in `bench/realcode/modules/go.mod`), and over the standard library (`std`, with its tests):\n\n")
 	for _, m := range mods {
 		p("- `%s` %s\n", m[0], m[1])
 	}
-	p("\nEvery finding of the default profile has a verdict in `bench/realcode/verdicts.tsv`, with one line of why: ")
+	p("\nEvery finding has a verdict in `bench/realcode/verdicts.tsv`, with one line of why: ")
 	p("**real** (a bug worth fixing), **debatable** (defensible either way, worth a look) or **false** (a false alarm: the code is right). ")
 	p("`go test ./bench/realcode` fails when a finding has no verdict or a verdict no longer has its finding; ")
-	p("`go run ./bench/realcode/cmd/realcode` prints the lines to add.\n\n")
+	p("`go run ./bench/realcode/cmd/realcode -show` prints the lines to add, with their code.\n\n")
 
 	type row struct{ n, real, deb, fa int }
+	add := func(r *row, k realcode.Kind) {
+		r.n++
+		switch k {
+		case realcode.Real:
+			r.real++
+		case realcode.Debatable:
+			r.deb++
+		default:
+			r.fa++
+		}
+	}
 	rows := map[string]*row{}
-	total := &row{}
+	byProfile := map[registry.Profile]*row{registry.Default: {}, registry.Strict: {}}
 	for _, j := range judged {
 		r := rows[j.Finding.Analyzer]
 		if r == nil {
 			r = &row{}
 			rows[j.Finding.Analyzer] = r
 		}
-		for _, x := range []*row{r, total} {
-			x.n++
-			switch j.Verdict.Kind {
-			case realcode.Real:
-				x.real++
-			case realcode.Debatable:
-				x.deb++
-			default:
-				x.fa++
+		add(r, j.Verdict.Kind)
+		e, _ := registry.Find(j.Finding.Analyzer)
+		for _, pr := range registry.Profiles {
+			if pr.Includes(e.Profile) {
+				add(byProfile[pr], j.Verdict.Kind)
 			}
 		}
 	}
@@ -69,55 +75,36 @@ func writeReport(w io.Writer, judged []realcode.Judged, all, def []realcode.Find
 		}
 		return fmt.Sprintf("%.0f%%", 100*float64(r.real+r.deb)/float64(r.n))
 	}
-	p("## Default profile\n\n")
-	p("Precision is the share of findings that are real or debatable.\n\n")
-	p("| analyzer | findings | real | debatable | false alarm | precision |\n|---|---|---|---|---|---|\n")
-	for _, a := range registry.InProfile(registry.Default) {
-		r := rows[a.Name]
+	p("## Precision\n\n")
+	p("Precision is the share of findings that are real or debatable. The default profile holds the rules precise enough here; ")
+	p("the strict profile (`-profile=strict`) adds the rules that teach learners but are noisy on code like this.\n\n")
+	p("| profile | findings | real | debatable | false alarm | precision |\n|---|---|---|---|---|---|\n")
+	for _, pr := range registry.Profiles {
+		r := byProfile[pr]
+		p("| %s | %d | %d | %d | %d | %s |\n", pr, r.n, r.real, r.deb, r.fa, prec(r))
+	}
+	p("\n| analyzer | profile | findings | real | debatable | false alarm | precision |\n|---|---|---|---|---|---|---|\n")
+	for _, e := range registry.Entries() {
+		r := rows[e.Analyzer.Name]
 		if r == nil {
 			r = &row{}
 		}
-		p("| `%s` | %d | %d | %d | %d | %s |\n", a.Name, r.n, r.real, r.deb, r.fa, prec(r))
+		p("| `%s` | %s | %d | %d | %d | %d | %s |\n", e.Analyzer.Name, e.Profile, r.n, r.real, r.deb, r.fa, prec(r))
 	}
-	p("| **all** | **%d** | **%d** | **%d** | **%d** | **%s** |\n\n", total.n, total.real, total.deb, total.fa, prec(total))
 
-	p("## Real findings\n\n")
-	p("Each is in the pinned version, the newest the module proxy served when the benchmark was pinned; its status upstream is in the note where known.\n\n")
-	p("| module | place | analyzer | why |\n|---|---|---|---|\n")
 	sorted := append([]realcode.Judged(nil), judged...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Finding.Module < sorted[j].Finding.Module })
-	for _, j := range sorted {
-		if j.Verdict.Kind == realcode.Real {
-			f := j.Finding
-			p("| `%s` | `%s:%d` | %s | %s |\n", f.Module, f.File, f.Line, f.Analyzer, esc(j.Verdict.Why))
+	list := func(title string, k realcode.Kind) {
+		p("\n## %s\n\n| module | place | analyzer | why |\n|---|---|---|---|\n", title)
+		for _, j := range sorted {
+			if j.Verdict.Kind == k {
+				f := j.Finding
+				p("| `%s` | `%s:%d` | %s | %s |\n", f.Module, f.File, f.Line, f.Analyzer, esc(j.Verdict.Why))
+			}
 		}
 	}
-	p("\n## Debatable findings\n\n| module | place | analyzer | why |\n|---|---|---|---|\n")
-	for _, j := range sorted {
-		if j.Verdict.Kind == realcode.Debatable {
-			f := j.Finding
-			p("| `%s` | `%s:%d` | %s | %s |\n", f.Module, f.File, f.Line, f.Analyzer, esc(j.Verdict.Why))
-		}
-	}
-
-	other := map[string]int{}
-	inDefault := map[string]bool{}
-	for _, f := range def {
-		inDefault[f.Analyzer] = true
-	}
-	for _, f := range all {
-		if !inDefault[f.Analyzer] {
-			other[f.Analyzer]++
-		}
-	}
-	p("\n## Outside the default profile\n\n")
-	p("Rules that teach learners but are not precise enough on real code run with `-profile=strict`; their findings here are not judged:\n\n")
-	p("| analyzer | profile | findings |\n|---|---|---|\n")
-	for _, e := range registry.Entries() {
-		if e.Profile != registry.Default {
-			p("| `%s` | %s | %d |\n", e.Analyzer.Name, e.Profile, other[e.Analyzer.Name])
-		}
-	}
+	list("Real findings", realcode.Real)
+	list("Debatable findings", realcode.Debatable)
 	return nil
 }
 
