@@ -75,6 +75,22 @@ func (c *checker) handleFanOut(loop inspector.Cursor, sp spawn, tr trip) bool {
 		}
 		indexed = x
 	}
+	// x := xs[i] in the loop body names the element too.
+	if body := loopBody(loop.Node()); body != nil && indexed != nil && key != nil {
+		for _, st := range body.List {
+			as, ok := st.(*ast.AssignStmt)
+			if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+				continue
+			}
+			ix, ok := ast.Unparen(as.Rhs[0]).(*ast.IndexExpr)
+			if !ok || types.ExprString(ix.X) != types.ExprString(indexed) {
+				continue
+			}
+			if id, ok := ast.Unparen(ix.Index).(*ast.Ident); ok && info.Uses[id] == key {
+				addVar(as.Lhs[0])
+			}
+		}
+	}
 	found := false
 	ast.Inspect(sp.cur.Node(), func(n ast.Node) bool {
 		if found {

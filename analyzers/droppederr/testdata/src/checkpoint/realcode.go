@@ -149,3 +149,15 @@ func Background(s *Server, l net.Listener, c *Conn, body io.Reader, rw io.ReadWr
 		rw.Close()
 	}()
 }
+
+// Stream copies a body into a pipe; the pipe writer's Close is always nil.
+func Stream(body io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		defer pw.Close()
+		if _, err := io.Copy(pw, body); err != nil {
+			pw.CloseWithError(err)
+		}
+	}()
+	return pr
+}

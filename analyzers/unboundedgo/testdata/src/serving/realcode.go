@@ -153,3 +153,19 @@ func Limited(ctx context.Context, docs []string, workers int) error {
 	}
 	return g.Wait()
 }
+
+// PerSubscriber names each element before starting its goroutine.
+func PerSubscriber(subs []*Broker, reqs []Request) {
+	for i := range subs {
+		sub := subs[i]
+		go sub.Send(reqs)
+	}
+}
+
+// PerRequestCopy names a value element: still one goroutine per item.
+func PerRequestCopy(reqs []Request, s *Server) {
+	for i := range reqs {
+		r := reqs[i]
+		go s.handle(r) // want `goroutine started for every element of reqs with no bound on concurrency`
+	}
+}
