@@ -14,6 +14,7 @@ import (
 	_ "github.com/panjf2000/ants/v2"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/redis/go-redis/v9"
+	_ "github.com/sashabaranov/go-openai"
 	_ "github.com/segmentio/kafka-go"
 	_ "github.com/sourcegraph/conc"
 	_ "github.com/tmc/langchaingo/chains"

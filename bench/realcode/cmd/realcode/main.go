@@ -45,6 +45,7 @@ var patterns = []string{
 	"github.com/hashicorp/memberlist/...",
 	"github.com/panjf2000/ants/v2/...",
 	"github.com/sourcegraph/conc/...",
+	"github.com/sashabaranov/go-openai/...",
 }
 
 func main() {
@@ -169,9 +170,14 @@ func listPackages(ctx context.Context, b realcode.Bench, w io.Writer) error {
 	var order []string
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		ip, errs, _ := strings.Cut(l, "|")
+		// "p", "p [p.test]", "p_test [p.test]" and "p.test" all belong to p.
 		base, variant, _ := strings.Cut(ip, " ")
-		base = strings.TrimSuffix(strings.TrimSuffix(base, ".test"), "_test")
-		if variant == "" && !strings.HasSuffix(ip, ".test") {
+		switch {
+		case variant != "":
+			base = strings.TrimSuffix(strings.Trim(variant, "[]"), ".test")
+		case strings.HasSuffix(ip, ".test"):
+			base = strings.TrimSuffix(ip, ".test")
+		default:
 			order = append(order, base)
 		}
 		if errs != "" {
