@@ -46,6 +46,14 @@ var patterns = []string{
 	"github.com/panjf2000/ants/v2/...",
 	"github.com/sourcegraph/conc/...",
 	"github.com/sashabaranov/go-openai/...",
+	"github.com/rabbitmq/amqp091-go/...",
+	"github.com/go-co-op/gocron/v2/...",
+	"github.com/robfig/cron/v3/...",
+	"github.com/dgraph-io/ristretto/v2/...",
+	"github.com/coder/websocket/...",
+	"github.com/gorilla/websocket/...",
+	"github.com/hashicorp/go-plugin/...",
+	"github.com/twmb/franz-go/...",
 }
 
 func main() {
