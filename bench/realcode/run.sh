@@ -11,6 +11,7 @@ cd "$(dirname "$0")"
 root=$(cd ../.. && pwd)
 (cd modules && go mod download)
 go run ./cmd/realcode -report > "$root/docs/reports/realcode.md"
+cat notes.md >> "$root/docs/reports/realcode.md"
 echo "wrote docs/reports/realcode.md"
 if [ "${1:-}" = "--timing" ]; then
   tmp=$(mktemp -d)
