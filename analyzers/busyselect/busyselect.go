@@ -37,16 +37,9 @@ func run(pass *analysis.Pass) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	for _, f := range pass.Files {
-		// A test that spins does it on purpose: a CPU hog, a scheduler
-		// or preemption test.
-		if analysisutil.IsTestSupport(pass, f) {
-			continue
-		}
-		fileCur, ok := in.Root().FindNode(f)
-		if !ok {
-			continue
-		}
+	// A test that spins does it on purpose: a CPU hog, a scheduler or
+	// preemption test.
+	for fileCur := range analysisutil.ProductionFiles(pass, in) {
 		for cur := range fileCur.Preorder((*ast.SelectStmt)(nil)) {
 			check(pass, cur, cur.Node().(*ast.SelectStmt))
 		}

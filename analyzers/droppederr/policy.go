@@ -81,14 +81,7 @@ func recordsOwnError(info *types.Info, fd *ast.FuncDecl) bool {
 func ignoredEverywhere(pass *analysis.Pass, in *inspector.Inspector) map[*types.Func]bool {
 	type sites struct{ checked, droppedSync int }
 	count := map[*types.Func]*sites{}
-	for _, f := range pass.Files {
-		if analysisutil.IsTestSupport(pass, f) {
-			continue
-		}
-		fileCur, ok := in.Root().FindNode(f)
-		if !ok {
-			continue
-		}
+	for fileCur := range analysisutil.ProductionFiles(pass, in) {
 		for cur := range fileCur.Preorder((*ast.CallExpr)(nil)) {
 			call := cur.Node().(*ast.CallExpr)
 			fn := analysisutil.CalleeFunc(pass.TypesInfo, call)

@@ -65,14 +65,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	c := &checker{pass: pass, in: in, cfgs: map[*ast.BlockStmt]*cfg.CFG{}}
-	for _, f := range pass.Files {
-		if analysisutil.IsTestSupport(pass, f) {
-			continue
-		}
-		fileCur, ok := in.Root().FindNode(f)
-		if !ok {
-			continue
-		}
+	for fileCur := range analysisutil.ProductionFiles(pass, in) {
 		c.checkFile(fileCur)
 	}
 	return nil, nil

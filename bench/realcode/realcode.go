@@ -11,8 +11,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +23,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/asyncbook/asyncbook/analyzers/registry"
+	"github.com/asyncbook/asyncbook/editors/ci/report"
 )
 
 // Finding is one diagnostic, placed by module and file so that it reads the
@@ -260,83 +259,37 @@ func (p Places) Place(file string) (mod, rel string, ok bool) {
 	return mod, rest, true
 }
 
-// vetDiagnostic is one diagnostic of go vet -json.
-type vetDiagnostic struct {
-	Posn    string `json:"posn"`
-	Message string `json:"message"`
-}
-
-// ParseVet reads go vet -json output: "# package" lines and JSON objects
-// mapping package to analyzer to diagnostics. A package and its test variant
-// share files, so each diagnostic is kept once.
+// ParseVet reads go vet -json output ("# package" lines and JSON objects
+// mapping package to analyzer to diagnostics), through the CI report
+// reader. A package and its test variant share files, so each diagnostic
+// is kept once; an analyzer that failed on a package is an error.
 func ParseVet(out []byte, places Places) ([]Finding, error) {
+	if len(bytes.TrimSpace(out)) == 0 {
+		return nil, nil // nothing found anywhere
+	}
+	rep, err := report.Read(out, report.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("parse go vet -json: %w", err)
+	}
 	var findings []Finding
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-	var obj bytes.Buffer
-	in := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case !in && line == "{":
-			in = true
-			obj.Reset()
-			obj.WriteString(line)
-		case in:
-			obj.WriteString(line)
-			if line != "}" {
-				continue
-			}
-			in = false
-			var tree map[string]map[string]json.RawMessage
-			if err := json.Unmarshal(obj.Bytes(), &tree); err != nil {
-				return nil, fmt.Errorf("parse go vet -json: %w", err)
-			}
-			for _, byAnalyzer := range tree {
-				for analyzer, raw := range byAnalyzer {
-					var ds []vetDiagnostic
-					if err := json.Unmarshal(raw, &ds); err != nil {
-						continue // {"error": "..."}: an analyzer failed, reported by go vet's exit status
-					}
-					for _, d := range ds {
-						f, err := placeFinding(places, analyzer, d)
-						if err != nil {
-							return nil, err
-						}
-						k := fmt.Sprintf("%s\t%d\t%s", f.key(), f.Line, d.Posn)
-						if !seen[k] {
-							seen[k] = true
-							findings = append(findings, f)
-						}
-					}
-				}
-			}
+	for _, p := range rep.Problems {
+		if p.File == "" {
+			return nil, fmt.Errorf("parse go vet -json: %s", p.Message)
+		}
+		mod, rel, ok := places.Place(p.File)
+		if !ok {
+			return nil, fmt.Errorf("parse go vet -json: %s is neither in the module cache nor in GOROOT", p.File)
+		}
+		f := Finding{Module: mod, File: rel, Line: p.Line, Analyzer: p.Rule, Message: p.Message}
+		k := fmt.Sprintf("%s\t%d\t%d", f.key(), f.Line, p.Col)
+		if !seen[k] {
+			seen[k] = true
+			findings = append(findings, f)
 		}
 	}
-	if in {
-		return nil, errors.New("parse go vet -json: output ends inside a JSON object")
-	}
 	SortFindings(findings)
-	return findings, sc.Err()
-}
-
-func placeFinding(places Places, analyzer string, d vetDiagnostic) (Finding, error) {
-	// posn is file:line:col; the file may hold colons only on Windows.
-	parts := strings.Split(d.Posn, ":")
-	if len(parts) < 3 {
-		return Finding{}, fmt.Errorf("parse go vet -json: position %q is not file:line:col", d.Posn)
-	}
-	file := strings.Join(parts[:len(parts)-2], ":")
-	line, err := strconv.Atoi(parts[len(parts)-2])
-	if err != nil {
-		return Finding{}, fmt.Errorf("parse go vet -json: position %q: %w", d.Posn, err)
-	}
-	mod, rel, ok := places.Place(file)
-	if !ok {
-		return Finding{}, fmt.Errorf("parse go vet -json: %s is neither in the module cache nor in GOROOT", file)
-	}
-	return Finding{Module: mod, File: rel, Line: line, Analyzer: analyzer, Message: d.Message}, nil
+	return findings, nil
 }
 
 // SortFindings orders findings by module, file, line, analyzer.

@@ -2,10 +2,12 @@ package analysisutil
 
 import (
 	"go/ast"
+	"iter"
 	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
 )
 
 // IsTestSupport reports whether f is test code: a _test.go file, or a file
@@ -21,4 +23,19 @@ func IsTestSupport(pass *analysis.Pass, f *ast.File) bool {
 		}
 	}
 	return false
+}
+
+// ProductionFiles yields the cursor of each of the pass's files that is not
+// test code (see IsTestSupport).
+func ProductionFiles(pass *analysis.Pass, in *inspector.Inspector) iter.Seq[inspector.Cursor] {
+	return func(yield func(inspector.Cursor) bool) {
+		for _, f := range pass.Files {
+			if IsTestSupport(pass, f) {
+				continue
+			}
+			if cur, ok := in.Root().FindNode(f); ok && !yield(cur) {
+				return
+			}
+		}
+	}
 }
