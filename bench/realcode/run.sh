@@ -17,8 +17,8 @@ if [ "${1:-}" = "--timing" ]; then
   tmp=$(mktemp -d)
   trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
   secs() { local s e; s=$(date +%s); "$@" >/dev/null; e=$(date +%s); echo $((e - s)); }
-  cold=$(cd "$root" && GOCACHE=$tmp/cache GOMODCACHE=$tmp/mod secs go test -count=1 -run TestEveryFindingHasAVerdict ./bench/realcode)
-  warm=$(cd "$root" && GOCACHE=$tmp/cache GOMODCACHE=$tmp/mod secs go test -count=1 -run TestEveryFindingHasAVerdict ./bench/realcode)
+  cold=$(cd "$root" && GOCACHE=$tmp/cache GOMODCACHE=$tmp/mod secs go test -count=1 -timeout 30m -run TestEveryFindingHasAVerdict ./bench/realcode)
+  warm=$(cd "$root" && GOCACHE=$tmp/cache GOMODCACHE=$tmp/mod secs go test -count=1 -timeout 30m -run TestEveryFindingHasAVerdict ./bench/realcode)
   line="\`go test -run TestEveryFindingHasAVerdict ./bench/realcode\` on $(nproc) cores, $(go version | cut -d' ' -f3): cold ${cold} s (empty GOCACHE and GOMODCACHE: every module fetched through the proxy, every package compiled), warm ${warm} s (go vet's cached results). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "$line"
   printf '\n## Time\n\n%s\n' "$line" >> "$root/docs/reports/realcode.md"
