@@ -252,12 +252,16 @@ func (s *session) stop() {
 	_ = s.c.Notify("exit", nil)
 	s.stdin.Close()
 	done := make(chan struct{})
-	go func() { <-s.c.Done(); s.cmd.Wait(); close(done) }()
+	var waitErr error
+	go func() { <-s.c.Done(); waitErr = s.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		s.cmd.Process.Kill()
 		<-done
+	}
+	if waitErr != nil {
+		fmt.Fprintf(os.Stderr, "lspbench: %s did not exit cleanly after shutdown and exit: %v\n", s.cmd.Path, waitErr)
 	}
 }
 
