@@ -16,6 +16,7 @@ import (
 
 	"github.com/asyncbook/asyncbook/analyzers/chanleak"
 	"github.com/asyncbook/asyncbook/analyzers/driver"
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
 	"github.com/asyncbook/asyncbook/analyzers/timerstop"
 )
@@ -442,4 +443,9 @@ func TestNoRegistryAnalyzerRequiresAnother(t *testing.T) {
 	}
 	s := driver.NewSuite(registry.Entries(), driver.NewResolver(registry.Entries(), driver.Settings{}, false).For)
 	require.NoError(t, analysis.Validate(s.Analyzers()))
+}
+
+func TestIgnoresDocsPage(t *testing.T) {
+	docs := filepath.Join("..", "..", "docs", "analyzers")
+	assert.Empty(t, analysisutil.DocPageProblems(docs, driver.IgnoreAnalyzer(), "malformed", "unknown", "reason", "unused", "settings"))
 }

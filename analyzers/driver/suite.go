@@ -23,12 +23,13 @@ const ignoreDoc = `ignore: //asyncvet:ignore directives that silence nothing
 
 A directive silences the findings of the analyzers it names on its line (at
 the end of the line) or on the next line (alone on its line), and needs a
-reason: //asyncvet:ignore NAME[,NAME] reason. This analyzer reports each
-directive without a name or a reason, each name that is no analyzer's, and
-each directive that silenced nothing in a run of the analyzer it names, so
-that a misspelt or stale directive never hides a finding, nor hides the
-fact that it does nothing. It also reports a settings file (.asyncbook.json)
-that does not parse.
+reason: //asyncvet:ignore NAME[,NAME] reason. This analyzer reports what
+would otherwise hide a finding, or hide that it hides nothing: a directive
+without a name (malformed), a name that is no analyzer's (unknown), a
+directive without a reason (reason: it silences nothing), a directive that
+silenced nothing in a run of the analyzer it names (unused), and a
+settings file (.asyncbook.json) that does not parse or names unknown
+analyzers (settings).
 
 WRONG:
 
