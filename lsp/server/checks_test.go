@@ -288,6 +288,15 @@ func TestDirectivesInTheEditor(t *testing.T) {
 // catalog) shows at its place; a proven leak at the go statement of a
 // static finding is one diagnostic that says both; both move with edits.
 func TestCheckProblemsRacesAndProvenLeaks(t *testing.T) {
+	for name, src := range map[string]string{
+		"the send on the go statement's line": chanSrc,
+		"the send lines below it":             strings.Replace(chanSrc, "go func() { ch <- 1 }()", "go func() {\n\t\tv := 1\n\t\tch <- v\n\t}()", 1),
+	} {
+		t.Run(name, func(t *testing.T) { checkProblemsRacesAndProvenLeaks(t, src) })
+	}
+}
+
+func checkProblemsRacesAndProvenLeaks(t *testing.T, chanSrc string) {
 	root := module(t, map[string]string{"p/p.go": chanSrc})
 	file := filepath.Join(root, "p", "p.go")
 	u := fileURI(file)
@@ -311,7 +320,7 @@ func TestCheckProblemsRacesAndProvenLeaks(t *testing.T) {
 	d := h.diagnostics(u, func(p protocol.PublishDiagnosticsParams) bool { return lsptest.HasCode(p.Diagnostics, "race") })
 	require.Len(t, d.Diagnostics, 3, lsptest.Summary(d.Diagnostics))
 	both := lsptest.ByCode(d.Diagnostics, "unbuffered")
-	assert.Equal(t, span(t, chanSrc, "ch <- 1"), both.Range)
+	assert.Equal(t, pos(t, chanSrc, "ch <- "), both.Range.Start, "one diagnostic, at the static finding inside the go statement")
 	assert.Equal(t, protocol.DiagnosticSeverityError, both.Severity, "proven")
 	assert.Contains(t, both.Message, "send on an unbuffered channel may block forever")
 	assert.Contains(t, both.Message, "proven by the check: a goroutine started here leaked: blocked forever on send to ch")
@@ -339,6 +348,6 @@ func TestCheckProblemsRacesAndProvenLeaks(t *testing.T) {
 			assert.Contains(t, []uint32{goLine, retLine}, x.Range.Start.Line, "one line down")
 		}
 	}
-	assert.Equal(t, goLine, lsptest.ByCode(d.Diagnostics, "unbuffered").Range.Start.Line)
+	assert.Equal(t, pos(t, chanSrc, "ch <- ").Line+1, lsptest.ByCode(d.Diagnostics, "unbuffered").Range.Start.Line)
 	assert.Equal(t, 0, h.shutdownAndExit())
 }

@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"sort"
 	"strings"
@@ -290,35 +293,41 @@ func (s *Server) diagnosticsLocked(u protocol.DocumentURI) ([]protocol.Diagnosti
 	s.rebaseLocked(u, st)
 	s.rebaseLocked(u, chk)
 	lineOf := func(off int) uint32 { return d.Position(off).Line }
-	proven := map[uint32]item{} // by line
+	var proven []item // proven leaks, one per go statement
+	seen := map[uint32]bool{}
 	var checks []item
 	if chk != nil {
 		for _, it := range chk.items {
-			if it.code == catalog.CodeProvenLeak {
-				if _, dup := proven[lineOf(it.span.start)]; !dup {
-					proven[lineOf(it.span.start)] = it
-					continue
-				}
+			if it.code == catalog.CodeProvenLeak && !seen[lineOf(it.span.start)] {
+				seen[lineOf(it.span.start)] = true
+				proven = append(proven, it)
+				continue
 			}
 			checks = append(checks, it)
 		}
 	}
-	merged := map[uint32]bool{}
+	// A static finding inside the go statement a proven leak points at
+	// (the send of its goroutine, the go keyword) says both, once.
+	stmts := goStatements(d, proven, lineOf)
+	merged := map[int]bool{} // index in proven
 	if st != nil {
 		for _, it := range st.items {
 			diag := s.diagnostic(d, it)
-			line := lineOf(it.span.start)
-			if leak, ok := proven[line]; ok && !merged[line] {
-				merged[line] = true
+			for i, leak := range proven {
+				if merged[i] || !stmts[i].contains(it.span.start) {
+					continue
+				}
+				merged[i] = true
 				diag.Severity = protocol.DiagnosticSeverityError
 				diag.Message += "\nproven by the check: " + leak.message
 				diag.RelatedInformation = append(diag.RelatedInformation, s.diagnostic(d, leak).RelatedInformation...)
+				break
 			}
 			diags = append(diags, diag)
 		}
 	}
-	for line, leak := range proven {
-		if !merged[line] {
+	for i, leak := range proven {
+		if !merged[i] {
 			checks = append(checks, leak)
 		}
 	}
@@ -328,6 +337,40 @@ func (s *Server) diagnosticsLocked(u protocol.DocumentURI) ([]protocol.Diagnosti
 	}
 	return diags, d.Version
 }
+
+// goStatements returns, for each proven leak, the range of the go
+// statement on its line (the line itself when none parses there).
+func goStatements(d *documents.Document, leaks []item, lineOf func(int) uint32) []span {
+	out := make([]span, len(leaks))
+	if len(leaks) == 0 {
+		return out
+	}
+	byLine := map[uint32]span{}
+	fset := token.NewFileSet()
+	if f, _ := parser.ParseFile(fset, d.Path, d.Text(), parser.SkipObjectResolution); f != nil {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if g, ok := n.(*ast.GoStmt); ok && g.End().IsValid() {
+				start, end := fset.Position(g.Pos()).Offset, fset.Position(g.End()).Offset
+				if _, dup := byLine[lineOf(start)]; !dup {
+					byLine[lineOf(start)] = span{start, end}
+				}
+			}
+			return true
+		})
+	}
+	for i, l := range leaks {
+		if sp, ok := byLine[lineOf(l.span.start)]; ok {
+			out[i] = sp
+			continue
+		}
+		line := lineOf(l.span.start)
+		start := d.Offset(protocol.Position{Line: line})
+		out[i] = span{start, d.Offset(protocol.Position{Line: line + 1})}
+	}
+	return out
+}
+
+func (s span) contains(off int) bool { return s.start <= off && off < s.end }
 
 // publishLocked sends the diagnostics of u: an open document's, or a
 // check's problems in a file that is not open. diagMu is held.

@@ -27,7 +27,10 @@ func TestPluginAgreesWithAsyncvet(t *testing.T) {
 	dir := drivertest.WriteFixture(t)
 
 	cfg := filepath.Join(t.TempDir(), ".golangci.yml")
-	require.NoError(t, os.WriteFile(cfg, []byte("version: \"2\"\nlinters:\n  default: none\n  enable: [asyncbook]\n  settings:\n    custom:\n      asyncbook:\n        type: module\n"), 0o644))
+	// uniq-by-line: false, as the example configuration has it: the
+	// plugin is one linter of many analyzers, and a line may hold the
+	// findings of two (a finding and its directive's).
+	require.NoError(t, os.WriteFile(cfg, []byte("version: \"2\"\nlinters:\n  default: none\n  enable: [asyncbook]\n  settings:\n    custom:\n      asyncbook:\n        type: module\nissues:\n  uniq-by-line: false\n"), 0o644))
 	out := filepath.Join(t.TempDir(), "issues.json")
 	r := citest.Run(t, dir, []string{"GOLANGCI_LINT_CACHE=" + t.TempDir()}, bin, "run", "-c", cfg, "--output.json.path", out, "./...")
 	require.Contains(t, []int{0, 1}, r.Code, "golangci-lint failed: %s %s", r.Stdout, r.Stderr)
