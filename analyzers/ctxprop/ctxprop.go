@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/ctxscope"
 )
 
 //go:embed doc.go
@@ -47,7 +48,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	sc := newScoper(pass, in)
+	sc := ctxscope.New(pass.TypesInfo, pass.Pkg, in)
 	for c := range in.Root().Preorder((*ast.CallExpr)(nil)) {
 		call, ok := c.Node().(*ast.CallExpr)
 		if !ok {
@@ -73,27 +74,27 @@ func run(pass *analysis.Pass) (any, error) {
 
 // checkBackground reports context.Background() or TODO() where a ctx is in
 // scope.
-func checkBackground(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast.CallExpr, fn *types.Func) {
+func checkBackground(pass *analysis.Pass, sc *ctxscope.Scope, c inspector.Cursor, call *ast.CallExpr, fn *types.Func) {
 	which := fn.Name()
 	info := pass.TypesInfo
 	if exemptFunc(pass, c) || isNotifyParent(info, c) || isCompared(c) || inContextType(info, c, fn.Pkg()) || afterDone(info, c) {
 		return
 	}
-	src, ok := sc.source(call.Pos())
-	if !ok || assignsTo(info, c, src.obj) {
+	src, ok := sc.Source(call.Pos())
+	if !ok || assignsTo(info, c, src.Var) {
 		return
 	}
-	name := src.obj.Name()
+	name := src.Var.Name()
 	pass.Report(analysis.Diagnostic{
 		Pos:      call.Pos(),
 		End:      call.End(),
 		Category: catBackground,
 		Message: fmt.Sprintf("context.%s() drops %s: cancellation and deadline of the caller do not reach this call; pass %s (or context.WithoutCancel(%s) if it must outlive the caller)",
-			which, src.expr, src.expr, src.expr),
-		Related: []analysis.RelatedInformation{{Pos: src.obj.Pos(), End: src.obj.Pos() + token.Pos(len(name)), Message: name + " is in scope here"}},
+			which, src.Expr, src.Expr, src.Expr),
+		Related: []analysis.RelatedInformation{{Pos: src.Var.Pos(), End: src.Var.Pos() + token.Pos(len(name)), Message: name + " is in scope here"}},
 		SuggestedFixes: []analysis.SuggestedFix{{
-			Message:   "Use " + src.expr,
-			TextEdits: []analysis.TextEdit{{Pos: call.Pos(), End: call.End(), NewText: []byte(src.expr)}},
+			Message:   "Use " + src.Expr,
+			TextEdits: []analysis.TextEdit{{Pos: call.Pos(), End: call.End(), NewText: []byte(src.Expr)}},
 		}},
 	})
 }
@@ -323,11 +324,11 @@ var ctxless = func() map[string]variant {
 
 // checkRequest reports a network or database call without a context where a
 // ctx is in scope.
-func checkRequest(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast.CallExpr, v variant) {
+func checkRequest(pass *analysis.Pass, sc *ctxscope.Scope, c inspector.Cursor, call *ast.CallExpr, v variant) {
 	if exemptFunc(pass, c) && !inMainFunc(pass, c) {
 		return // tests and init; main's requests should still honour its ctx
 	}
-	src, ok := sc.source(call.Pos())
+	src, ok := sc.Source(call.Pos())
 	if !ok {
 		return
 	}
@@ -339,11 +340,11 @@ func checkRequest(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast
 		End:      call.End(),
 		Category: catRequest,
 		Message: fmt.Sprintf("%s %s without a context: it cannot be cancelled when the caller times out; use %s",
-			v.display, v.does, fmt.Sprintf(v.advice, src.expr)),
-		Related: []analysis.RelatedInformation{{Pos: src.obj.Pos(), End: src.obj.Pos() + token.Pos(len(src.obj.Name())), Message: src.obj.Name() + " is in scope here"}},
+			v.display, v.does, fmt.Sprintf(v.advice, src.Expr)),
+		Related: []analysis.RelatedInformation{{Pos: src.Var.Pos(), End: src.Var.Pos() + token.Pos(len(src.Var.Name())), Message: src.Var.Name() + " is in scope here"}},
 	}
 	if v.rename != "" {
-		if edits, ok := renameFix(call, v, src.expr); ok {
+		if edits, ok := renameFix(call, v, src.Expr); ok {
 			d.SuggestedFixes = []analysis.SuggestedFix{{Message: "Use " + v.rename, TextEdits: edits}}
 		}
 	}
