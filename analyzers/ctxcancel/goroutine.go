@@ -106,7 +106,7 @@ func foreverLoop(info *types.Info, body *ast.BlockStmt, reached map[*cfg.Block]*
 // inMain reports whether c lies in func main of package main: a
 // process-long goroutine started there is owned by the process.
 func (gc *goChecker) inMain(c inspector.Cursor) bool {
-	fn, ok := enclosingFuncCursor(c)
+	fn, ok := cfgpath.EnclosingFunc(c)
 	if !ok {
 		return false
 	}
@@ -134,7 +134,7 @@ func (gc *goChecker) startedOnce(c inspector.Cursor) bool {
 
 // onceAt reports whether the node at c runs at most once per process.
 func (gc *goChecker) onceAt(c inspector.Cursor, seen map[ast.Node]bool) bool {
-	fn, ok := enclosingFuncCursor(c)
+	fn, ok := cfgpath.EnclosingFunc(c)
 	if !ok {
 		return true // a package-level initializer
 	}
@@ -208,7 +208,7 @@ func (gc *goChecker) onceUse(c inspector.Cursor, seen map[ast.Node]bool) bool {
 func packageVarInit(info *types.Info, c inspector.Cursor) bool {
 	switch p := c.Parent().Node().(type) {
 	case *ast.ValueSpec:
-		_, inFunc := enclosingFuncCursor(c)
+		_, inFunc := cfgpath.EnclosingFunc(c)
 		return !inFunc
 	case *ast.AssignStmt:
 		for i, r := range p.Rhs {
@@ -444,12 +444,4 @@ func nonZeroConst(info *types.Info, e ast.Expr) bool {
 		return false
 	}
 	return tv.Value.String() != "false" && tv.Value.String() != "0"
-}
-
-// enclosingFuncCursor returns the innermost function around c.
-func enclosingFuncCursor(c inspector.Cursor) (inspector.Cursor, bool) {
-	for fc := range c.Parent().Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
-		return fc, true
-	}
-	return inspector.Cursor{}, false
 }

@@ -30,3 +30,15 @@ func TestWaitInsideGoroutine(t *testing.T) {
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "broken")
 }
+
+func TestGuardedAndNoReturn(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "guarded")
+}
+
+func TestWaitInLoop(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), wgmisuse.Analyzer, "loops")
+}
+
+func TestAddInsideGoCalls(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), wgmisuse.Analyzer, "groups")
+}

@@ -8,6 +8,7 @@ package cfgpath
 import (
 	"go/ast"
 
+	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
 )
 
@@ -165,4 +166,13 @@ func Exits(b *cfg.Block) bool {
 	}
 	_, ok = ast.Unparen(es.X).(*ast.CallExpr)
 	return ok
+}
+
+// EnclosingFunc returns the innermost function (a FuncDecl or FuncLit)
+// around the node at c, not c itself: the function whose graph holds it.
+func EnclosingFunc(c inspector.Cursor) (inspector.Cursor, bool) {
+	for fc := range c.Parent().Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		return fc, true
+	}
+	return inspector.Cursor{}, false
 }

@@ -272,7 +272,7 @@ func FactsAt(info *types.Info, x *Index, s Site) []Fact {
 	for f := range in {
 		out = append(out, f)
 	}
-	return killed(info, out, s.Block.Nodes[:s.At])
+	return Survivors(info, out, s.Block.Nodes[:s.At])
 }
 
 // mustFacts computes, for every live block, the facts holding at its start
@@ -295,7 +295,7 @@ func mustFacts(info *types.Info, x *Index) map[*cfg.Block]map[Fact]bool {
 			for f := range cur {
 				out = append(out, f)
 			}
-			out = killed(info, out, b.Nodes)
+			out = Survivors(info, out, b.Nodes)
 			cond, isCond := Cond(b)
 			for i, s := range b.Succs {
 				edge := append([]Fact(nil), out...)
@@ -328,9 +328,9 @@ func mustFacts(info *types.Info, x *Index) map[*cfg.Block]map[Fact]bool {
 	return in
 }
 
-// killed returns the facts of in that survive the nodes (assignments,
+// Survivors returns the facts of in that survive the nodes (assignments,
 // increments and definitions of their ref or of what holds it).
-func killed(info *types.Info, in []Fact, nodes []ast.Node) []Fact {
+func Survivors(info *types.Info, in []Fact, nodes []ast.Node) []Fact {
 	var assigned []Ref
 	for _, n := range nodes {
 		ast.Inspect(n, func(m ast.Node) bool {
