@@ -1,0 +1,104 @@
+package condsignal
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+)
+
+// neverSignalled reports the Waits on a Cond that nothing can wake: no
+// Signal or Broadcast on it anywhere in the package, and no way for other
+// code to reach it (it is not exported, nor handed to anything).
+func (c *checker) neverSignalled(cd *cond) {
+	if len(cd.waits) == 0 || len(cd.signals) > 0 || cd.escapes || c.reachable(cd) {
+		return
+	}
+	for _, w := range cd.waits {
+		sel := ast.Unparen(w.Fun).(*ast.SelectorExpr)
+		name := types.ExprString(sel.X)
+		c.pass.Report(analysis.Diagnostic{
+			Pos:      w.Pos(),
+			End:      w.End(),
+			Category: catNever,
+			Message: fmt.Sprintf("%s.Wait blocks forever: nothing in this package calls Signal or Broadcast on %s",
+				name, name),
+			Related: []analysis.RelatedInformation{{Pos: cd.obj.Pos(), End: cd.obj.Pos() + 1, Message: name + " is declared here"}},
+		})
+	}
+}
+
+// waitOutsideLoop reports a Cond's Wait that is not inside a loop: when it
+// returns, nothing checks the condition again. A Signal sent before the
+// Wait is lost (the goroutine then sleeps until the next one, maybe
+// forever), and a Broadcast meant for another condition returns with this
+// one still false. A function that only wraps the Wait, called in loops by
+// every caller in the package, is not reported.
+func (c *checker) waitOutsideLoop(cur inspector.Cursor, call *ast.CallExpr) {
+	if !analysisutil.IsFunc(c.pass.TypesInfo, call, waitMethod) {
+		return
+	}
+	if _, _, _, ok := c.condOf(call); !ok {
+		return
+	}
+	if c.inLoop(cur, make(map[types.Object]bool)) {
+		return
+	}
+	sel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	name := types.ExprString(sel.X)
+	c.pass.Report(analysis.Diagnostic{
+		Pos:      call.Pos(),
+		End:      call.End(),
+		Category: catLoop,
+		Message: fmt.Sprintf("%s.Wait is not in a loop: the condition is not checked again when it returns, and a Signal sent before it is lost; wait in a for loop over the condition",
+			name),
+	})
+}
+
+// inLoop reports whether the node at cur runs in a loop: a for or range
+// statement around it in its function, or, for an unexported function of
+// this package, in a loop at every place the package calls it.
+func (c *checker) inLoop(cur inspector.Cursor, seen map[types.Object]bool) bool {
+	for lc := range cur.Parent().Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		switch n := lc.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return true
+		case *ast.FuncLit:
+			return false
+		case *ast.FuncDecl:
+			fn, ok := c.pass.TypesInfo.Defs[n.Name].(*types.Func)
+			if !ok || fn.Exported() || seen[fn] {
+				return false
+			}
+			seen[fn] = true
+			uses := c.usesOf(fn)
+			if len(uses) == 0 {
+				return false
+			}
+			for _, u := range uses {
+				if !c.inLoop(u, seen) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// usesOf returns the places this package names the function fn.
+func (c *checker) usesOf(fn types.Object) []inspector.Cursor {
+	if c.uses == nil {
+		c.uses = make(map[types.Object][]inspector.Cursor)
+		for cur := range c.insp.Root().Preorder((*ast.Ident)(nil)) {
+			if f, ok := c.pass.TypesInfo.Uses[cur.Node().(*ast.Ident)].(*types.Func); ok && f.Pkg() == c.pass.Pkg {
+				c.uses[f] = append(c.uses[f], cur)
+			}
+		}
+	}
+	return c.uses[fn]
+}
