@@ -63,6 +63,9 @@ type cond struct {
 	signals []*ast.CallExpr
 	escapes bool         // used other than by its methods, L, or its initialisation
 	mu      types.Object // the variable or field of the Locker it was made with, if known
+
+	watched   map[types.Object]bool // what its waiters check (see checker.watched)
+	unwatched bool                  // a Wait outside a loop: its waiters' condition is unknown
 }
 
 // initialised records the Locker a Cond is made with: sync.NewCond(&s.mu).

@@ -15,17 +15,19 @@
 // each function's control-flow graph and reports:
 //
 //   - signal-skipped: a return of a function that signals the Cond on its
-//     other paths, reached by a path without the Signal or Broadcast after
-//     it changed what the waiters wait for (it assigns a field of the
-//     value holding the Cond), or after it failed with the Cond's lock
-//     taken (it returns an error from a call): the error path of a loader.
+//     other paths (its normal end among them), reached by a path without
+//     the Signal or Broadcast after it changed what the waiters wait for
+//     (it assigns a field they check in the loop around their Wait), or
+//     after it failed with the Cond's lock taken (it returns an error from
+//     a call): the error path of a loader.
 //     A Signal or Broadcast in a defer, or in a helper of the package that
 //     always calls it, counts on every path.
 //   - never-signalled: Wait on a Cond that nothing in the package signals
 //     or broadcasts, and that no other code can reach: it blocks forever.
-//   - wait-outside-loop: Wait that is not in a loop. When it returns,
-//     nothing checks the condition again; a Signal sent before the Wait is
-//     lost, and the goroutine sleeps until the next one, maybe forever.
+//   - wait-outside-loop: Wait that is not in a loop (outside tests). When
+//     it returns, nothing checks the condition again; a Signal sent before
+//     the Wait is lost, and the goroutine sleeps until the next one, maybe
+//     forever.
 //
 // WRONG: a failed load returns without waking the request handlers that
 // wait for the model, and they wait forever.

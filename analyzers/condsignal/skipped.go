@@ -215,9 +215,29 @@ func (c *checker) signalSkipped(fnCur inspector.Cursor) {
 
 func (c *checker) checkSkip(fnCur inspector.Cursor, g *cfg.CFG, x *cfgpath.Index, s *signalled) {
 	stop := func(b *cfg.Block) bool { return len(s.blocks[b]) > 0 }
-	walk := cfgpath.Walk{Stop: stop}
+	walk := cfgpath.Walk{
+		Stop: stop,
+		Edge: func(b *cfg.Block, i int) bool {
+			// On a path where the Cond (or what holds it) is nil there
+			// is nobody to wake: "if s.cond != nil { s.cond.Signal() }".
+			cond, ok := cfgpath.Cond(b)
+			if !ok {
+				return true
+			}
+			for _, f := range cfgpath.Implied(c.pass.TypesInfo, cond, i == 0) {
+				if f.Value == cfgpath.Nil && s.r.Within(f.Ref) {
+					return false
+				}
+			}
+			return true
+		},
+	}
 	prev := walk.From(g.Blocks[0])
-	// The contract: some path signals.
+	// The contract: some path signals, and the function's normal end (its
+	// last statement's return, or its closing brace) always does. A
+	// function that signals only on some of its normal paths (only when
+	// a waiter can be waiting: "if wasEmpty { c.Signal() }") has no
+	// contract to skip.
 	signalsSomewhere := false
 	for b := range s.blocks {
 		if _, ok := prev[b]; ok {
@@ -227,11 +247,16 @@ func (c *checker) checkSkip(fnCur inspector.Cursor, g *cfg.CFG, x *cfgpath.Index
 	if !signalsSomewhere {
 		return
 	}
+	body := funcBody(fnCur.Node())
 	var rets []*cfg.Block
 	for _, b := range g.Blocks {
-		if _, ok := prev[b]; ok && !stop(b) && b.Return() != nil {
-			rets = append(rets, b)
+		if _, ok := prev[b]; !ok || stop(b) || b.Return() == nil {
+			continue
 		}
+		if final(body, b.Return()) {
+			return // the normal end skips it too
+		}
+		rets = append(rets, b)
 	}
 	if len(rets) == 0 {
 		return
@@ -304,6 +329,7 @@ func (c *checker) stateWrite(x *cfgpath.Index, prev map[*cfg.Block]*cfg.Block, s
 	owner := s.r
 	owner.Path = owner.Path[:strings.LastIndex(owner.Path, ".")]
 	info := c.pass.TypesInfo
+	watched, known := c.watched(s.cd)
 	for _, b := range x.G.Blocks {
 		if _, ok := prev[b]; !ok || stop(b) {
 			continue
@@ -325,8 +351,11 @@ func (c *checker) stateWrite(x *cfgpath.Index, prev map[*cfg.Block]*cfg.Block, s
 				}
 				for _, l := range lhs {
 					r, ok := cfgpath.RefOf(info, l)
-					if ok && r.Within(owner) && r != owner && !r.Within(s.r) {
-						found = l
+					if !ok || !r.Within(owner) || r == owner || r.Within(s.r) {
+						continue
+					}
+					if !known || watched[lastObject(info, l)] {
+						found = l // a field the waiters check (or, not knowing what they check, any)
 					}
 				}
 				return found == nil
@@ -405,4 +434,27 @@ func returnsLocalError(info *types.Info, e ast.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// funcBody returns the body of a FuncDecl or FuncLit.
+func funcBody(fn ast.Node) *ast.BlockStmt {
+	switch f := fn.(type) {
+	case *ast.FuncDecl:
+		return f.Body
+	case *ast.FuncLit:
+		return f.Body
+	}
+	return nil
+}
+
+// final reports whether ret is the function's normal end: the implicit
+// return at its closing brace, or a return that is its last statement.
+func final(body *ast.BlockStmt, ret *ast.ReturnStmt) bool {
+	if body == nil {
+		return false
+	}
+	if ret.Pos() == body.Rbrace {
+		return true
+	}
+	return len(body.List) > 0 && body.List[len(body.List)-1] == ast.Stmt(ret)
 }

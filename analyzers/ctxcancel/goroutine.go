@@ -275,7 +275,7 @@ func (gc *goChecker) flags(g *cfg.CFG) []cfgpath.Ref {
 				facts = append(facts, cfgpath.Fact{Ref: r, Value: cfgpath.Zero})
 			}
 			for _, f := range facts {
-				if f.Value == cfgpath.Zero && f.Ref.PackageLevel() && !seen[f.Ref] {
+				if unset(f.Value) && f.Ref.PackageLevel() && !seen[f.Ref] {
 					seen[f.Ref] = true
 					out = append(out, f.Ref)
 				}
@@ -298,7 +298,7 @@ func (gc *goChecker) guardedBy(x *cfgpath.Index, site cfgpath.Site, flag cfgpath
 			return false
 		}
 		for _, f := range cfgpath.Implied(info, cond, i == 0) {
-			if f.Ref == flag && f.Value == cfgpath.Zero {
+			if f.Ref == flag && unset(f.Value) {
 				return true
 			}
 		}
@@ -349,7 +349,7 @@ func (gc *goChecker) setsFlag(n ast.Node, flag cfgpath.Ref) bool {
 		case *ast.AssignStmt:
 			for i, l := range m.Lhs {
 				r, ok := cfgpath.RefOf(info, l)
-				if ok && r == flag && i < len(m.Rhs) && nonZeroConst(info, m.Rhs[i]) {
+				if ok && r == flag && i < len(m.Rhs) && (nonZeroConst(info, m.Rhs[i]) || nonNil(info, m.Rhs[i])) {
 					found = true
 				}
 			}
@@ -435,6 +435,25 @@ func atomicOp(info *types.Info, call *ast.CallExpr, ops ...string) (cfgpath.Ref,
 		return cfgpath.Ref{}, nil, false
 	}
 	return r, args[len(args)-1], true
+}
+
+// unset reports whether a flag with value v has not been set: false, 0 or
+// nil.
+func unset(v cfgpath.Value) bool { return v == cfgpath.Zero || v == cfgpath.Nil }
+
+// nonNil reports whether e is a value that is surely not nil: make(...),
+// new(T), &T{...}, a composite literal or a function literal.
+func nonNil(info *types.Info, e ast.Expr) bool {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.CompositeLit, *ast.FuncLit:
+		return true
+	case *ast.UnaryExpr:
+		_, ok := ast.Unparen(x.X).(*ast.CompositeLit)
+		return x.Op == token.AND && ok
+	case *ast.CallExpr:
+		return isBuiltin(info, x, "make") || isBuiltin(info, x, "new")
+	}
+	return false
 }
 
 // nonZeroConst reports whether e is a constant other than false and 0.

@@ -21,9 +21,11 @@
 //     to another WaitGroup's Go), anywhere in it. Wait may run first and
 //     return while the goroutine is still fetching. Not reported when a
 //     path from the Add starts a goroutine (a counted parent adding for
-//     its children), or when the goroutine itself holds a count of the
-//     same WaitGroup (started by its Go, or counted before the go
-//     statement and deferring Done). The suggested fix moves wg.Add before
+//     its children), when the goroutine itself holds a count of the same
+//     WaitGroup (started by its Go, or counted before the go statement and
+//     deferring Done), or when the starter receives from a channel the
+//     goroutine sends on or closes after its last Add, on every path to
+//     its Wait. The suggested fix moves wg.Add before
 //     the statement that starts the goroutine.
 //   - done-not-deferred: a direct wg.Done that some path of the goroutine
 //     (an early return, a branch) does not reach, so Wait blocks forever.

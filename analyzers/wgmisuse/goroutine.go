@@ -54,6 +54,9 @@ func (c *checker) addInside(b *body) {
 		if c.countedBy(b, s.r) {
 			continue // the goroutine holds a count of its own: Wait cannot have returned
 		}
+		if c.handshake(b, s.r) {
+			continue // the starter hears from the goroutine, after its last Add, before it waits
+		}
 		wg := exprText(s.recv)
 		if b.named != nil {
 			c.pass.Report(analysis.Diagnostic{

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -116,7 +117,7 @@ func (c *checker) waitInLoop(cur inspector.Cursor, call *ast.CallExpr) {
 			SuggestedFixes: c.waitAfterLoopFix(call, loop, loopCur),
 		})
 	case len(inLoop) > 0 || selfCounting:
-		if len(spawns) != 1 || !overInput(loop) || !everyIteration(first.site, wait, heads) || c.workBetween(first.site, wait, heads) {
+		if len(spawns) != 1 || !c.overInput(loop) || !everyIteration(first.site, wait, heads) || c.workBetween(first.site, wait, heads) {
 			return
 		}
 		c.pass.Report(analysis.Diagnostic{
@@ -310,17 +311,44 @@ func (c *checker) works(n ast.Node) bool {
 	return found
 }
 
-// overInput reports whether loop goes over something (a range, or a for
-// with a condition) rather than running until told to stop (for {}), as a
-// supervisor that restarts one worker at a time does.
-func overInput(loop ast.Node) bool {
+// overInput reports whether loop goes over input, one goroutine per
+// element: a range over a slice, map, string, channel or iterator, or over
+// len(x), or a for whose condition compares with len(x). A loop that
+// repeats a fixed number of times (a benchmark's b.N, a stress test's
+// "for i := 0; i < 2; i++") or runs until told to stop (a supervisor's
+// for {}) serialises on purpose.
+func (c *checker) overInput(loop ast.Node) bool {
+	info := c.pass.TypesInfo
 	switch l := loop.(type) {
 	case *ast.RangeStmt:
+		t := info.TypeOf(l.X)
+		if t == nil {
+			return false
+		}
+		if b, ok := t.Underlying().(*types.Basic); ok && b.Info()&types.IsInteger != 0 {
+			return callsLen(info, l.X)
+		}
 		return true
 	case *ast.ForStmt:
-		return l.Cond != nil
+		return l.Cond != nil && callsLen(info, l.Cond)
 	}
 	return false
+}
+
+// callsLen reports whether e calls the built-in len.
+func callsLen(info *types.Info, e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "len" {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // waitAfterLoopFix moves a Wait that is the last statement of the loop's

@@ -42,3 +42,7 @@ func TestWaitInLoop(t *testing.T) {
 func TestAddInsideGoCalls(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), wgmisuse.Analyzer, "groups")
 }
+
+func TestHandshake(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "handshake")
+}

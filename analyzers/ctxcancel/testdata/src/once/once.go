@@ -113,6 +113,22 @@ func spawnJanitor() {
 	}()
 }
 
+var updates chan int
+
+// ensureWatcher uses the channel it makes as its flag.
+func ensureWatcher() {
+	if updates != nil {
+		return
+	}
+	updates = make(chan int)
+	go func() {
+		for {
+			refreshWeights()
+			time.Sleep(time.Second)
+		}
+	}()
+}
+
 // ---- reported: started per call, or the guard does not hold ----
 
 // StartEveryCall tests the flag but never sets it: every call starts one.

@@ -207,3 +207,35 @@ func WaitOutside(xs []float32) {
 	}
 	wg.Wait()
 }
+
+// Repeat runs the same call n times in a fresh goroutine each: a fixed
+// repetition (a benchmark's b.N, a stress test), serial on purpose.
+func Repeat(n int, f func()) {
+	for i := 0; i < n; i++ {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+		wg.Wait()
+	}
+	for range 2 {
+		var wg sync.WaitGroup
+		wg.Go(f)
+		wg.Wait()
+	}
+}
+
+// ScoreIndexed goes over input by index: reported.
+func ScoreIndexed(xs []float32) {
+	var wg sync.WaitGroup
+	for i := 0; i < len(xs); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			xs[i] = score(xs[i])
+		}()
+		wg.Wait() // want `wg.Wait inside the loop waits for each goroutine`
+	}
+}
