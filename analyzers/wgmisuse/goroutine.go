@@ -366,6 +366,9 @@ func (c *checker) doneNotReached(b *body) {
 		if br, ok := lastBranch(path); ok {
 			rel = append(rel, br)
 		}
+		if w := c.waitOf(b, r); w != nil {
+			rel = append(rel, analysis.RelatedInformation{Pos: w.Pos(), End: w.End(), Message: wg + ".Wait blocks here"})
+		}
 		c.pass.Report(analysis.Diagnostic{
 			Pos:            last.Pos(),
 			End:            last.End(),
@@ -415,6 +418,25 @@ func (c *checker) skippingPath(b *body, x *cfgpath.Index, r cfgpath.Ref, u *done
 		}
 	}
 	return nil, nil
+}
+
+// waitOf returns the first r.Wait call of the function that starts a
+// goroutine literal, if there is one: the other end of its Done.
+func (c *checker) waitOf(b *body, r cfgpath.Ref) *ast.CallExpr {
+	if b.named != nil {
+		return nil
+	}
+	fn, ok := cfgpath.EnclosingFunc(b.startCur)
+	if !ok {
+		return nil
+	}
+	for cur := range fn.Preorder((*ast.CallExpr)(nil)) {
+		call := cur.Node().(*ast.CallExpr)
+		if got, _, ok := c.wgCall(call, waitMethod); ok && got == r {
+			return call
+		}
+	}
+	return nil
 }
 
 // countedFacts returns what held of the goroutine's values when it was
