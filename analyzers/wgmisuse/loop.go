@@ -75,7 +75,7 @@ func (c *checker) waitInLoop(cur inspector.Cursor, call *ast.CallExpr) {
 	if !group {
 		for ac := range fnCur.Preorder((*ast.CallExpr)(nil)) {
 			add := ac.Node().(*ast.CallExpr)
-			if got, _, ok := c.wgCall(add, addMethod); !ok || got != r {
+			if got, _, ok := c.wgCall(add, addMethod); !ok || got != r || len(add.Args) != 1 {
 				continue
 			}
 			if _, ok := x.Site(add); !ok {
