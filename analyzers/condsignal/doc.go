@@ -24,7 +24,8 @@
 //     always calls it, counts on every path.
 //   - never-signalled: Wait on a Cond that nothing in the package signals
 //     or broadcasts, and that no other code can reach: it blocks forever.
-//   - wait-outside-loop: Wait that is not in a loop (outside tests). When
+//   - wait-outside-loop: Wait that is not on a loop (a for, a range, a
+//     goto back) of its function's control-flow graph, outside tests. When
 //     it returns, nothing checks the condition again; a Signal sent before
 //     the Wait is lost, and the goroutine sleeps until the next one, maybe
 //     forever.

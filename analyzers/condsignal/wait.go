@@ -10,6 +10,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 )
 
 // neverSignalled reports the Waits on a Cond that nothing can wake: no
@@ -63,35 +64,41 @@ func (c *checker) waitOutsideLoop(cur inspector.Cursor, call *ast.CallExpr) {
 	})
 }
 
-// inLoop reports whether the node at cur runs in a loop: a for or range
-// statement around it in its function, or, for an unexported function of
-// this package, in a loop at every place the package calls it.
+// inLoop reports whether the node at cur runs in a loop: its block of the
+// function's control-flow graph lies on a cycle (a for, a range, a goto
+// back), or, for an unexported function of this package, the place of
+// every call of it in the package does.
 func (c *checker) inLoop(cur inspector.Cursor, seen map[types.Object]bool) bool {
-	for lc := range cur.Parent().Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
-		switch n := lc.Node().(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
-			return true
-		case *ast.FuncLit:
-			return false
-		case *ast.FuncDecl:
-			fn, ok := c.pass.TypesInfo.Defs[n.Name].(*types.Func)
-			if !ok || fn.Exported() || seen[fn] {
-				return false
+	fnCur, ok := cfgpath.EnclosingFunc(cur)
+	if !ok {
+		return false
+	}
+	if _, x := c.graph(fnCur.Node()); x != nil {
+		if site, ok := x.Site(cur.Node()); ok {
+			if _, cycle := (cfgpath.Walk{}).From(site.Block.Succs...)[site.Block]; cycle {
+				return true
 			}
-			seen[fn] = true
-			uses := c.usesOf(fn)
-			if len(uses) == 0 {
-				return false
-			}
-			for _, u := range uses {
-				if !c.inLoop(u, seen) {
-					return false
-				}
-			}
-			return true
 		}
 	}
-	return false
+	fd, ok := fnCur.Node().(*ast.FuncDecl)
+	if !ok {
+		return false
+	}
+	fn, ok := c.pass.TypesInfo.Defs[fd.Name].(*types.Func)
+	if !ok || fn.Exported() || seen[fn] {
+		return false
+	}
+	seen[fn] = true
+	uses := c.usesOf(fn)
+	if len(uses) == 0 {
+		return false
+	}
+	for _, u := range uses {
+		if !c.inLoop(u, seen) {
+			return false
+		}
+	}
+	return true
 }
 
 // usesOf returns the places this package names the function fn.

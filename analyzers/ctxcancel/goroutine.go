@@ -60,14 +60,42 @@ func (gc *goChecker) check(c inspector.Cursor, g *ast.GoStmt) {
 	if gc.inMain(c) || gc.startedOnce(c) {
 		return
 	}
+	msg := fmt.Sprintf("goroutine never exits: its %s has no return, break, ctx.Done() or stop-channel case, so it outlives its caller and leaks", what)
+	related := []analysis.RelatedInformation{{Pos: loop.Pos(), End: loop.Pos() + token.Pos(len("for")), Message: "loops forever"}}
+	if stop := stopReceive(info, loop); stop != nil {
+		name := exprText(gc.pass.Fset, stop)
+		msg = fmt.Sprintf("goroutine never exits: its %s receives from %s but stays in the loop, so it outlives its caller and leaks", what, name)
+		related = append(related, analysis.RelatedInformation{Pos: stop.Pos(), End: stop.End(), Message: "the loop goes on after this receive"})
+	}
 	gc.pass.Report(analysis.Diagnostic{
 		Pos:      g.Pos(),
 		End:      lit.Type.End(),
 		Category: catGoroutine,
-		Message: fmt.Sprintf("goroutine never exits: no path leaves its %s (no return, break, or ctx.Done() or stop-channel case that returns), so it outlives its caller and leaks",
-			what),
-		Related: []analysis.RelatedInformation{{Pos: loop.Pos(), End: loop.Pos() + token.Pos(len("for")), Message: "loops forever"}},
+		Message:  msg,
+		Related:  related,
 	})
+}
+
+// stopReceive returns the channel of a receive from ctx.Done() or a stop
+// channel inside loop (outside function literals), if there is one: a way
+// out the loop does not take.
+func stopReceive(info *types.Info, loop ast.Node) ast.Expr {
+	var found ast.Expr
+	ast.Inspect(loop, func(n ast.Node) bool {
+		if found != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && isExitChan(info, n.X) {
+				found = n.X
+			}
+		}
+		return found == nil
+	})
+	return found
 }
 
 // foreverLoop returns the outermost loop of body that the search reached

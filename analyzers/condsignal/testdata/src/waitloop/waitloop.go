@@ -64,3 +64,17 @@ func (b *batcher) takeFull() []string {
 	b.queue, b.full = nil, false
 	return q
 }
+
+// retrieve loops with a goto: a loop all the same.
+func (b *batcher) retrieve() string {
+	b.mu.Lock()
+retry:
+	if len(b.queue) > 0 {
+		s := b.queue[0]
+		b.queue = b.queue[1:]
+		b.mu.Unlock()
+		return s
+	}
+	b.cond.Wait()
+	goto retry
+}

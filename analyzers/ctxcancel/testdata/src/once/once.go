@@ -202,7 +202,7 @@ func spawnPerRequest() {
 
 // IgnoresDone receives from ctx.Done() but does not leave the loop.
 func IgnoresDone(ctx context.Context, in <-chan int) {
-	go func() { // want `goroutine never exits`
+	go func() { // want `goroutine never exits: its for \{\} receives from ctx\.Done\(\) but stays in the loop`
 		for {
 			select {
 			case <-ctx.Done():
