@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 	"github.com/asyncbook/asyncbook/analyzers/internal/ctxscope"
 )
 
@@ -25,7 +26,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "ctxprop",
 	Doc:              analysisutil.MustExtractDoc(doc, "ctxprop"),
 	URL:              analysisutil.URL("ctxprop"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer, cfgpath.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -49,6 +50,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	sc := ctxscope.New(pass.TypesInfo, pass.Pkg, in)
+	cfgs, _ := pass.ResultOf[cfgpath.Analyzer].(*cfgpath.CFGs)
 	for c := range in.Root().Preorder((*ast.CallExpr)(nil)) {
 		call, ok := c.Node().(*ast.CallExpr)
 		if !ok {
@@ -62,10 +64,10 @@ func run(pass *analysis.Pass) (any, error) {
 		case "context.Background", "context.TODO":
 			checkBackground(pass, sc, c, call, fn)
 		case errgroupPath + ".WithContext":
-			checkErrgroup(pass, c, call)
+			checkErrgroup(pass, cfgs, c, call)
 		default:
 			if v, ok := ctxless[name]; ok {
-				checkRequest(pass, sc, c, call, v)
+				checkRequest(pass, cfgs, sc, c, call, v)
 			}
 		}
 	}
@@ -324,7 +326,7 @@ var ctxless = func() map[string]variant {
 
 // checkRequest reports a network or database call without a context where a
 // ctx is in scope.
-func checkRequest(pass *analysis.Pass, sc *ctxscope.Scope, c inspector.Cursor, call *ast.CallExpr, v variant) {
+func checkRequest(pass *analysis.Pass, cfgs *cfgpath.CFGs, sc *ctxscope.Scope, c inspector.Cursor, call *ast.CallExpr, v variant) {
 	if exemptFunc(pass, c) && !inMainFunc(pass, c) {
 		return // tests and init; main's requests should still honour its ctx
 	}
@@ -332,7 +334,7 @@ func checkRequest(pass *analysis.Pass, sc *ctxscope.Scope, c inspector.Cursor, c
 	if !ok {
 		return
 	}
-	if v.rename == "NewRequestWithContext" && contextAddedLater(pass.TypesInfo, c) {
+	if v.rename == "NewRequestWithContext" && contextAddedLater(pass.TypesInfo, cfgs, c) {
 		return
 	}
 	d := analysis.Diagnostic{
@@ -381,7 +383,7 @@ func renameFix(call *ast.CallExpr, v variant, ctx string) ([]analysis.TextEdit, 
 // contextAddedLater reports whether the request built by the
 // http.NewRequest call at c is given a context later in the function:
 // req = req.WithContext(ctx), or req.Clone(ctx).
-func contextAddedLater(info *types.Info, c inspector.Cursor) bool {
+func contextAddedLater(info *types.Info, cfgs *cfgpath.CFGs, c inspector.Cursor) bool {
 	as, ok := c.Parent().Node().(*ast.AssignStmt)
 	if !ok || len(as.Lhs) == 0 {
 		return false
@@ -398,9 +400,10 @@ func contextAddedLater(info *types.Info, c inspector.Cursor) bool {
 	if !ok {
 		return false
 	}
+	x := index(cfgs, fn)
 	for cc := range fn.Preorder((*ast.CallExpr)(nil)) {
 		call, ok := cc.Node().(*ast.CallExpr)
-		if !ok || call.Pos() < as.End() || !analysisutil.IsFunc(info, call, "(*net/http.Request).WithContext", "(*net/http.Request).Clone") {
+		if !ok || !analysisutil.IsFunc(info, call, "(*net/http.Request).WithContext", "(*net/http.Request).Clone") || !follows(x, as, cc) {
 			continue
 		}
 		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
@@ -410,6 +413,32 @@ func contextAddedLater(info *types.Info, c inspector.Cursor) bool {
 		}
 	}
 	return false
+}
+
+// index returns the control-flow graph of the function at fn, indexed,
+// or nil.
+func index(cfgs *cfgpath.CFGs, fn inspector.Cursor) *cfgpath.Index {
+	if cfgs == nil {
+		return nil
+	}
+	if g := cfgs.Func(fn.Node()); g != nil {
+		return cfgpath.NewIndex(g)
+	}
+	return nil
+}
+
+// follows reports whether a path of the graph leads from the statement
+// stmt to the node at c (or to the function literal holding it).
+func follows(x *cfgpath.Index, stmt ast.Stmt, c inspector.Cursor) bool {
+	if x == nil {
+		return false
+	}
+	from, ok := x.Site(stmt)
+	if !ok {
+		return false
+	}
+	to, ok := x.Around(c)
+	return ok && cfgpath.Reaches(from, to)
 }
 
 // enclosingFunc returns the innermost function around c.
@@ -422,7 +451,7 @@ func enclosingFunc(c inspector.Cursor) (inspector.Cursor, bool) {
 
 // checkErrgroup reports goroutines of g, from g, gctx :=
 // errgroup.WithContext(ctx), that use ctx instead of gctx.
-func checkErrgroup(pass *analysis.Pass, c inspector.Cursor, call *ast.CallExpr) {
+func checkErrgroup(pass *analysis.Pass, cfgs *cfgpath.CFGs, c inspector.Cursor, call *ast.CallExpr) {
 	info := pass.TypesInfo
 	if len(call.Args) != 1 {
 		return
@@ -457,10 +486,12 @@ func checkErrgroup(pass *analysis.Pass, c inspector.Cursor, call *ast.CallExpr) 
 		return
 	}
 	var uses []*ast.Ident
+	x := index(cfgs, fn)
 	for gc := range fn.Preorder((*ast.CallExpr)(nil)) {
 		goCall, ok := gc.Node().(*ast.CallExpr)
-		if !ok || len(goCall.Args) != 1 || goCall.Pos() < as.End() ||
-			!analysisutil.IsFunc(info, goCall, "(*"+errgroupPath+".Group).Go", "(*"+errgroupPath+".Group).TryGo") {
+		if !ok || len(goCall.Args) != 1 ||
+			!analysisutil.IsFunc(info, goCall, "(*"+errgroupPath+".Group).Go", "(*"+errgroupPath+".Group).TryGo") ||
+			!follows(x, as, gc) {
 			continue
 		}
 		sel, ok := ast.Unparen(goCall.Fun).(*ast.SelectorExpr)

@@ -27,7 +27,8 @@ type Site struct {
 	At    int
 }
 
-// NewIndex indexes g.
+// NewIndex indexes g. A function literal is indexed where it is made,
+// its body not at all.
 func NewIndex(g *cfg.CFG) *Index {
 	x := &Index{G: g, where: make(map[ast.Node]Site)}
 	for _, b := range g.Blocks {
@@ -36,17 +37,39 @@ func NewIndex(g *cfg.CFG) *Index {
 				if m == nil {
 					return false
 				}
-				if _, ok := m.(*ast.FuncLit); ok {
-					return false
-				}
 				if _, seen := x.where[m]; !seen {
 					x.where[m] = Site{b, i}
 				}
-				return true
+				_, lit := m.(*ast.FuncLit)
+				return !lit
 			})
 		}
 	}
 	return x
+}
+
+// Around returns the site of the node at c, or, for a node inside a
+// function literal, of the literal: where the code that may run it is
+// made. (A literal's body is not indexed, so the first indexed node on the
+// way up is the answer.)
+func (x *Index) Around(c inspector.Cursor) (Site, bool) {
+	for cur := c; cur.Node() != nil; cur = cur.Parent() {
+		if s, ok := x.Site(cur.Node()); ok {
+			return s, true
+		}
+	}
+	return Site{}, false
+}
+
+// Reaches reports whether a path leads from the node at site from to the
+// node at site to: later in the same block, or in a block reachable from
+// it (the same block again, around a loop).
+func Reaches(from, to Site) bool {
+	if from.Block == to.Block && from.At < to.At {
+		return true
+	}
+	_, ok := (Walk{}).From(from.Block.Succs...)[to.Block]
+	return ok
 }
 
 // Site returns where n sits, if it is in a live block of the graph.
