@@ -47,7 +47,6 @@ type checker struct {
 	cfgs  *cfgpath.CFGs
 	conds map[types.Object]*cond // by the variable or field holding the Cond
 	decls map[*types.Func]*ast.FuncDecl
-	index map[*cfg.CFG]*cfgpath.Index
 	// signalsAlways caches, per function of this package, the Conds (as
 	// refs rooted at its receiver or parameters) it signals on every path.
 	signalsAlways map[*types.Func][]cfgpath.Ref
@@ -116,7 +115,6 @@ func run(pass *analysis.Pass) (any, error) {
 		cfgs:          cfgs,
 		conds:         make(map[types.Object]*cond),
 		decls:         make(map[*types.Func]*ast.FuncDecl),
-		index:         make(map[*cfg.CFG]*cfgpath.Index),
 		signalsAlways: make(map[*types.Func][]cfgpath.Ref),
 		condFor:       make(map[cfgpath.Ref]*cond),
 	}
@@ -237,16 +235,7 @@ func (c *checker) graph(fn ast.Node) (*cfg.CFG, *cfgpath.Index) {
 	if c.cfgs == nil {
 		return nil, nil
 	}
-	g := c.cfgs.Func(fn)
-	if g == nil || len(g.Blocks) == 0 {
-		return nil, nil
-	}
-	x, ok := c.index[g]
-	if !ok {
-		x = cfgpath.NewIndex(g)
-		c.index[g] = x
-	}
-	return g, x
+	return c.cfgs.Index(fn)
 }
 
 func (c *checker) line(pos token.Pos) int { return c.pass.Fset.Position(pos).Line }

@@ -38,13 +38,7 @@ func (c *checker) signals(fn ast.Node, x *cfgpath.Index) map[cfgpath.Ref]*signal
 		}
 		return s
 	}
-	var body *ast.BlockStmt
-	switch f := fn.(type) {
-	case *ast.FuncDecl:
-		body = f.Body
-	case *ast.FuncLit:
-		body = f.Body
-	}
+	_, body := cfgpath.FuncParts(fn)
 	var stack []ast.Node
 	ast.Inspect(body, func(n ast.Node) bool {
 		if n == nil {
@@ -247,7 +241,7 @@ func (c *checker) checkSkip(fnCur inspector.Cursor, g *cfg.CFG, x *cfgpath.Index
 	if !signalsSomewhere {
 		return
 	}
-	body := funcBody(fnCur.Node())
+	_, body := cfgpath.FuncParts(fnCur.Node())
 	var rets []*cfg.Block
 	for _, b := range g.Blocks {
 		if _, ok := prev[b]; !ok || stop(b) || b.Return() == nil {
@@ -336,30 +330,16 @@ func (c *checker) stateWrite(x *cfgpath.Index, prev map[*cfg.Block]*cfg.Block, s
 		}
 		for i, n := range b.Nodes {
 			var found ast.Expr
-			ast.Inspect(n, func(m ast.Node) bool {
-				if found != nil {
-					return false
+			for _, l := range cfgpath.Assigned(n, false) {
+				r, ok := cfgpath.RefOf(info, l)
+				if !ok || !r.Within(owner) || r == owner || r.Within(s.r) {
+					continue
 				}
-				var lhs []ast.Expr
-				switch m := m.(type) {
-				case *ast.FuncLit:
-					return false
-				case *ast.AssignStmt:
-					lhs = m.Lhs
-				case *ast.IncDecStmt:
-					lhs = []ast.Expr{m.X}
+				if !known || watched[lastObject(info, l)] {
+					found = l // a field the waiters check (or, not knowing what they check, any)
+					break
 				}
-				for _, l := range lhs {
-					r, ok := cfgpath.RefOf(info, l)
-					if !ok || !r.Within(owner) || r == owner || r.Within(s.r) {
-						continue
-					}
-					if !known || watched[lastObject(info, l)] {
-						found = l // a field the waiters check (or, not knowing what they check, any)
-					}
-				}
-				return found == nil
-			})
+			}
 			if found != nil && leadsTo(cfgpath.Site{Block: b, At: i}, ret) {
 				return found, true
 			}
@@ -434,17 +414,6 @@ func returnsLocalError(info *types.Info, e ast.Expr) bool {
 		return !found
 	})
 	return found
-}
-
-// funcBody returns the body of a FuncDecl or FuncLit.
-func funcBody(fn ast.Node) *ast.BlockStmt {
-	switch f := fn.(type) {
-	case *ast.FuncDecl:
-		return f.Body
-	case *ast.FuncLit:
-		return f.Body
-	}
-	return nil
 }
 
 // final reports whether ret is the function's normal end: the implicit

@@ -271,11 +271,10 @@ func (gc *goChecker) usesOf(obj types.Object) []inspector.Cursor {
 // to target tests a package-level flag unset and sets it: the code at
 // target runs once per process.
 func (gc *goChecker) flagGuarded(fn, target ast.Node) bool {
-	graph := gc.cfgs.Func(fn)
-	if graph == nil || len(graph.Blocks) == 0 {
+	graph, x := gc.cfgs.Index(fn)
+	if graph == nil {
 		return false
 	}
-	x := cfgpath.NewIndex(graph)
 	site, ok := x.Site(target)
 	if !ok {
 		return false

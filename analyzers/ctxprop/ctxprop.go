@@ -421,10 +421,8 @@ func index(cfgs *cfgpath.CFGs, fn inspector.Cursor) *cfgpath.Index {
 	if cfgs == nil {
 		return nil
 	}
-	if g := cfgs.Func(fn.Node()); g != nil {
-		return cfgpath.NewIndex(g)
-	}
-	return nil
+	_, x := cfgs.Index(fn.Node())
+	return x
 }
 
 // follows reports whether a path of the graph leads from the statement

@@ -44,7 +44,7 @@ func (c *checker) handshake(b *body, r cfgpath.Ref) bool {
 		return false
 	}
 	for _, ch := range c.signalledChans(b) {
-		if !c.declaredIn(ch.ref.Root, funcType(fnCur.Node())) {
+		if !c.declaredIn(ch.ref.Root, ftype(fnCur.Node())) {
 			continue // others may send on it
 		}
 		if !ch.deferred && addsAfter(ch.sites, adds) {
@@ -238,13 +238,8 @@ func (c *checker) receivesFirst(x *cfgpath.Index, start cfgpath.Site, waits []cf
 	return true
 }
 
-// funcType returns the type of a FuncDecl or FuncLit.
-func funcType(fn ast.Node) *ast.FuncType {
-	switch f := fn.(type) {
-	case *ast.FuncDecl:
-		return f.Type
-	case *ast.FuncLit:
-		return f.Type
-	}
-	return nil
+// ftype returns the type of a FuncDecl or FuncLit.
+func ftype(fn ast.Node) *ast.FuncType {
+	ft, _ := cfgpath.FuncParts(fn)
+	return ft
 }

@@ -56,7 +56,6 @@ type checker struct {
 	decls map[*types.Func]*ast.FuncDecl // functions declared in this package
 	seen  map[token.Pos]bool            // diagnostics already reported (named goroutine bodies)
 	files map[*token.File]*source
-	index map[*cfg.CFG]*cfgpath.Index
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -75,7 +74,6 @@ func run(pass *analysis.Pass) (any, error) {
 		decls: make(map[*types.Func]*ast.FuncDecl),
 		seen:  make(map[token.Pos]bool),
 		files: make(map[*token.File]*source),
-		index: make(map[*cfg.CFG]*cfgpath.Index),
 	}
 	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
 		decl := cur.Node().(*ast.FuncDecl)
@@ -185,13 +183,8 @@ func (c *checker) local(b *body, obj types.Object) bool {
 	if !ok || v.Kind() != types.LocalVar {
 		return false
 	}
-	switch fn := b.fn.(type) {
-	case *ast.FuncLit:
-		return c.declaredIn(obj, fn.Type)
-	case *ast.FuncDecl:
-		return c.declaredIn(obj, fn.Type)
-	}
-	return false
+	ft, _ := cfgpath.FuncParts(b.fn)
+	return c.declaredIn(obj, ft)
 }
 
 // declaredIn reports whether obj is declared in the function whose type is
@@ -225,16 +218,7 @@ func (c *checker) graph(fn ast.Node) (*cfg.CFG, *cfgpath.Index) {
 	if c.cfgs == nil {
 		return nil, nil
 	}
-	g := c.cfgs.Func(fn)
-	if g == nil || len(g.Blocks) == 0 {
-		return nil, nil
-	}
-	x, ok := c.index[g]
-	if !ok {
-		x = cfgpath.NewIndex(g)
-		c.index[g] = x
-	}
-	return g, x
+	return c.cfgs.Index(fn)
 }
 
 // inspectBody calls f for every node of block, not descending into function

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/types"
 	"reflect"
+	"sync"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -35,11 +36,32 @@ type noReturn struct{}
 func (*noReturn) AFact()         {}
 func (*noReturn) String() string { return "noReturn" }
 
-// CFGs holds the graphs of one package's functions.
+// CFGs holds the graphs of one package's functions. Analyzers share it,
+// possibly at the same time: the indexes it makes on demand are guarded.
 type CFGs struct {
 	decls    map[*ast.FuncDecl]*cfg.CFG
 	lits     map[*ast.FuncLit]*cfg.CFG
 	noReturn map[*types.Func]bool
+
+	mu      sync.Mutex
+	indexes map[*cfg.CFG]*Index
+}
+
+// Index returns the graph of a *ast.FuncDecl or *ast.FuncLit and its
+// index, or nils when it has no body.
+func (c *CFGs) Index(fn ast.Node) (*cfg.CFG, *Index) {
+	g := c.Func(fn)
+	if g == nil || len(g.Blocks) == 0 {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x, ok := c.indexes[g]
+	if !ok {
+		x = NewIndex(g)
+		c.indexes[g] = x
+	}
+	return g, x
 }
 
 // Func returns the graph of a *ast.FuncDecl or *ast.FuncLit (nil for a
@@ -68,8 +90,13 @@ type builder struct {
 func build(pass *analysis.Pass) (any, error) {
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	b := &builder{
-		pass:    pass,
-		c:       &CFGs{decls: map[*ast.FuncDecl]*cfg.CFG{}, lits: map[*ast.FuncLit]*cfg.CFG{}, noReturn: map[*types.Func]bool{}},
+		pass: pass,
+		c: &CFGs{
+			decls:    map[*ast.FuncDecl]*cfg.CFG{},
+			lits:     map[*ast.FuncLit]*cfg.CFG{},
+			noReturn: map[*types.Func]bool{},
+			indexes:  map[*cfg.CFG]*Index{},
+		},
 		bodies:  map[*types.Func]*ast.FuncDecl{},
 		started: map[*types.Func]bool{},
 	}

@@ -333,31 +333,11 @@ func mustFacts(info *types.Info, x *Index) map[*cfg.Block]map[Fact]bool {
 func Survivors(info *types.Info, in []Fact, nodes []ast.Node) []Fact {
 	var assigned []Ref
 	for _, n := range nodes {
-		ast.Inspect(n, func(m ast.Node) bool {
-			var lhs []ast.Expr
-			switch m := m.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.AssignStmt:
-				lhs = m.Lhs
-			case *ast.IncDecStmt:
-				lhs = []ast.Expr{m.X}
-			case *ast.ValueSpec:
-				for _, id := range m.Names {
-					lhs = append(lhs, id)
-				}
-			case *ast.UnaryExpr:
-				if m.Op == token.AND { // &v: anything may write v now
-					lhs = []ast.Expr{m.X}
-				}
+		for _, l := range Assigned(n, true) {
+			if r, ok := RefOf(info, l); ok {
+				assigned = append(assigned, r)
 			}
-			for _, l := range lhs {
-				if r, ok := RefOf(info, l); ok {
-					assigned = append(assigned, r)
-				}
-			}
-			return true
-		})
+		}
 	}
 	var out []Fact
 	for _, f := range in {
@@ -372,5 +352,32 @@ func Survivors(info *types.Info, in []Fact, nodes []ast.Node) []Fact {
 			out = append(out, f)
 		}
 	}
+	return out
+}
+
+// Assigned returns the expressions n (outside function literals) assigns
+// to: the left of =, :=, op= and ++/--, and the names a var declares; with
+// addressed, also x of every &x (anything may write x through it).
+func Assigned(n ast.Node, addressed bool) []ast.Expr {
+	var out []ast.Expr
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			out = append(out, m.Lhs...)
+		case *ast.IncDecStmt:
+			out = append(out, m.X)
+		case *ast.ValueSpec:
+			for _, id := range m.Names {
+				out = append(out, id)
+			}
+		case *ast.UnaryExpr:
+			if addressed && m.Op == token.AND {
+				out = append(out, m.X)
+			}
+		}
+		return true
+	})
 	return out
 }
