@@ -17,8 +17,8 @@ import (
 	"strings"
 
 	"github.com/asyncbook/asyncbook/analyzers/corpus"
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
-	"github.com/asyncbook/asyncbook/analyzers/runner"
 )
 
 // peer is another tool run over the corpus as a subprocess.
@@ -51,13 +51,13 @@ func run(w io.Writer, withPeers bool) error {
 	if err != nil {
 		return err
 	}
-	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: registry.All()})
+	res, err := driver.Run(context.Background(), driver.Config{LoadConfig: driver.LoadConfig{Dir: dir, Patterns: []string{"./..."}}, Options: driver.Everything(registry.Entries())})
 	if err != nil {
 		return err
 	}
 	var hits []corpus.Hit
 	for _, f := range res.Findings {
-		hits = append(hits, corpus.Hit{File: f.Pos.File, Line: f.Pos.Line, Message: f.Analyzer + ": " + f.Message})
+		hits = append(hits, corpus.Hit{File: f.File, Line: f.Line, Message: f.Analyzer + ": " + f.Message})
 	}
 	scores := []corpus.Score{corpus.Grade("asyncvet", cases, hits)}
 	var notRun []string
