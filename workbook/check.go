@@ -14,21 +14,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/asyncbook/asyncbook/analyzers/registry"
-	"github.com/asyncbook/asyncbook/analyzers/runner"
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/exercises/suite"
 )
 
-// Finding is an analyzer's finding in a practice copy.
-type Finding struct {
-	Analyzer string `json:"analyzer"`
-	Category string `json:"category,omitempty"`
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Col      int    `json:"col"`
-	Message  string `json:"message"`
-	URL      string `json:"url,omitempty"`
-}
+// Finding is an analyzer's finding in a practice copy: the driver's one
+// Finding type (flat in JSON: analyzer, category, severity, file, line,
+// col, message, url, ...).
+type Finding = driver.Finding
 
 // CheckResult is what checking a practice copy found.
 type CheckResult struct {
@@ -44,6 +37,10 @@ type CheckResult struct {
 	Duration    time.Duration        `json:"duration"`
 	// Output is the test run's output, for a learner who wants all of it.
 	Output string `json:"-"`
+
+	// Suppressed are the analyzers' findings that an //asyncvet:ignore
+	// directive silenced (not counted against a pass).
+	Suppressed []Finding `json:"suppressed,omitempty"`
 }
 
 // ProgressFunc is told the steps of a check as they start, with a percentage.
@@ -51,10 +48,12 @@ type ProgressFunc func(step string, percent int)
 
 // CheckOptions tune a check.
 type CheckOptions struct {
-	Timeout   time.Duration   // for the test run; zero means DefaultCheckTimeout
-	Speedup   bool            // also measure the speedup against the sequential version
-	Analyzers map[string]bool // analyzers on/off by name; nil means all
-	Progress  ProgressFunc
+	Timeout time.Duration // for the test run; zero means DefaultCheckTimeout
+	Speedup bool          // also measure the speedup against the sequential version
+	// Settings choose the analyzers, on top of the workspace's
+	// .asyncbook.json (the editor sends its own with a check).
+	Settings driver.Settings
+	Progress ProgressFunc
 }
 
 // DefaultCheckTimeout bounds a check's test run.
@@ -124,11 +123,11 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 	}
 	if len(res.BuildErrors) == 0 {
 		step("running the analyzers", 70)
-		findings, err := analyze(ctx, w.root, "./"+filepath.ToSlash(rel), opts.Analyzers)
+		a, err := Analyze(ctx, w.root, "./"+filepath.ToSlash(rel), opts.Settings)
 		if err != nil {
 			return nil, err
 		}
-		res.Findings = findings
+		res.Findings, res.Suppressed = a.Findings, a.Suppressed
 	}
 	step("done", 100)
 	res.Passed = len(res.BuildErrors) == 0 && !res.TimedOut && len(res.Leaks) == 0 &&
@@ -199,14 +198,20 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 	return nil
 }
 
-func analyze(ctx context.Context, root, pkg string, enabled map[string]bool) ([]Finding, error) {
-	r, err := runner.Run(ctx, runner.Config{Dir: root, Patterns: []string{pkg}, Analyzers: registry.Select(enabled)})
+// Analyze runs the analyzers over the package pkg (a pattern relative to
+// dir) as check and grade do: the driver's suite, the settings files of the
+// workspace with settings on top, test files left out (the practice copy's
+// test is the harness's). A package that does not load is an error.
+func Analyze(ctx context.Context, dir, pkg string, settings driver.Settings) (*driver.Result, error) {
+	r, err := driver.Run(ctx, driver.Config{
+		LoadConfig: driver.LoadConfig{Dir: dir, Patterns: []string{pkg}},
+		Options:    driver.Options{Settings: settings},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("analyze %s: %w", pkg, err)
 	}
-	var out []Finding
-	for _, f := range r.Findings {
-		out = append(out, Finding{Analyzer: f.Analyzer, Category: f.Category, File: f.Pos.File, Line: f.Pos.Line, Col: f.Pos.Column, Message: f.Message, URL: f.URL})
+	if len(r.SettingsErrors) > 0 {
+		return nil, fmt.Errorf("analyze %s: %w", pkg, errors.Join(r.SettingsErrors...))
 	}
-	return out, nil
+	return r, nil
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
-	"github.com/asyncbook/asyncbook/analyzers/runner"
 )
 
 // Goals from the analyzers' issue: recall >= 95% with zero false alarms.
@@ -46,13 +46,13 @@ func loadCorpus(t *testing.T) (string, []Case) {
 // AsyncvetHits runs the whole registry over the corpus in-process.
 func asyncvetHits(t *testing.T, dir string) []Hit {
 	t.Helper()
-	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: registry.All()})
+	res, err := driver.Run(context.Background(), driver.Config{LoadConfig: driver.LoadConfig{Dir: dir, Patterns: []string{"./..."}}, Options: driver.Everything(registry.Entries())})
 	require.NoError(t, err)
 	require.Empty(t, res.LoadErrors, "every corpus case compiles")
 	require.Empty(t, res.AnalyzerErrors)
 	var hits []Hit
 	for _, f := range res.Findings {
-		hits = append(hits, Hit{File: f.Pos.File, Line: f.Pos.Line, Message: fmt.Sprintf("%s: %s", f.Analyzer, f.Message)})
+		hits = append(hits, Hit{File: f.File, Line: f.Line, Message: fmt.Sprintf("%s: %s", f.Analyzer, f.Message)})
 	}
 	return hits
 }
@@ -126,15 +126,15 @@ func TestParseHits(t *testing.T) {
 // the corpus links to a section of its analyzer's docs page that exists.
 func TestFindingsLinkToTheirSection(t *testing.T) {
 	dir, _ := loadCorpus(t)
-	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: registry.Ours()})
+	res, err := driver.Run(context.Background(), driver.Config{LoadConfig: driver.LoadConfig{Dir: dir, Patterns: []string{"./..."}}, Options: driver.Everything(driver.Ours(registry.Entries()))})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Findings)
 	docs := filepath.Join(dir, "..", "..", "..", "docs", "analyzers")
 	for _, f := range res.Findings {
 		a := registry.Lookup(f.Analyzer)
 		require.NotNil(t, a, f.Analyzer)
-		require.NotEmpty(t, f.Category, "%s at %s has no category to link to", f.Analyzer, f.Pos)
+		require.NotEmpty(t, f.Category, "%s at %s has no category to link to", f.Analyzer, f.Position)
 		assert.Equal(t, a.URL+"#"+f.Category, f.URL)
-		assert.Empty(t, analysisutil.DocPageProblems(docs, a, f.Category), "%s at %s", f.Analyzer, f.Pos)
+		assert.Empty(t, analysisutil.DocPageProblems(docs, a, f.Category), "%s at %s", f.Analyzer, f.Position)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 )
 
 //go:embed doc.go
@@ -26,7 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "ctxcancel",
 	Doc:              analysisutil.MustExtractDoc(doc, "ctxcancel"),
 	URL:              analysisutil.URL("ctxcancel"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer, cfgpath.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -50,6 +51,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if withCtx {
 		sc = newScoper(pass, in)
 	}
+	gc := newGoChecker(pass, in)
 	for c := range in.Root().Preorder((*ast.SelectStmt)(nil), (*ast.CallExpr)(nil), (*ast.GoStmt)(nil)) {
 		switch n := c.Node().(type) {
 		case *ast.SelectStmt:
@@ -61,7 +63,7 @@ func run(pass *analysis.Pass) (any, error) {
 				checkSleep(pass, sc, c, n)
 			}
 		case *ast.GoStmt:
-			checkGo(pass, c, n)
+			gc.check(c, n)
 		}
 	}
 	return nil, nil
@@ -234,114 +236,6 @@ func sleepFix(pass *analysis.Pass, c inspector.Cursor, call *ast.CallExpr, ctxNa
 	}, true
 }
 
-// checkGo reports a go func literal whose body loops forever with no way out.
-func checkGo(pass *analysis.Pass, c inspector.Cursor, g *ast.GoStmt) {
-	lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit)
-	if !ok || lit.Body == nil {
-		return
-	}
-	if inMainFunc(pass, c) {
-		return // a process-long goroutine started by main is owned by the process
-	}
-	for _, stmt := range lit.Body.List {
-		var label *ast.Ident
-		if l, ok := stmt.(*ast.LabeledStmt); ok {
-			label, stmt = l.Label, l.Stmt
-		}
-		var body *ast.BlockStmt
-		var what string
-		switch loop := stmt.(type) {
-		case *ast.ForStmt:
-			if loop.Cond != nil {
-				continue
-			}
-			body, what = loop.Body, "for {}"
-		case *ast.RangeStmt:
-			// Nothing ever closes a ticker's channel.
-			if !isTickerChan(pass.TypesInfo, loop.X) {
-				continue
-			}
-			body, what = loop.Body, "range over a ticker"
-		default:
-			continue
-		}
-		if body == nil || hasExit(pass.TypesInfo, body, label) {
-			continue
-		}
-		pass.Report(analysis.Diagnostic{
-			Pos:      g.Pos(),
-			End:      lit.Type.End(),
-			Category: catGoroutine,
-			Message: fmt.Sprintf("goroutine never exits: its %s has no return, break, ctx.Done() or stop-channel case, so it outlives its caller and leaks",
-				what),
-			Related: []analysis.RelatedInformation{{Pos: stmt.Pos(), End: stmt.Pos() + token.Pos(len("for")), Message: "loops forever"}},
-		})
-		return
-	}
-}
-
-// inMainFunc reports whether c lies in func main of package main.
-func inMainFunc(pass *analysis.Pass, c inspector.Cursor) bool {
-	if pass.Pkg.Name() != "main" {
-		return false
-	}
-	for fc := range c.Enclosing((*ast.FuncDecl)(nil)) {
-		fd, ok := fc.Node().(*ast.FuncDecl)
-		return ok && fd.Recv == nil && fd.Name.Name == "main"
-	}
-	return false
-}
-
-// hasExit reports whether body (of a loop labelled label, or nil) holds a way
-// out: return, a break or goto leaving the loop, a call that ends the
-// goroutine, or a receive from ctx.Done() or a stop channel.
-func hasExit(info *types.Info, body *ast.BlockStmt, label *ast.Ident) bool {
-	found := false
-	var walk func(n ast.Node, depth int)
-	walk = func(n ast.Node, depth int) {
-		ast.Inspect(n, func(n ast.Node) bool {
-			if found || n == nil {
-				return false
-			}
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				return false // its returns are its own
-			case *ast.ReturnStmt:
-				found = true
-			case *ast.BranchStmt:
-				switch n.Tok {
-				case token.GOTO:
-					found = true
-				case token.BREAK:
-					if (n.Label == nil && depth == 0) || (n.Label != nil && label != nil && n.Label.Name == label.Name) {
-						found = true
-					}
-				}
-			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
-				// An unlabelled break inside targets this statement.
-				for child := range children(n) {
-					walk(child, depth+1)
-				}
-				return false
-			case *ast.UnaryExpr:
-				if n.Op == token.ARROW && isExitChan(info, n.X) {
-					found = true
-				}
-			case *ast.CallExpr:
-				if isBuiltin(info, n, "panic") || analysisutil.IsFunc(info, n, "os.Exit", "runtime.Goexit",
-					"log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "log.Panicln") {
-					found = true
-				}
-			}
-			return !found
-		})
-	}
-	for _, s := range body.List {
-		walk(s, 0)
-	}
-	return found
-}
-
 // isBuiltin reports whether call calls the named built-in function.
 func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
 	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
@@ -350,19 +244,6 @@ func isBuiltin(info *types.Info, call *ast.CallExpr, name string) bool {
 	}
 	b, ok := info.Uses[id].(*types.Builtin)
 	return ok && b.Name() == name
-}
-
-// children yields the direct child nodes of n.
-func children(n ast.Node) func(func(ast.Node) bool) {
-	return func(yield func(ast.Node) bool) {
-		ast.Inspect(n, func(c ast.Node) bool {
-			if c == nil || c == n {
-				return c == n
-			}
-			yield(c)
-			return false
-		})
-	}
 }
 
 // enclosingLoop returns the innermost loop around c within its function.

@@ -16,15 +16,21 @@
 //     channel). Cancelling ctx does not stop the loop.
 //   - sleep-ignores-ctx: time.Sleep with a ctx in scope, typically a retry
 //     backoff or a polling interval. A cancelled request still sleeps.
-//   - goroutine-never-exits: a go func literal whose body is an endless for
-//     loop (or a range over a ticker) with no return, break, ctx.Done() or
-//     stop channel. It outlives whoever started it; goleak reports it.
+//   - goroutine-never-exits: a go func literal that no path of its control
+//     flow graph leaves: every path loops in a for {} (or a range over a
+//     ticker) without reaching a return or a call that ends the goroutine.
+//     A case <-ctx.Done() that stays in the loop is no way out. It outlives
+//     whoever started it; goleak reports it.
 //
 // "A ctx in scope" is a context.Context parameter or local of the function,
 // or of any function around a closure, declared before the statement. Locals
 // set to context.Background() or context.TODO() do not count: they are never
-// cancelled. Goroutines started by func main of package main are not
-// reported.
+// cancelled. A goroutine the process owns is not reported: one started by
+// func main of package main or by init, under a package-level sync.Once, by
+// a function only called from such code, or behind a package-level flag
+// that every path to the go statement tests unset and sets ("if started
+// { return }; started = true", a CompareAndSwap). It starts at most once per
+// process, so there is no caller whose cancellation it ignores.
 //
 // WRONG: the retry loop keeps sleeping, and the serving loop keeps waiting,
 // after the caller has gone.

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
+	"github.com/asyncbook/asyncbook/analyzers/internal/ctxscope"
 )
 
 //go:embed doc.go
@@ -24,7 +26,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "ctxprop",
 	Doc:              analysisutil.MustExtractDoc(doc, "ctxprop"),
 	URL:              analysisutil.URL("ctxprop"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer, cfgpath.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -47,7 +49,8 @@ func run(pass *analysis.Pass) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	sc := newScoper(pass, in)
+	sc := ctxscope.New(pass.TypesInfo, pass.Pkg, in)
+	cfgs, _ := pass.ResultOf[cfgpath.Analyzer].(*cfgpath.CFGs)
 	for c := range in.Root().Preorder((*ast.CallExpr)(nil)) {
 		call, ok := c.Node().(*ast.CallExpr)
 		if !ok {
@@ -61,10 +64,10 @@ func run(pass *analysis.Pass) (any, error) {
 		case "context.Background", "context.TODO":
 			checkBackground(pass, sc, c, call, fn)
 		case errgroupPath + ".WithContext":
-			checkErrgroup(pass, c, call)
+			checkErrgroup(pass, cfgs, c, call)
 		default:
 			if v, ok := ctxless[name]; ok {
-				checkRequest(pass, sc, c, call, v)
+				checkRequest(pass, cfgs, sc, c, call, v)
 			}
 		}
 	}
@@ -73,27 +76,27 @@ func run(pass *analysis.Pass) (any, error) {
 
 // checkBackground reports context.Background() or TODO() where a ctx is in
 // scope.
-func checkBackground(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast.CallExpr, fn *types.Func) {
+func checkBackground(pass *analysis.Pass, sc *ctxscope.Scope, c inspector.Cursor, call *ast.CallExpr, fn *types.Func) {
 	which := fn.Name()
 	info := pass.TypesInfo
 	if exemptFunc(pass, c) || isNotifyParent(info, c) || isCompared(c) || inContextType(info, c, fn.Pkg()) || afterDone(info, c) {
 		return
 	}
-	src, ok := sc.source(call.Pos())
-	if !ok || assignsTo(info, c, src.obj) {
+	src, ok := sc.Source(call.Pos())
+	if !ok || assignsTo(info, c, src.Var) {
 		return
 	}
-	name := src.obj.Name()
+	name := src.Var.Name()
 	pass.Report(analysis.Diagnostic{
 		Pos:      call.Pos(),
 		End:      call.End(),
 		Category: catBackground,
 		Message: fmt.Sprintf("context.%s() drops %s: cancellation and deadline of the caller do not reach this call; pass %s (or context.WithoutCancel(%s) if it must outlive the caller)",
-			which, src.expr, src.expr, src.expr),
-		Related: []analysis.RelatedInformation{{Pos: src.obj.Pos(), End: src.obj.Pos() + token.Pos(len(name)), Message: name + " is in scope here"}},
+			which, src.Expr, src.Expr, src.Expr),
+		Related: []analysis.RelatedInformation{{Pos: src.Var.Pos(), End: src.Var.Pos() + token.Pos(len(name)), Message: name + " is in scope here"}},
 		SuggestedFixes: []analysis.SuggestedFix{{
-			Message:   "Use " + src.expr,
-			TextEdits: []analysis.TextEdit{{Pos: call.Pos(), End: call.End(), NewText: []byte(src.expr)}},
+			Message:   "Use " + src.Expr,
+			TextEdits: []analysis.TextEdit{{Pos: call.Pos(), End: call.End(), NewText: []byte(src.Expr)}},
 		}},
 	})
 }
@@ -323,15 +326,15 @@ var ctxless = func() map[string]variant {
 
 // checkRequest reports a network or database call without a context where a
 // ctx is in scope.
-func checkRequest(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast.CallExpr, v variant) {
+func checkRequest(pass *analysis.Pass, cfgs *cfgpath.CFGs, sc *ctxscope.Scope, c inspector.Cursor, call *ast.CallExpr, v variant) {
 	if exemptFunc(pass, c) && !inMainFunc(pass, c) {
 		return // tests and init; main's requests should still honour its ctx
 	}
-	src, ok := sc.source(call.Pos())
+	src, ok := sc.Source(call.Pos())
 	if !ok {
 		return
 	}
-	if v.rename == "NewRequestWithContext" && contextAddedLater(pass.TypesInfo, c) {
+	if v.rename == "NewRequestWithContext" && contextAddedLater(pass.TypesInfo, cfgs, c) {
 		return
 	}
 	d := analysis.Diagnostic{
@@ -339,11 +342,11 @@ func checkRequest(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast
 		End:      call.End(),
 		Category: catRequest,
 		Message: fmt.Sprintf("%s %s without a context: it cannot be cancelled when the caller times out; use %s",
-			v.display, v.does, fmt.Sprintf(v.advice, src.expr)),
-		Related: []analysis.RelatedInformation{{Pos: src.obj.Pos(), End: src.obj.Pos() + token.Pos(len(src.obj.Name())), Message: src.obj.Name() + " is in scope here"}},
+			v.display, v.does, fmt.Sprintf(v.advice, src.Expr)),
+		Related: []analysis.RelatedInformation{{Pos: src.Var.Pos(), End: src.Var.Pos() + token.Pos(len(src.Var.Name())), Message: src.Var.Name() + " is in scope here"}},
 	}
 	if v.rename != "" {
-		if edits, ok := renameFix(call, v, src.expr); ok {
+		if edits, ok := renameFix(call, v, src.Expr); ok {
 			d.SuggestedFixes = []analysis.SuggestedFix{{Message: "Use " + v.rename, TextEdits: edits}}
 		}
 	}
@@ -380,7 +383,7 @@ func renameFix(call *ast.CallExpr, v variant, ctx string) ([]analysis.TextEdit, 
 // contextAddedLater reports whether the request built by the
 // http.NewRequest call at c is given a context later in the function:
 // req = req.WithContext(ctx), or req.Clone(ctx).
-func contextAddedLater(info *types.Info, c inspector.Cursor) bool {
+func contextAddedLater(info *types.Info, cfgs *cfgpath.CFGs, c inspector.Cursor) bool {
 	as, ok := c.Parent().Node().(*ast.AssignStmt)
 	if !ok || len(as.Lhs) == 0 {
 		return false
@@ -397,9 +400,10 @@ func contextAddedLater(info *types.Info, c inspector.Cursor) bool {
 	if !ok {
 		return false
 	}
+	x := index(cfgs, fn)
 	for cc := range fn.Preorder((*ast.CallExpr)(nil)) {
 		call, ok := cc.Node().(*ast.CallExpr)
-		if !ok || call.Pos() < as.End() || !analysisutil.IsFunc(info, call, "(*net/http.Request).WithContext", "(*net/http.Request).Clone") {
+		if !ok || !analysisutil.IsFunc(info, call, "(*net/http.Request).WithContext", "(*net/http.Request).Clone") || !follows(x, as, cc) {
 			continue
 		}
 		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
@@ -409,6 +413,30 @@ func contextAddedLater(info *types.Info, c inspector.Cursor) bool {
 		}
 	}
 	return false
+}
+
+// index returns the control-flow graph of the function at fn, indexed,
+// or nil.
+func index(cfgs *cfgpath.CFGs, fn inspector.Cursor) *cfgpath.Index {
+	if cfgs == nil {
+		return nil
+	}
+	_, x := cfgs.Index(fn.Node())
+	return x
+}
+
+// follows reports whether a path of the graph leads from the statement
+// stmt to the node at c (or to the function literal holding it).
+func follows(x *cfgpath.Index, stmt ast.Stmt, c inspector.Cursor) bool {
+	if x == nil {
+		return false
+	}
+	from, ok := x.Site(stmt)
+	if !ok {
+		return false
+	}
+	to, ok := x.Around(c)
+	return ok && cfgpath.Reaches(from, to)
 }
 
 // enclosingFunc returns the innermost function around c.
@@ -421,7 +449,7 @@ func enclosingFunc(c inspector.Cursor) (inspector.Cursor, bool) {
 
 // checkErrgroup reports goroutines of g, from g, gctx :=
 // errgroup.WithContext(ctx), that use ctx instead of gctx.
-func checkErrgroup(pass *analysis.Pass, c inspector.Cursor, call *ast.CallExpr) {
+func checkErrgroup(pass *analysis.Pass, cfgs *cfgpath.CFGs, c inspector.Cursor, call *ast.CallExpr) {
 	info := pass.TypesInfo
 	if len(call.Args) != 1 {
 		return
@@ -456,10 +484,12 @@ func checkErrgroup(pass *analysis.Pass, c inspector.Cursor, call *ast.CallExpr) 
 		return
 	}
 	var uses []*ast.Ident
+	x := index(cfgs, fn)
 	for gc := range fn.Preorder((*ast.CallExpr)(nil)) {
 		goCall, ok := gc.Node().(*ast.CallExpr)
-		if !ok || len(goCall.Args) != 1 || goCall.Pos() < as.End() ||
-			!analysisutil.IsFunc(info, goCall, "(*"+errgroupPath+".Group).Go", "(*"+errgroupPath+".Group).TryGo") {
+		if !ok || len(goCall.Args) != 1 ||
+			!analysisutil.IsFunc(info, goCall, "(*"+errgroupPath+".Group).Go", "(*"+errgroupPath+".Group).TryGo") ||
+			!follows(x, as, gc) {
 			continue
 		}
 		sel, ok := ast.Unparen(goCall.Fun).(*ast.SelectorExpr)

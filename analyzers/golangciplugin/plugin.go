@@ -11,7 +11,16 @@
 //	        type: module
 //	        description: async antipatterns (asyncbook)
 //	        settings:
-//	          analyzers: {busyselect: false}   # optional: turn analyzers off
+//	          profile: strict                  # optional: default or strict
+//	          analyzers: {busyselect: false}   # optional: turn analyzers on or off
+//
+// The analyzers are those of asyncbook's driver (analyzers/driver), as
+// asyncvet and go vet -vettool run them: the workspace's .asyncbook.json
+// applies (these settings go on top of it), //asyncvet:ignore NAME reason
+// silences a finding, and the linter's "ignore" analyzer reports directives
+// that silence nothing. golangci-lint caches results without looking at
+// .asyncbook.json: clear its cache (golangci-lint cache clean) after
+// editing the file.
 //
 // Only asyncbook's own analyzers are in the plugin: the Go team's passes of
 // the suite (lostcancel, waitgroup, copylocks) are already golangci-lint's,
@@ -27,6 +36,7 @@ import (
 	"github.com/golangci/plugin-module-register/register"
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
 )
 
@@ -39,8 +49,11 @@ func init() {
 
 // Settings are the plugin's settings in .golangci.yml.
 type Settings struct {
-	// Analyzers turns analyzers on (true) or off (false) by name; the ones
-	// it does not name are on.
+	// Profile is the set of analyzers to start from: default or strict
+	// ("": the settings file's, else default).
+	Profile string `json:"profile"`
+	// Analyzers turns analyzers on (true) or off (false) by name, on top
+	// of the profile.
 	Analyzers map[string]bool `json:"analyzers"`
 }
 
@@ -58,7 +71,10 @@ func New(conf any) (register.LinterPlugin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("asyncbook plugin settings: %w", err)
 	}
-	ours := map[string]bool{}
+	if _, err := registry.ParseProfile(s.Profile); err != nil {
+		return nil, fmt.Errorf("asyncbook plugin settings: %w", err)
+	}
+	ours := map[string]bool{driver.IgnoreName: true}
 	for _, a := range registry.Ours() {
 		ours[a.Name] = true
 	}
@@ -74,19 +90,26 @@ func New(conf any) (register.LinterPlugin, error) {
 	return &Plugin{settings: s}, nil
 }
 
-// BuildAnalyzers returns asyncbook's analyzers that the settings leave on.
+// BuildAnalyzers returns the driver's suite of asyncbook's analyzers: all
+// of them, each reporting in the packages its settings turn it on in.
 func (p *Plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
-	var out []*analysis.Analyzer
-	for _, a := range registry.Ours() {
-		if on, ok := p.settings.Analyzers[a.Name]; ok && !on {
+	var entries []registry.Entry
+	off := 0
+	for _, e := range registry.Entries() {
+		if !e.Ours {
 			continue
 		}
-		out = append(out, a)
+		entries = append(entries, e)
+		if on, ok := p.settings.Analyzers[e.Analyzer.Name]; ok && !on {
+			off++
+		}
 	}
-	if len(out) == 0 {
+	if off == len(entries) {
 		return nil, errors.New("asyncbook plugin: every analyzer is turned off")
 	}
-	return out, nil
+	override := driver.Settings{Profile: registry.Profile(p.settings.Profile), Analyzers: p.settings.Analyzers}
+	resolver := driver.NewResolver(entries, override, true)
+	return driver.NewSuite(entries, resolver.For).Analyzers(), nil
 }
 
 // GetLoadMode asks for type information: the analyzers resolve callees and

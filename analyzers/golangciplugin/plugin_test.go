@@ -15,10 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
 
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/golangciplugin"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
-	"github.com/asyncbook/asyncbook/analyzers/runner"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -48,7 +49,7 @@ func build(t *testing.T, settings any) ([]*analysis.Analyzer, error) {
 func TestSuite(t *testing.T) {
 	as, err := build(t, nil)
 	require.NoError(t, err)
-	assert.Equal(t, analyzerNames(registry.Ours()), analyzerNames(as), "asyncbook's own analyzers, in the registry's order")
+	assert.Equal(t, append(analyzerNames(registry.Ours()), driver.IgnoreName), analyzerNames(as), "asyncbook's own analyzers, in the registry's order, then the directives' check")
 	for _, a := range registry.GoTeam() {
 		assert.NotContains(t, analyzerNames(as), a.Name, "govet runs the Go team's passes")
 	}
@@ -56,12 +57,10 @@ func TestSuite(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
-	// Settings arrive as golangci-lint decodes them from YAML.
-	as, err := build(t, map[string]any{"analyzers": map[string]any{"busyselect": false, "chanleak": true}})
+	// Settings arrive as golangci-lint decodes them from YAML; what they
+	// turn off reports nothing (TestFindings), as the suite stays whole.
+	_, err := build(t, map[string]any{"profile": "strict", "analyzers": map[string]any{"busyselect": false, "chanleak": true, "ignore": false}})
 	require.NoError(t, err)
-	assert.NotContains(t, analyzerNames(as), "busyselect")
-	assert.Contains(t, analyzerNames(as), "chanleak")
-	assert.Len(t, as, len(registry.Ours())-1)
 
 	allOff := map[string]any{}
 	for _, a := range registry.Ours() {
@@ -74,6 +73,7 @@ func TestSettings(t *testing.T) {
 		"unknown analyzer": {map[string]any{"analyzers": map[string]any{"chanlaek": false}}, `unknown analyzer "chanlaek"`},
 		"a Go team pass":   {map[string]any{"analyzers": map[string]any{"lostcancel": false}}, "govet"},
 		"unknown setting":  {map[string]any{"analyser": map[string]any{}}, "unknown field"},
+		"unknown profile":  {map[string]any{"profile": "loud"}, `unknown profile "loud"`},
 		"not a bool":       {map[string]any{"analyzers": map[string]any{"chanleak": "off"}}, "decoding settings"},
 		"all turned off":   {map[string]any{"analyzers": allOff}, "every analyzer is turned off"},
 	} {
@@ -87,18 +87,37 @@ func TestSettings(t *testing.T) {
 
 var wantComment = regexp.MustCompile(`// want (\w+)`)
 
+// run runs the analyzers over the module as golangci-lint does: the
+// analysis framework over loaded packages, the diagnostics of the roots.
+func run(t *testing.T, dir string, as []*analysis.Analyzer) []string {
+	t.Helper()
+	pkgs, err := driver.Load(context.Background(), driver.LoadConfig{Dir: dir, Patterns: []string{"./..."}})
+	require.NoError(t, err)
+	g, err := checker.Analyze(as, pkgs, nil)
+	require.NoError(t, err)
+	var got []string
+	for _, act := range g.Roots {
+		require.NoError(t, act.Err)
+		for _, d := range act.Diagnostics {
+			p := act.Package.Fset.Position(d.Pos)
+			rel, err := filepath.Rel(dir, p.Filename)
+			require.NoError(t, err)
+			got = append(got, fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), p.Line, act.Analyzer.Name))
+		}
+	}
+	sort.Strings(got)
+	return got
+}
+
 // TestFindings runs the plugin's analyzers over a small module: every
 // "// want <analyzer>" line of package buggy is reported by that analyzer
-// and nothing else is, in buggy (lostcancel is govet's) or in clean.
+// and nothing else is, in buggy (lostcancel is govet's) or in clean; a
+// directive silences its finding, a stale one is reported.
 func TestFindings(t *testing.T) {
 	as, err := build(t, nil)
 	require.NoError(t, err)
 	dir, err := filepath.Abs(filepath.Join("testdata", "mod"))
 	require.NoError(t, err)
-	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: as})
-	require.NoError(t, err)
-	require.Empty(t, res.LoadErrors)
-	require.Empty(t, res.AnalyzerErrors)
 
 	var want []string
 	src, err := os.ReadFile(filepath.Join(dir, "buggy", "buggy.go"))
@@ -108,23 +127,19 @@ func TestFindings(t *testing.T) {
 			want = append(want, fmt.Sprintf("buggy/buggy.go:%d %s", i+1, m[1]))
 		}
 	}
-	require.Len(t, want, 2)
-	var got []string
-	for _, f := range res.Findings {
-		rel, err := filepath.Rel(dir, f.Pos.File)
-		require.NoError(t, err)
-		got = append(got, fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), f.Pos.Line, f.Analyzer))
-	}
-	sort.Strings(got)
+	require.Len(t, want, 3)
 	sort.Strings(want)
-	assert.Equal(t, want, got)
+	assert.Equal(t, want, run(t, dir, as))
 
 	off, err := build(t, map[string]any{"analyzers": map[string]any{"timerstop": false}})
 	require.NoError(t, err)
-	res, err = runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: off})
-	require.NoError(t, err)
-	require.Len(t, res.Findings, 1, "timerstop turned off")
-	assert.Equal(t, "chanleak", res.Findings[0].Analyzer)
+	var left []string
+	for _, w := range want {
+		if !strings.HasSuffix(w, " timerstop") {
+			left = append(left, w)
+		}
+	}
+	assert.Equal(t, left, run(t, dir, off), "timerstop turned off")
 }
 
 func TestName(t *testing.T) {

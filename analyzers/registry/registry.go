@@ -16,6 +16,7 @@ import (
 
 	"github.com/asyncbook/asyncbook/analyzers/busyselect"
 	"github.com/asyncbook/asyncbook/analyzers/chanleak"
+	"github.com/asyncbook/asyncbook/analyzers/condsignal"
 	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
 	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
 	"github.com/asyncbook/asyncbook/analyzers/droppederr"
@@ -122,6 +123,7 @@ func Entries() []Entry {
 		{Analyzer: ctxprop.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: chanleak.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: wgmisuse.Analyzer, Ours: true, Profile: Default, Severity: Warning},
+		{Analyzer: condsignal.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: lockblock.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: timerstop.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: droppederr.Analyzer, Ours: true, Profile: Default, Severity: Warning},

@@ -3,26 +3,43 @@
 //
 // # Analyzer wgmisuse
 //
-// wgmisuse: report sync.WaitGroup misuse: Add inside the goroutine, Done not deferred, WaitGroup copies
+// wgmisuse: report sync.WaitGroup misuse: Add inside the goroutine, Done skipped on a path, Wait inside the loop, WaitGroup copies
 //
 // A WaitGroup only works when every counted goroutine is added before it
-// starts, calls Done exactly once on every path, and shares one WaitGroup with
-// the caller of Wait. In ML code the fan-out is everywhere (fetch features from
-// several stores, score a batch on several models, shard a dataset over
-// workers) and each of these mistakes turns into a result assembled from a
-// partial fan-out, or an inference request that hangs forever.
+// starts, calls Done exactly once on every path, is waited for after all
+// of them have started, and shares one WaitGroup with the caller of Wait.
+// In ML code the fan-out is everywhere (fetch features from several
+// stores, score a batch on several models, shard a dataset over workers,
+// collect a gradient from every worker) and each of these mistakes turns
+// into a result assembled from a partial fan-out, a training step that
+// hangs forever, or a "parallel" loader that runs one shard at a time.
 //
-// The analyzer reports:
+// The analyzer follows each goroutine's control-flow graph and reports:
 //
-//   - add-inside-goroutine: wg.Add called anywhere inside the goroutine it
-//     should count (vet only sees it as the first statement). Wait may run
-//     first and return while the goroutine is still fetching. An Add followed
-//     by a go statement in the same block (a counted goroutine spawning
-//     children) is fine. The suggested fix moves wg.Add before the go
-//     statement.
-//   - done-not-deferred: wg.Done called directly in a goroutine that has a
-//     path (an early return, a branch) that skips it, so Wait blocks forever.
-//     The suggested fix defers wg.Done at the top of the goroutine.
+//   - add-inside-goroutine: wg.Add called inside the goroutine it should
+//     count (a go statement, or the function given to an errgroup's Go or
+//     to another WaitGroup's Go), anywhere in it. Wait may run first and
+//     return while the goroutine is still fetching. Not reported when a
+//     path from the Add starts a goroutine (a counted parent adding for
+//     its children), when the goroutine itself holds a count of the same
+//     WaitGroup (started by its Go, or counted before the go statement and
+//     deferring Done), or when the starter receives from a channel the
+//     goroutine sends on or closes after its last Add, on every path to
+//     its Wait. The suggested fix moves wg.Add before
+//     the statement that starts the goroutine.
+//   - done-not-deferred: a direct wg.Done that some path of the goroutine
+//     (an early return, a branch) does not reach, so Wait blocks forever.
+//     Paths that end in a call that never returns (panic, log.Fatal,
+//     os.Exit, t.Fatal, or a function that always calls one) skip
+//     nothing; nor does a path that contradicts what held when the
+//     goroutine was counted (on the path where an optional wg is nil,
+//     there was no Add either). The suggested fix defers wg.Done at the
+//     top of the goroutine.
+//   - wait-in-loop: wg.Wait (or an errgroup's Wait) inside the loop that
+//     starts the goroutines, reached after each start: with one Add for
+//     all of them before the loop it blocks forever; with Add (or Go) in
+//     the loop, the goroutines run one at a time. The suggested fix moves
+//     Wait after the loop.
 //   - waitgroup-by-value: a sync.WaitGroup parameter or argument passed by
 //     value. Done on the copy never reaches the caller's Wait.
 //   - wait-inside-goroutine-it-counts: wg.Wait inside a goroutine that defers
@@ -43,6 +60,15 @@
 //	}
 //	wg.Wait()
 //
+//	for _, shard := range shards {
+//		wg.Add(1)
+//		go func() {
+//			defer wg.Done()
+//			load(shard)
+//		}()
+//		wg.Wait() // one shard at a time
+//	}
+//
 // RIGHT:
 //
 //	for _, store := range stores {
@@ -54,6 +80,15 @@
 //				return
 //			}
 //			merge(feats)
+//		}()
+//	}
+//	wg.Wait()
+//
+//	for _, shard := range shards {
+//		wg.Add(1)
+//		go func() {
+//			defer wg.Done()
+//			load(shard)
 //		}()
 //	}
 //	wg.Wait()

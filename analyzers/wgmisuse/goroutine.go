@@ -8,20 +8,22 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/cfg"
 
-	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 )
 
-// addInside reports wg.Add calls inside a goroutine's body on a WaitGroup the
-// goroutine shares with its starter. An Add that precedes a go statement in
-// the same statement list counts that child goroutine, which is fine.
+// addInside reports wg.Add calls inside a goroutine's body on a WaitGroup
+// the goroutine shares with its starter, when nothing guarantees that Wait
+// has not already returned: the Add does not count a goroutine it is about
+// to start, and the goroutine is not itself counted by that WaitGroup.
 func (c *checker) addInside(b *body) {
 	type site struct {
 		call   *ast.CallExpr
 		recv   ast.Expr
-		r      ref
+		r      cfgpath.Ref
 		stmt   *ast.ExprStmt
 		parent ast.Node
 	}
+	_, x := c.graph(b.fn)
 	var sites []site
 	total := 0
 	inspectBody(b.block, func(n ast.Node, stack []ast.Node) bool {
@@ -34,27 +36,32 @@ func (c *checker) addInside(b *body) {
 			return true
 		}
 		total++
-		if b.local(r.root) || len(stack) < 2 {
+		if c.local(b, r.Root) || len(stack) < 2 {
 			return true
 		}
 		stmt, ok := stack[len(stack)-1].(*ast.ExprStmt)
 		if !ok {
 			return true // defer wg.Add(-1) and the like: not a count of new work
 		}
-		parent := stack[len(stack)-2]
-		if spawnsLater(stmtList(parent), stmt) {
+		if x != nil && c.spawnsAfter(x, stmt) {
 			return true // wg.Add(1); go child(): counts the child
 		}
-		sites = append(sites, site{call, recv, r, stmt, parent})
+		sites = append(sites, site{call, recv, r, stmt, stack[len(stack)-2]})
 		return true
 	})
 
 	for _, s := range sites {
+		if c.countedBy(b, s.r) {
+			continue // the goroutine holds a count of its own: Wait cannot have returned
+		}
+		if c.handshake(b, s.r) {
+			continue // the starter hears from the goroutine, after its last Add, before it waits
+		}
 		wg := exprText(s.recv)
 		if b.named != nil {
 			c.pass.Report(analysis.Diagnostic{
-				Pos:      b.goStmt.Call.Pos(),
-				End:      b.goStmt.Call.End(),
+				Pos:      b.start.Pos(),
+				End:      b.start.End(),
 				Category: catAdd,
 				Message: fmt.Sprintf("%s calls %s.Add inside the goroutine this statement starts (line %d): Wait may return before it is counted; call Add before the go statement",
 					b.named.Name(), wg, c.line(s.call.Pos())),
@@ -66,9 +73,9 @@ func (c *checker) addInside(b *body) {
 			Pos:      s.call.Pos(),
 			End:      s.call.End(),
 			Category: catAdd,
-			Message: fmt.Sprintf("%s.Add is called inside the goroutine: %s.Wait may return before it runs; call %s.Add before the go statement (line %d)",
-				wg, wg, wg, c.line(b.goStmt.Pos())),
-			Related: []analysis.RelatedInformation{{Pos: b.goStmt.Pos(), End: b.goStmt.Call.Lparen, Message: "goroutine started here"}},
+			Message: fmt.Sprintf("%s.Add is called inside the goroutine: %s.Wait may return before it runs; call %s.Add before %s (line %d)",
+				wg, wg, wg, b.what, c.line(b.start.Pos())),
+			Related: []analysis.RelatedInformation{{Pos: b.start.Pos(), End: b.start.End(), Message: "goroutine started here"}},
 		}
 		if total == 1 && s.parent == b.block {
 			d.SuggestedFixes = c.moveAddFix(b, s.call, s.recv, s.r, s.stmt)
@@ -77,75 +84,168 @@ func (c *checker) addInside(b *body) {
 	}
 }
 
-// spawnsLater reports whether a statement after stmt in list starts a
-// goroutine (outside function literals).
-func spawnsLater(list []ast.Stmt, stmt ast.Stmt) bool {
-	after := false
-	for _, s := range list {
-		if s == stmt {
-			after = true
-			continue
-		}
-		if !after {
-			continue
-		}
-		found := false
-		inspectBody(s, func(n ast.Node, _ []ast.Node) bool {
-			if _, ok := n.(*ast.GoStmt); ok {
-				found = true
+// spawnsAfter reports whether a path from stmt reaches a go statement or a
+// Go call of a WaitGroup or errgroup (outside function literals): an Add
+// before it counts the goroutine it starts.
+func (c *checker) spawnsAfter(x *cfgpath.Index, stmt ast.Stmt) bool {
+	site, ok := x.Site(stmt)
+	if !ok {
+		return false
+	}
+	spawns := func(nodes []ast.Node) bool {
+		for _, n := range nodes {
+			found := false
+			ast.Inspect(n, func(m ast.Node) bool {
+				switch m := m.(type) {
+				case *ast.FuncLit:
+					return false
+				case *ast.GoStmt:
+					found = true
+				case *ast.CallExpr:
+					if _, _, ok := c.wgCall(m, goMethod, groupGo, groupTryGo); ok {
+						found = true
+					}
+				}
+				return !found
+			})
+			if found {
+				return true
 			}
-			return !found
-		})
-		if found {
+		}
+		return false
+	}
+	if spawns(site.Block.Nodes[site.At+1:]) {
+		return true
+	}
+	for b := range (cfgpath.Walk{}).From(site.Block.Succs...) {
+		if spawns(b.Nodes) {
 			return true
 		}
 	}
 	return false
 }
 
-// moveAddFix moves a constant wg.Add from the top level of a go func literal
-// to just before the go statement.
-func (c *checker) moveAddFix(b *body, call *ast.CallExpr, recv ast.Expr, r ref, stmt *ast.ExprStmt) []analysis.SuggestedFix {
-	lit, ok := b.fn.(*ast.FuncLit)
-	if !ok || len(call.Args) != 1 || b.goParent == nil || stmtList(b.goParent) == nil {
+// countedBy reports whether the goroutine b holds a count of r while it
+// runs: it was started by r.Go, or it defers r.Done and its starter calls
+// r.Add on the way to starting it. An Add on r inside it cannot then come
+// after Wait has returned.
+func (c *checker) countedBy(b *body, r cfgpath.Ref) bool {
+	if b.counted != nil && *b.counted == r {
+		return true
+	}
+	deferred := false
+	inspectBody(b.block, func(n ast.Node, _ []ast.Node) bool {
+		if d, ok := n.(*ast.DeferStmt); ok {
+			if got, _, ok := c.wgCall(d.Call, doneMethod); ok && got == r {
+				deferred = true
+			}
+		}
+		return !deferred
+	})
+	return deferred && b.named == nil && len(c.countingAdds(b, r)) > 0
+}
+
+// countingAdds returns the sites of r.Add calls in the function that
+// starts b from which a path reaches the start of b: the Adds that count
+// it.
+func (c *checker) countingAdds(b *body, r cfgpath.Ref) []cfgpath.Site {
+	fn, ok := cfgpath.EnclosingFunc(b.startCur)
+	if !ok {
 		return nil
 	}
-	if r.root.Pos() >= lit.Pos() && r.root.Pos() < lit.End() {
-		return nil // a parameter of the literal: not in scope at the go statement
+	_, x := c.graph(fn.Node())
+	if x == nil {
+		return nil
+	}
+	start, ok := x.Site(b.start)
+	if !ok {
+		return nil
+	}
+	var out []cfgpath.Site
+	for cur := range fn.Preorder((*ast.CallExpr)(nil)) {
+		call := cur.Node().(*ast.CallExpr)
+		if got, _, ok := c.wgCall(call, addMethod); !ok || got != r {
+			continue
+		}
+		site, ok := x.Site(call)
+		if !ok {
+			continue // in a nested function literal, or dead code
+		}
+		reaches := site.Block == start.Block && site.At < start.At
+		if !reaches {
+			_, reaches = (cfgpath.Walk{}).From(site.Block.Succs...)[start.Block]
+		}
+		if reaches {
+			out = append(out, site)
+		}
+	}
+	return out
+}
+
+// moveAddFix moves a constant wg.Add from the top level of a function
+// literal to just before the statement that starts it.
+func (c *checker) moveAddFix(b *body, call *ast.CallExpr, recv ast.Expr, r cfgpath.Ref, stmt *ast.ExprStmt) []analysis.SuggestedFix {
+	lit, ok := b.fn.(*ast.FuncLit)
+	if !ok || len(call.Args) != 1 {
+		return nil
+	}
+	startStmt, ok := c.startStmt(b)
+	if !ok {
+		return nil
+	}
+	if c.declaredIn(r.Root, lit.Type) {
+		return nil // the literal's own variable: not in scope at the go statement
 	}
 	if tv, ok := c.pass.TypesInfo.Types[call.Args[0]]; !ok || tv.Value == nil {
 		return nil // the count depends on the goroutine's own values
 	}
 	src := c.source(call.Pos())
-	if src == nil || c.source(b.goStmt.Pos()) != src {
+	if src == nil || c.source(startStmt.Pos()) != src {
 		return nil
 	}
 	add := src.text(recv) + ".Add(" + src.text(call.Args[0]) + ")"
 	return []analysis.SuggestedFix{{
-		Message: "Move " + add + " before the go statement",
+		Message: "Move " + add + " before " + b.what,
 		TextEdits: []analysis.TextEdit{
-			src.insertStmt(b.goStmt.Pos(), add),
+			src.insertStmt(startStmt.Pos(), add),
 			src.deleteStmt(stmt),
 		},
 	}}
 }
 
+// startStmt returns the statement that starts b, when it stands in a
+// statement list (so another statement can go before it).
+func (c *checker) startStmt(b *body) (ast.Stmt, bool) {
+	cur := b.startCur
+	if _, isGo := b.start.(*ast.GoStmt); !isGo {
+		cur = cur.Parent() // the ExprStmt around wg.Go(...)
+		if _, ok := cur.Node().(*ast.ExprStmt); !ok {
+			return nil, false
+		}
+	}
+	if stmtList(cur.Parent().Node()) == nil {
+		return nil, false
+	}
+	s, ok := cur.Node().(ast.Stmt)
+	return s, ok
+}
+
 // doneUse is how one WaitGroup's Done appears in a goroutine body.
 type doneUse struct {
 	recv     ast.Expr
-	plain    []*ast.ExprStmt // wg.Done() statements, in order
-	parents  []ast.Node      // the node holding each plain statement
+	calls    []*ast.CallExpr // the direct wg.Done() calls, in source order
+	plain    []*ast.ExprStmt // their statements
+	parents  []ast.Node      // the node holding each statement
 	deferred bool            // defer wg.Done(), or inside a deferred func literal
 	opaque   bool            // in a loop, a callback, a method value: not ours to judge
 }
 
-// doneNotDeferred reports a direct wg.Done when some path through the
-// goroutine reaches a return without passing it.
-func (c *checker) doneNotDeferred(b *body) {
-	info := c.pass.TypesInfo
-	uses := make(map[ref]*doneUse)
-	var order []ref
-	use := func(r ref, recv ast.Expr) *doneUse {
+// doneUses classifies the Done calls of each WaitGroup in b's body. It
+// returns nil when a Done cannot be attributed (a method value).
+func (c *checker) doneUses(b *body) ([]cfgpath.Ref, map[cfgpath.Ref]*doneUse) {
+	uses := make(map[cfgpath.Ref]*doneUse)
+	var order []cfgpath.Ref
+	use := func(r cfgpath.Ref, recv ast.Expr) *doneUse {
 		u := uses[r]
 		if u == nil {
 			u = &doneUse{recv: recv}
@@ -154,7 +254,7 @@ func (c *checker) doneNotDeferred(b *body) {
 		}
 		return u
 	}
-	confused := false // a Done we cannot attribute: stay silent
+	confused := false
 	var stack []ast.Node
 	ast.Inspect(b.block, func(n ast.Node) bool {
 		if n == nil {
@@ -202,6 +302,7 @@ func (c *checker) doneNotDeferred(b *body) {
 					u.opaque = true // counting items, not goroutines
 					break
 				}
+				u.calls = append(u.calls, n)
 				u.plain = append(u.plain, parent)
 				u.parents = append(u.parents, stack[len(stack)-2])
 			default:
@@ -209,7 +310,7 @@ func (c *checker) doneNotDeferred(b *body) {
 			}
 			return false // Done takes no arguments; its selector is accounted for
 		case *ast.SelectorExpr:
-			if fn, ok := info.Uses[n.Sel].(*types.Func); ok && fn.FullName() == doneMethod {
+			if fn, ok := c.pass.TypesInfo.Uses[n.Sel].(*types.Func); ok && fn.FullName() == doneMethod {
 				confused = true // wg.Done as a method value
 			}
 		}
@@ -217,45 +318,180 @@ func (c *checker) doneNotDeferred(b *body) {
 		return true
 	})
 	if confused {
+		return nil, nil
+	}
+	return order, uses
+}
+
+// doneNotReached reports a direct wg.Done when some path through the
+// goroutine's control-flow graph reaches a return without passing it.
+// Paths that end in a call that never returns are not such paths, nor are
+// paths that contradict what held when the goroutine was counted: on a
+// path where wg is nil there was no Add either ("if wg != nil { wg.Add(1) }"
+// ... "if wg != nil { wg.Done() }"), and a guard the Add was under keeps
+// its value in the goroutine.
+func (c *checker) doneNotReached(b *body) {
+	order, uses := c.doneUses(b)
+	g, x := c.graph(b.fn)
+	if g == nil {
 		return
 	}
 	for _, r := range order {
 		u := uses[r]
-		if u.deferred || u.opaque || len(u.plain) == 0 || b.local(r.root) {
+		if u.deferred || u.opaque || len(u.plain) == 0 || c.local(b, r.Root) {
 			continue
 		}
-		g := cfg.New(b.block, c.mayReturn)
-		ret := c.skippingReturn(g, r)
+		last := u.calls[len(u.calls)-1]
+		if c.seen[last.Pos()] {
+			continue
+		}
+		path, ret := c.skippingPath(b, x, r, u)
 		if ret == nil {
 			continue
 		}
 		// Report at the last Done: the one the skipping path was meant to reach.
-		last, ok := u.plain[len(u.plain)-1].X.(*ast.CallExpr)
-		if !ok || c.seen[last.Pos()] {
-			continue
-		}
 		c.seen[last.Pos()] = true
 		wg := exprText(u.recv)
 		var msg string
-		var rel analysis.RelatedInformation
+		var rel []analysis.RelatedInformation
 		if ret.Pos() == b.block.Rbrace {
 			msg = fmt.Sprintf("%s.Done is not deferred and a path to the end of the goroutine (line %d) skips it: %s.Wait then blocks forever",
 				wg, c.line(ret.Pos()), wg)
-			rel = analysis.RelatedInformation{Pos: b.block.Rbrace, End: b.block.Rbrace + 1, Message: "reaches the end without " + wg + ".Done"}
+			rel = append(rel, analysis.RelatedInformation{Pos: b.block.Rbrace, End: b.block.Rbrace + 1, Message: "reaches the end without " + wg + ".Done"})
 		} else {
 			msg = fmt.Sprintf("%s.Done is not deferred and the return at line %d skips it: %s.Wait then blocks forever",
 				wg, c.line(ret.Pos()), wg)
-			rel = analysis.RelatedInformation{Pos: ret.Pos(), End: ret.End(), Message: "returns without " + wg + ".Done"}
+			rel = append(rel, analysis.RelatedInformation{Pos: ret.Pos(), End: ret.End(), Message: "returns without " + wg + ".Done"})
+		}
+		if br, ok := lastBranch(path); ok {
+			rel = append(rel, br)
+		}
+		if w := c.waitOf(b, r); w != nil {
+			rel = append(rel, analysis.RelatedInformation{Pos: w.Pos(), End: w.End(), Message: wg + ".Wait blocks here"})
 		}
 		c.pass.Report(analysis.Diagnostic{
 			Pos:            last.Pos(),
 			End:            last.End(),
 			Category:       catDone,
 			Message:        msg,
-			Related:        []analysis.RelatedInformation{rel},
+			Related:        rel,
 			SuggestedFixes: c.deferDoneFix(b, u),
 		})
 	}
+}
+
+// skippingPath returns a path from the goroutine's entry to a return that
+// passes no Done of r, and that return, or nil.
+func (c *checker) skippingPath(b *body, x *cfgpath.Index, r cfgpath.Ref, u *doneUse) ([]*cfg.Block, *ast.ReturnStmt) {
+	done := make(map[*cfg.Block]bool)
+	for _, call := range u.calls {
+		if s, ok := x.Site(call); ok {
+			done[s.Block] = true
+		}
+	}
+	// What the goroutine itself assigns no longer says what it said then.
+	held := cfgpath.Survivors(c.pass.TypesInfo, c.countedFacts(b, r), []ast.Node{b.block})
+	walk := cfgpath.Walk{
+		Stop: func(blk *cfg.Block) bool { return done[blk] },
+		Edge: func(blk *cfg.Block, i int) bool {
+			cond, ok := cfgpath.Cond(blk)
+			if !ok {
+				return true
+			}
+			for _, f := range cfgpath.Implied(c.pass.TypesInfo, cond, i == 0) {
+				for _, h := range held {
+					if f.Ref == h.Ref && f.Value.Contradicts(h.Value) {
+						return false // the guard kept the value it had when the goroutine was counted
+					}
+				}
+			}
+			return true
+		},
+	}
+	prev := walk.From(x.G.Blocks[0])
+	for _, blk := range x.G.Blocks { // in block order, for a stable report
+		if _, ok := prev[blk]; !ok || done[blk] {
+			continue
+		}
+		if ret := blk.Return(); ret != nil {
+			return cfgpath.Path(prev, blk), ret
+		}
+	}
+	return nil, nil
+}
+
+// waitOf returns the first r.Wait call of the function that starts a
+// goroutine literal, if there is one: the other end of its Done.
+func (c *checker) waitOf(b *body, r cfgpath.Ref) *ast.CallExpr {
+	if b.named != nil {
+		return nil
+	}
+	fn, ok := cfgpath.EnclosingFunc(b.startCur)
+	if !ok {
+		return nil
+	}
+	for cur := range fn.Preorder((*ast.CallExpr)(nil)) {
+		call := cur.Node().(*ast.CallExpr)
+		if got, _, ok := c.wgCall(call, waitMethod); ok && got == r {
+			return call
+		}
+	}
+	return nil
+}
+
+// countedFacts returns what held of the goroutine's values when it was
+// counted: r and every ref holding it were not nil (Add was called on r),
+// and, for a function literal, the facts that held at every Add of r that
+// reaches its start (the guards the Add was under).
+func (c *checker) countedFacts(b *body, r cfgpath.Ref) []cfgpath.Fact {
+	held := []cfgpath.Fact{{Ref: r, Value: cfgpath.NonNil}}
+	for p := r; p.Path != ""; {
+		i := len(p.Path) - 1
+		for i > 0 && p.Path[i] != '.' {
+			i--
+		}
+		p.Path = p.Path[:i]
+		held = append(held, cfgpath.Fact{Ref: p, Value: cfgpath.NonNil})
+	}
+	if b.named != nil {
+		return held
+	}
+	fn, ok := cfgpath.EnclosingFunc(b.startCur)
+	if !ok {
+		return held
+	}
+	_, x := c.graph(fn.Node())
+	var common map[cfgpath.Fact]bool
+	for _, site := range c.countingAdds(b, r) {
+		at := make(map[cfgpath.Fact]bool)
+		for _, f := range cfgpath.FactsAt(c.pass.TypesInfo, x, site) {
+			if common == nil || common[f] {
+				at[f] = true
+			}
+		}
+		common = at
+	}
+	for f := range common {
+		held = append(held, f)
+	}
+	return held
+}
+
+// lastBranch returns the last condition the path decides, as related
+// information: where it turns towards the skipping return.
+func lastBranch(path []*cfg.Block) (analysis.RelatedInformation, bool) {
+	for i := len(path) - 2; i >= 0; i-- {
+		cond, ok := cfgpath.Cond(path[i])
+		if !ok {
+			continue
+		}
+		which := "true"
+		if path[i].Succs[1] == path[i+1] && path[i].Succs[0] != path[i+1] {
+			which = "false"
+		}
+		return analysis.RelatedInformation{Pos: cond.Pos(), End: cond.End(), Message: "the path where " + exprText(cond) + " is " + which}, true
+	}
+	return analysis.RelatedInformation{}, false
 }
 
 // inLoop reports whether the stack (from the goroutine body down) holds a loop.
@@ -267,63 +503,6 @@ func inLoop(stack []ast.Node) bool {
 		}
 	}
 	return false
-}
-
-// skippingReturn returns a return statement (possibly the implicit one at the
-// closing brace) reachable from the entry without a call of r.Done, or nil.
-func (c *checker) skippingReturn(g *cfg.CFG, r ref) *ast.ReturnStmt {
-	if len(g.Blocks) == 0 {
-		return nil
-	}
-	seen := make(map[*cfg.Block]bool)
-	work := []*cfg.Block{g.Blocks[0]}
-	for len(work) > 0 {
-		blk := work[len(work)-1]
-		work = work[:len(work)-1]
-		if seen[blk] {
-			continue
-		}
-		seen[blk] = true
-		if c.blockCallsDone(blk, r) {
-			continue
-		}
-		if ret := blk.Return(); ret != nil {
-			return ret
-		}
-		work = append(work, blk.Succs...)
-	}
-	return nil
-}
-
-func (c *checker) blockCallsDone(blk *cfg.Block, r ref) bool {
-	for _, n := range blk.Nodes {
-		es, ok := n.(*ast.ExprStmt)
-		if !ok {
-			continue
-		}
-		call, _ := ast.Unparen(es.X).(*ast.CallExpr)
-		if got, _, ok := c.wgCall(call, doneMethod); ok && got == r {
-			return true
-		}
-	}
-	return false
-}
-
-// mayReturn tells the CFG builder which calls never return. Paths that end in
-// a panic or an exit are out of scope.
-func (c *checker) mayReturn(call *ast.CallExpr) bool {
-	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
-		if bi, ok := c.pass.TypesInfo.Uses[id].(*types.Builtin); ok && bi.Name() == "panic" {
-			return false
-		}
-	}
-	return !analysisutil.IsFunc(c.pass.TypesInfo, call,
-		"os.Exit", "runtime.Goexit",
-		"log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "log.Panicln",
-		"(*log.Logger).Fatal", "(*log.Logger).Fatalf", "(*log.Logger).Fatalln",
-		"(*log.Logger).Panic", "(*log.Logger).Panicf", "(*log.Logger).Panicln",
-		"(*testing.common).FailNow", "(*testing.common).Fatal", "(*testing.common).Fatalf",
-		"(*testing.common).SkipNow", "(*testing.common).Skip", "(*testing.common).Skipf")
 }
 
 // deferDoneFix replaces the direct Done calls with one deferred at the top of
@@ -355,24 +534,20 @@ func (c *checker) deferDoneFix(b *body, u *doneUse) []analysis.SuggestedFix {
 }
 
 // waitInside reports wg.Wait inside a goroutine that wg counts: the goroutine
-// waits for its own Done. counted is the WaitGroup whose Go started the
-// goroutine, if any; otherwise a WaitGroup whose Done the body defers counts.
-func (c *checker) waitInside(b *body, counted *ref) {
+// waits for its own Done. The goroutine is counted by the WaitGroup whose
+// Go started it, or by a WaitGroup whose Done it defers.
+func (c *checker) waitInside(b *body) {
 	type count struct {
 		pos  ast.Node
 		what string
 	}
-	counts := make(map[ref]count)
-	if counted != nil {
-		wg := "Go"
-		if sel, ok := ast.Unparen(b.wgGo.Fun).(*ast.SelectorExpr); ok {
-			wg = exprText(sel.X) + ".Go"
-		}
-		counts[*counted] = count{b.wgGo, fmt.Sprintf("started by %s at line %d", wg, c.line(b.wgGo.Pos()))}
+	counts := make(map[cfgpath.Ref]count)
+	if b.counted != nil {
+		counts[*b.counted] = count{b.start, fmt.Sprintf("started by %s at line %d", b.what, c.line(b.start.Pos()))}
 	} else {
 		inspectBody(b.block, func(n ast.Node, _ []ast.Node) bool {
 			if d, ok := n.(*ast.DeferStmt); ok {
-				if r, _, ok := c.wgCall(d.Call, doneMethod); ok && !b.local(r.root) {
+				if r, _, ok := c.wgCall(d.Call, doneMethod); ok && !c.local(b, r.Root) {
 					if _, dup := counts[r]; !dup {
 						counts[r] = count{d, fmt.Sprintf("Done deferred at line %d", c.line(d.Pos()))}
 					}

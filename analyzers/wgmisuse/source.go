@@ -80,3 +80,14 @@ func (s *source) deleteStmt(stmt ast.Stmt) analysis.TextEdit {
 	}
 	return analysis.TextEdit{Pos: s.tf.Pos(start), End: s.tf.Pos(end)}
 }
+
+// insertAfter returns an edit inserting stmt as a statement just after the
+// statement n, on a line of its own at n's indentation.
+func (s *source) insertAfter(n ast.Node, stmt string) analysis.TextEdit {
+	ind, ok := s.indent(n.Pos())
+	text := "; " + stmt
+	if ok {
+		text = "\n" + ind + stmt
+	}
+	return analysis.TextEdit{Pos: n.End(), End: n.End(), NewText: []byte(text)}
+}

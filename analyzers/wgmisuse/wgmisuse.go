@@ -9,8 +9,10 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/cfg"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 )
 
 //go:embed doc.go
@@ -21,7 +23,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "wgmisuse",
 	Doc:              analysisutil.MustExtractDoc(doc, "wgmisuse"),
 	URL:              analysisutil.URL("wgmisuse"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer, cfgpath.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -32,6 +34,7 @@ const (
 	catDone    = "done-not-deferred"
 	catByValue = "waitgroup-by-value"
 	catWait    = "wait-inside-goroutine-it-counts"
+	catLoop    = "wait-in-loop"
 )
 
 const (
@@ -39,25 +42,35 @@ const (
 	doneMethod = "(*sync.WaitGroup).Done"
 	waitMethod = "(*sync.WaitGroup).Wait"
 	goMethod   = "(*sync.WaitGroup).Go"
+
+	errgroupPath = "golang.org/x/sync/errgroup"
+	groupGo      = "(*" + errgroupPath + ".Group).Go"
+	groupTryGo   = "(*" + errgroupPath + ".Group).TryGo"
+	groupWait    = "(*" + errgroupPath + ".Group).Wait"
 )
 
 type checker struct {
 	pass  *analysis.Pass
+	insp  *inspector.Inspector
+	cfgs  *cfgpath.CFGs
 	decls map[*types.Func]*ast.FuncDecl // functions declared in this package
 	seen  map[token.Pos]bool            // diagnostics already reported (named goroutine bodies)
 	files map[*token.File]*source
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "sync") {
+	if !analysisutil.Imports(pass.Pkg, "sync") && !analysisutil.Imports(pass.Pkg, errgroupPath) {
 		return nil, nil
 	}
 	insp, ok := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	if !ok {
 		return nil, nil
 	}
+	cfgs, _ := pass.ResultOf[cfgpath.Analyzer].(*cfgpath.CFGs)
 	c := &checker{
 		pass:  pass,
+		insp:  insp,
+		cfgs:  cfgs,
 		decls: make(map[*types.Func]*ast.FuncDecl),
 		seen:  make(map[token.Pos]bool),
 		files: make(map[*token.File]*source),
@@ -71,10 +84,15 @@ func run(pass *analysis.Pass) (any, error) {
 	for cur := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 		switch n := cur.Node().(type) {
 		case *ast.GoStmt:
-			c.goStmt(n, cur.Parent().Node())
+			if b := c.goBody(cur, n); b != nil {
+				c.checkBody(b)
+			}
 		case *ast.CallExpr:
 			c.byValueArgs(n)
-			c.waitGroupGo(n)
+			if b := c.goCallBody(cur, n); b != nil {
+				c.checkBody(b)
+			}
+			c.waitInLoop(cur, n)
 		case *ast.FuncDecl:
 			c.byValueParams(n.Type)
 		case *ast.FuncLit:
@@ -84,133 +102,123 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// goStmt checks the body of the goroutine a go statement starts: a function
-// literal, or a function of this package.
-func (c *checker) goStmt(g *ast.GoStmt, parent ast.Node) {
+// checkBody runs the checks that look inside one goroutine.
+func (c *checker) checkBody(b *body) {
+	c.addInside(b)
+	c.doneNotReached(b)
+	c.waitInside(b)
+}
+
+// goBody returns the goroutine a go statement starts, when its body is
+// here: a function literal, or a function of this package.
+func (c *checker) goBody(cur inspector.Cursor, g *ast.GoStmt) *body {
 	if g.Call == nil {
-		return
+		return nil
 	}
+	b := &body{start: g, startCur: cur, what: "the go statement"}
 	if lit, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit); ok {
 		if lit.Body == nil {
-			return
+			return nil
 		}
-		b := &body{fn: lit, block: lit.Body, goStmt: g, goParent: parent}
-		c.addInside(b)
-		c.doneNotDeferred(b)
-		c.waitInside(b, nil)
-		return
+		b.fn, b.block = lit, lit.Body
+		return b
 	}
 	fn := analysisutil.CalleeFunc(c.pass.TypesInfo, g.Call)
 	decl := c.decls[fn]
 	if decl == nil || decl.Body == nil {
-		return
+		return nil
 	}
-	b := &body{fn: decl, block: decl.Body, goStmt: g, goParent: parent, named: fn}
-	c.addInside(b)
-	c.doneNotDeferred(b)
-	c.waitInside(b, nil)
+	b.fn, b.block, b.named = decl, decl.Body, fn
+	return b
 }
 
-// waitGroupGo checks the function literal given to wg.Go (Go 1.25): counting
-// is right by construction, but waiting on wg inside it deadlocks.
-func (c *checker) waitGroupGo(call *ast.CallExpr) {
-	if len(call.Args) != 1 || !analysisutil.IsFunc(c.pass.TypesInfo, call, goMethod) {
-		return
+// goCallBody returns the goroutine that wg.Go(f) (Go 1.25), g.Go(f) or
+// g.TryGo(f) of an errgroup starts, when f is a function literal.
+func (c *checker) goCallBody(cur inspector.Cursor, call *ast.CallExpr) *body {
+	if len(call.Args) != 1 {
+		return nil
+	}
+	wg := analysisutil.IsFunc(c.pass.TypesInfo, call, goMethod)
+	if !wg && !analysisutil.IsFunc(c.pass.TypesInfo, call, groupGo, groupTryGo) {
+		return nil
 	}
 	lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit)
 	if !ok || lit.Body == nil {
-		return
+		return nil
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok {
-		return
+		return nil
 	}
-	k, ok := refOf(c.pass.TypesInfo, sel.X)
-	if !ok {
-		return
+	b := &body{fn: lit, block: lit.Body, start: call, startCur: cur, what: exprText(sel.X) + "." + sel.Sel.Name}
+	if wg {
+		if r, ok := cfgpath.RefOf(c.pass.TypesInfo, sel.X); ok {
+			b.counted = &r
+		}
 	}
-	c.waitInside(&body{fn: lit, block: lit.Body, wgGo: call}, &k)
+	return b
 }
 
 // body is the body of a goroutine under analysis.
 type body struct {
-	fn       ast.Node       // *ast.FuncLit or *ast.FuncDecl
-	block    *ast.BlockStmt // its body
-	goStmt   *ast.GoStmt    // the go statement that starts it, if any
-	goParent ast.Node       // the node holding the go statement
-	wgGo     *ast.CallExpr  // the wg.Go call that starts it, if any
-	named    *types.Func    // the function, when fn is a *ast.FuncDecl
+	fn       ast.Node         // *ast.FuncLit or *ast.FuncDecl
+	block    *ast.BlockStmt   // its body
+	start    ast.Node         // the go statement, or the Go call, that starts it
+	startCur inspector.Cursor // where start is
+	what     string           // how to name what starts it: "the go statement", "wg.Go", "g.Go"
+	named    *types.Func      // the function, when fn is a *ast.FuncDecl
+	counted  *cfgpath.Ref     // the WaitGroup whose Go starts it: counted by construction
 }
 
-// local reports whether obj is declared inside the body itself (so it is the
-// goroutine's own variable, not shared with whoever started it).
-func (b *body) local(obj types.Object) bool {
-	return obj.Pos() >= b.block.Pos() && obj.Pos() < b.block.End()
+// goStmt returns the go statement that starts b, if that is what does.
+func (b *body) goStmt() (*ast.GoStmt, bool) {
+	g, ok := b.start.(*ast.GoStmt)
+	return g, ok
 }
 
-// ref names a variable or a chain of fields rooted at a variable: wg, s.wg,
-// t.pool.wg. Two expressions with equal refs denote the same WaitGroup.
-type ref struct {
-	root types.Object
-	path string
+// local reports whether obj is a local variable of the body itself (so it
+// is the goroutine's own, not shared with whoever started it).
+func (c *checker) local(b *body, obj types.Object) bool {
+	v, ok := obj.(*types.Var)
+	if !ok || v.Kind() != types.LocalVar {
+		return false
+	}
+	ft, _ := cfgpath.FuncParts(b.fn)
+	return c.declaredIn(obj, ft)
 }
 
-// refOf returns the ref e denotes, looking through parentheses, & and *.
-func refOf(info *types.Info, e ast.Expr) (ref, bool) {
-	for {
-		switch x := ast.Unparen(e).(type) {
-		case *ast.UnaryExpr:
-			if x.Op != token.AND {
-				return ref{}, false
-			}
-			e = x.X
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.Ident:
-			obj := info.Uses[x]
-			if obj == nil {
-				obj = info.Defs[x]
-			}
-			if _, ok := obj.(*types.Var); !ok {
-				return ref{}, false
-			}
-			return ref{root: obj}, true
-		case *ast.SelectorExpr:
-			sel := info.Selections[x]
-			if sel == nil { // qualified identifier: pkg.Var
-				obj, ok := info.Uses[x.Sel].(*types.Var)
-				if !ok {
-					return ref{}, false
-				}
-				return ref{root: obj}, true
-			}
-			if sel.Kind() != types.FieldVal {
-				return ref{}, false
-			}
-			r, ok := refOf(info, x.X)
-			if !ok {
-				return ref{}, false
-			}
-			r.path += "." + x.Sel.Name
-			return r, true
-		default:
-			return ref{}, false
+// declaredIn reports whether obj is declared in the function whose type is
+// ft: a parameter, a result or a local.
+func (c *checker) declaredIn(obj types.Object, ft *ast.FuncType) bool {
+	fnScope := c.pass.TypesInfo.Scopes[ft]
+	for sc := obj.Parent(); sc != nil && fnScope != nil; sc = sc.Parent() {
+		if sc == fnScope {
+			return true
 		}
 	}
+	return false
 }
 
-// wgCall reports whether call is a call of the given WaitGroup method and
+// wgCall reports whether call is a call of one of the given methods and
 // returns the ref of its receiver.
-func (c *checker) wgCall(call *ast.CallExpr, method string) (ref, ast.Expr, bool) {
-	if call == nil || !analysisutil.IsFunc(c.pass.TypesInfo, call, method) {
-		return ref{}, nil, false
+func (c *checker) wgCall(call *ast.CallExpr, methods ...string) (cfgpath.Ref, ast.Expr, bool) {
+	if call == nil || !analysisutil.IsFunc(c.pass.TypesInfo, call, methods...) {
+		return cfgpath.Ref{}, nil, false
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok {
-		return ref{}, nil, false
+		return cfgpath.Ref{}, nil, false
 	}
-	r, ok := refOf(c.pass.TypesInfo, sel.X)
+	r, ok := cfgpath.RefOf(c.pass.TypesInfo, sel.X)
 	return r, sel.X, ok
+}
+
+// graph returns the control-flow graph of a function and its index.
+func (c *checker) graph(fn ast.Node) (*cfg.CFG, *cfgpath.Index) {
+	if c.cfgs == nil {
+		return nil, nil
+	}
+	return c.cfgs.Index(fn)
 }
 
 // inspectBody calls f for every node of block, not descending into function

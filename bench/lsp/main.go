@@ -81,6 +81,8 @@ type result struct {
 func main() {
 	asyncbook := flag.String("asyncbook", "", "path of the asyncbook binary")
 	gopls := flag.String("gopls", "", "path of the gopls binary (empty: skip gopls)")
+	baseline := flag.String("baseline", "", "path of another asyncbook binary (an earlier build) to measure in the same run (empty: none)")
+	baselineName := flag.String("baseline-name", "baseline", "what the baseline is, for the report (e.g. a git ref)")
 	repo := flag.String("repo", ".", "root of the asyncbook module, for the exercises")
 	edits := flag.Int("edits", 40, "edits measured per server and workspace")
 	opens := flag.Int("opens", 5, "cold starts measured per server and workspace")
@@ -93,6 +95,9 @@ func main() {
 		os.Exit(2)
 	}
 	servers := []server{{"asyncbook", []string{*asyncbook, "lsp", "-quiet"}}}
+	if *baseline != "" {
+		servers = append(servers, server{"asyncbook (" + *baselineName + ")", []string{*baseline, "lsp", "-quiet"}})
+	}
 	if *gopls != "" {
 		servers = append(servers, server{"gopls", []string{*gopls}})
 	}
@@ -252,12 +257,16 @@ func (s *session) stop() {
 	_ = s.c.Notify("exit", nil)
 	s.stdin.Close()
 	done := make(chan struct{})
-	go func() { <-s.c.Done(); s.cmd.Wait(); close(done) }()
+	var waitErr error
+	go func() { <-s.c.Done(); waitErr = s.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		s.cmd.Process.Kill()
 		<-done
+	}
+	if waitErr != nil {
+		fmt.Fprintf(os.Stderr, "lspbench: %s did not exit cleanly after shutdown and exit: %v\n", s.cmd.Path, waitErr)
 	}
 }
 
@@ -457,8 +466,42 @@ for an exercise file; first diagnostics ≤ 1 s; RSS ≤ 150 MiB.
 			percentile(r.AppearMS, 50), percentile(r.AppearMS, 95), percentile(r.DisappearMS, 50), percentile(r.DisappearMS, 95),
 			r.EditsMeasured, note, r.FirstP50MS, percentile(r.FirstDiagMS, 100), r.RSSMiB, r.PeakRSSMiB)
 	}
+	writeRatios(&b, results)
 	b.WriteString("\nRaw numbers: results.json beside this file.\n")
 	return b.String()
+}
+
+// writeRatios compares this build with the baseline measured in the same
+// run, workspace by workspace: below 1 is faster (or smaller).
+func writeRatios(b *strings.Builder, results []result) {
+	byKey := map[string]result{}
+	var base []result
+	for _, r := range results {
+		byKey[r.Workspace+"\x00"+r.Server] = r
+		if strings.HasPrefix(r.Server, "asyncbook (") {
+			base = append(base, r)
+		}
+	}
+	if len(base) == 0 {
+		return
+	}
+	b.WriteString("\nThis build against the baseline, measured in the same run (below 1: faster or smaller):\n\n")
+	b.WriteString("| workspace | baseline | edit p50 | edit p95 | first diagnostics p50 | RSS | peak RSS |\n|---|---|---|---|---|---|---|\n")
+	ratio := func(a, b float64) string {
+		if b == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f×", a/b)
+	}
+	for _, old := range base {
+		cur, ok := byKey[old.Workspace+"\x00asyncbook"]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", old.Workspace, strings.TrimSuffix(strings.TrimPrefix(old.Server, "asyncbook ("), ")"),
+			ratio(cur.EditP50MS, old.EditP50MS), ratio(cur.EditP95MS, old.EditP95MS), ratio(cur.FirstP50MS, old.FirstP50MS),
+			ratio(cur.RSSMiB, old.RSSMiB), ratio(cur.PeakRSSMiB, old.PeakRSSMiB))
+	}
 }
 
 func loadavg() string {

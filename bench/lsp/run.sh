@@ -5,6 +5,9 @@
 # results.json beside this script.
 #
 #   bench/lsp/run.sh [-edits N] [-opens N]
+#   BASELINE=<git ref> bench/lsp/run.sh    also measures asyncbook built from
+#                                          that ref, in the same run, and
+#                                          reports this build's ratios to it
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -17,6 +20,14 @@ go build -o "$work/lspbench" ./bench/lsp
 # gopls comes from the module proxy, pinned.
 GOBIN="$work" GOFLAGS= go install golang.org/x/tools/gopls@v0.23.0
 
-"$work/lspbench" -asyncbook "$work/asyncbook" -gopls "$work/gopls" -repo "$repo" \
+baseline=()
+if [ -n "${BASELINE:-}" ]; then
+	mkdir "$work/baseline-src"
+	git -C "$repo" archive "$BASELINE" | tar -x -C "$work/baseline-src"
+	(cd "$work/baseline-src" && go build -o "$work/asyncbook-baseline" ./cmd/asyncbook)
+	baseline=(-baseline "$work/asyncbook-baseline" -baseline-name "$BASELINE ($(git -C "$repo" rev-parse --short "$BASELINE"))")
+fi
+
+"$work/lspbench" -asyncbook "$work/asyncbook" -gopls "$work/gopls" -repo "$repo" "${baseline[@]}" \
 	-out "$here/results.json" -md "$here/results.md" "$@"
 cat "$here/results.md"

@@ -123,6 +123,7 @@ func (s *session) initialize(options any) {
 	s.t.Helper()
 	params := map[string]any{
 		"processId": os.Getpid(),
+		"rootUri":   uri.File(s.cmd.Dir), // the folder the editor opened, as editors send it
 		"capabilities": map[string]any{
 			"window": map[string]any{"workDoneProgress": true, "showDocument": map[string]any{"support": true}},
 		},

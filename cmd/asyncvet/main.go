@@ -2,16 +2,23 @@
 // async antipatterns, plus the Go team's lostcancel, waitgroup and copylocks)
 // over Go packages.
 //
-//	asyncvet ./...                       findings as file:line:col: message; exit 1 on findings
+//	asyncvet ./...                       findings as file:line:col: message (analyzer); exit 1 on findings
 //	asyncvet -json ./...                 go vet's JSON shape
 //	asyncvet -sarif ./... > out.sarif    SARIF 2.1.0 for code-scanning upload
 //	asyncvet -fix ./...                  apply the suggested fixes
+//	asyncvet -profile=strict ./...       every analyzer, not only the default profile
 //	asyncvet -chanleak=false ./...       turn an analyzer off (or -only chanleak,ctxcancel)
 //	go vet -vettool=$(command -v asyncvet) ./...
 //
+// Settings come from the workspace's .asyncbook.json (the nearest one above
+// each package, up to its module's root), with the flags on top; the editor
+// and asyncbook check read the same file. A finding is silenced with
+// //asyncvet:ignore NAME reason on its line or alone on the line above.
+//
 // Exit status: 0 clean (and always with -json or -sarif unless loading
-// failed), 1 findings, 2 usage error or packages that did not load or
-// type-check (the analyzers still ran on what type-checked).
+// failed), 1 findings, 2 usage error, a broken settings file, or packages
+// that did not load or type-check (the analyzers still ran on what
+// type-checked).
 package main
 
 import (
@@ -23,13 +30,11 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 
-	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/unitchecker"
-
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
-	"github.com/asyncbook/asyncbook/analyzers/runner"
 )
 
 var version = "v0.1.0-dev"
@@ -38,7 +43,7 @@ func main() {
 	if invokedByGoVet(os.Args[1:]) {
 		// go vet drives the tool through unitchecker's protocol: -V=full,
 		// -flags, then one vet.cfg per package.
-		unitchecker.Main(registry.All()...)
+		vetMain()
 		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -60,29 +65,55 @@ func invokedByGoVet(args []string) bool {
 	return strings.HasSuffix(args[len(args)-1], ".cfg")
 }
 
+// onOff is an analyzer's flag: unset, on or off.
+type onOff struct {
+	set, on bool
+}
+
+func (o *onOff) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.FormatBool(o.on)
+}
+
+func (o *onOff) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	o.set, o.on = true, on
+	return nil
+}
+
+func (o *onOff) IsBoolFlag() bool { return true }
+
 type options struct {
 	json, sarif, fix, tests, list, version bool
-	only                                   string
-	enabled                                map[string]*bool
+	only, profile                          string
+	enabled                                map[string]*onOff
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
 	fs := flag.NewFlagSet("asyncvet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := &options{enabled: map[string]*bool{}}
+	o := &options{enabled: map[string]*onOff{}}
 	fs.BoolVar(&o.json, "json", false, "print findings in go vet's JSON shape")
-	fs.BoolVar(&o.sarif, "sarif", false, "print findings as SARIF 2.1.0")
+	fs.BoolVar(&o.sarif, "sarif", false, "print findings as SARIF 2.1.0 (suppressed ones marked as such)")
 	fs.BoolVar(&o.fix, "fix", false, "apply suggested fixes")
 	fs.BoolVar(&o.tests, "test", true, "analyse test files too")
 	fs.BoolVar(&o.list, "list", false, "list the analyzers and exit")
 	fs.BoolVar(&o.version, "V", false, "print the version and exit")
-	fs.StringVar(&o.only, "only", "", "comma-separated analyzers to run (default: all)")
-	for _, a := range registry.All() {
-		title, _, _ := strings.Cut(a.Doc, "\n")
-		o.enabled[a.Name] = fs.Bool(a.Name, true, "enable "+title)
+	fs.StringVar(&o.only, "only", "", "comma-separated analyzers to run (default: the profile's)")
+	fs.StringVar(&o.profile, "profile", "", "the analyzers to start from: default or strict (default: the settings file's, else default)")
+	for _, e := range registry.Entries() {
+		o.enabled[e.Analyzer.Name] = &onOff{}
+		fs.Var(o.enabled[e.Analyzer.Name], e.Analyzer.Name, fmt.Sprintf("turn %s on or off (%s profile): %s", e.Analyzer.Name, e.Profile, title(e.Analyzer.Doc)))
 	}
+	o.enabled[driver.IgnoreName] = &onOff{}
+	fs.Var(o.enabled[driver.IgnoreName], driver.IgnoreName, "turn off the report of //asyncvet:ignore directives that silence nothing")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: asyncvet [flags] [packages]\n\nasyncvet runs asyncbook's analyzers for async antipatterns.\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: asyncvet [flags] [packages]\n\nasyncvet runs asyncbook's analyzers for async antipatterns.\nSettings: %s in the workspace, then these flags.\n\nflags:\n", driver.SettingsFile)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -94,29 +125,49 @@ func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
 	return o, fs.Args(), nil
 }
 
-// selected returns the analyzers the flags leave on.
-func (o *options) selected() ([]*analysis.Analyzer, error) {
-	enabled := map[string]bool{}
-	for name, on := range o.enabled {
-		enabled[name] = *on
+func title(doc string) string {
+	t, _, _ := strings.Cut(doc, "\n")
+	return t
+}
+
+// settings returns the flags' settings, which go on top of the files'.
+func (o *options) settings() (driver.Settings, error) {
+	var st driver.Settings
+	if o.profile != "" {
+		p, err := registry.ParseProfile(o.profile)
+		if err != nil {
+			return st, fmt.Errorf("-profile: %w", err)
+		}
+		st.Profile = p
+	}
+	st.Analyzers = map[string]bool{}
+	for name, v := range o.enabled {
+		if v.set {
+			st.Analyzers[name] = v.on
+		}
 	}
 	if o.only != "" {
-		for name := range enabled {
-			enabled[name] = false
+		for _, e := range registry.Entries() {
+			st.Analyzers[e.Analyzer.Name] = false
 		}
 		for _, name := range strings.Split(o.only, ",") {
 			name = strings.TrimSpace(name)
-			if registry.Lookup(name) == nil {
-				return nil, fmt.Errorf("-only: unknown analyzer %q (known: %s)", name, strings.Join(registry.Names(), ", "))
+			if registry.Lookup(name) == nil && name != driver.IgnoreName {
+				return st, fmt.Errorf("-only: unknown analyzer %q (known: %s)", name, strings.Join(registry.Names(), ", "))
 			}
-			enabled[name] = true
+			st.Analyzers[name] = true
 		}
 	}
-	as := registry.Select(enabled)
-	if len(as) == 0 {
-		return nil, errors.New("every analyzer is turned off")
+	off := 0
+	for _, e := range registry.Entries() {
+		if on, set := st.Analyzers[e.Analyzer.Name]; set && !on {
+			off++
+		}
 	}
-	return as, nil
+	if off == len(registry.Entries()) {
+		return st, errors.New("every analyzer is turned off")
+	}
+	return st, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -136,18 +187,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		listAnalyzers(stdout)
 		return 0
 	}
-	analyzers, err := o.selected()
+	st, err := o.settings()
 	if err != nil {
 		fmt.Fprintf(stderr, "asyncvet: %v\n", err)
 		return 2
 	}
-	if len(patterns) == 0 {
-		patterns = []string{"."}
-	}
-	res, err := runner.Run(ctx, runner.Config{Patterns: patterns, Analyzers: analyzers, Tests: o.tests})
+	res, err := driver.Run(ctx, driver.Config{
+		LoadConfig: driver.LoadConfig{Patterns: patterns, Tests: o.tests},
+		Options:    driver.Options{Settings: st},
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "asyncvet: %v\n", err)
 		return 2
+	}
+	for _, e := range res.SettingsErrors {
+		fmt.Fprintf(stderr, "asyncvet: %v\n", e)
 	}
 	for _, e := range res.LoadErrors {
 		fmt.Fprintf(stderr, "asyncvet: %s\n", e)
@@ -158,7 +212,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cwd, _ := os.Getwd()
 	switch {
 	case o.fix:
-		plan, err := runner.PlanFixes(res.Findings)
+		plan, err := driver.PlanFixes(res.Findings)
 		if err == nil {
 			err = plan.Write()
 		}
@@ -168,27 +222,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "asyncvet: applied %d fixes in %d files (%d skipped: they overlapped another fix)\n", plan.Applied, len(plan.Files), plan.Skipped)
 		// What has no fix is still reported.
-		var left []runner.Finding
+		var left []driver.Finding
 		for _, f := range res.Findings {
 			if len(f.Fixes) == 0 {
 				left = append(left, f)
 			}
 		}
 		res.Findings = left
-		err = runner.WriteText(stdout, cwd, res.Findings)
+		err = driver.WriteText(stdout, cwd, res.Findings)
 	case o.json:
-		err = runner.WriteJSON(stdout, res.Findings)
+		err = driver.WriteJSON(stdout, res.Findings)
 	case o.sarif:
-		err = runner.WriteSARIF(stdout, cwd, version, analyzers, res.Findings)
+		err = driver.WriteSARIF(stdout, cwd, version, res.Analyzers, res.Findings, res.Suppressed)
 	default:
-		err = runner.WriteText(stdout, cwd, res.Findings)
+		err = driver.WriteText(stdout, cwd, res.Findings)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "asyncvet: write findings: %v\n", err)
 		return 2
 	}
 	switch {
-	case len(res.LoadErrors) > 0 || len(res.AnalyzerErrors) > 0:
+	case len(res.LoadErrors) > 0 || len(res.AnalyzerErrors) > 0 || len(res.SettingsErrors) > 0:
 		return 2
 	case len(res.Findings) > 0 && !o.json && !o.sarif:
 		return 1
@@ -197,10 +251,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func listAnalyzers(w io.Writer) {
-	as := registry.All()
-	sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name })
-	for _, a := range as {
-		title, _, _ := strings.Cut(a.Doc, "\n")
-		fmt.Fprintf(w, "%-14s %s\n", a.Name, title)
+	es := registry.Entries()
+	sort.Slice(es, func(i, j int) bool { return es[i].Analyzer.Name < es[j].Analyzer.Name })
+	fmt.Fprintf(w, "%-14s %-8s %-12s %s\n", "analyzer", "profile", "severity", "what it flags")
+	for _, e := range es {
+		fmt.Fprintf(w, "%-14s %-8s %-12s %s\n", e.Analyzer.Name, e.Profile, e.Severity, strings.TrimPrefix(title(e.Analyzer.Doc), e.Analyzer.Name+": "))
 	}
+	fmt.Fprintf(w, "%-14s %-8s %-12s %s\n", driver.IgnoreName, "always", registry.Warning, "//asyncvet:ignore directives that silence nothing")
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -197,4 +198,108 @@ func TestAsGoVetTool(t *testing.T) {
 	cmd.Dir = dir
 	out, _ = cmd.CombinedOutput()
 	assert.NotContains(t, string(out), "infer.go:12:12", "analyzer flags pass through go vet")
+}
+
+func govet(t *testing.T, dir string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"vet", "-vettool=" + binary}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return code, string(out)
+}
+
+// silenced has a finding silenced by a directive, and a directive that
+// silences nothing.
+const silenced = `package infer
+
+import "time"
+
+// Tick waits for one tick; the process exits right after.
+func Tick(d time.Duration) {
+	t := time.NewTicker(d) //asyncvet:ignore timerstop the process exits after one tick
+	<-t.C
+}
+
+// Other has a stale directive.
+func Other() {
+	x := 1 //asyncvet:ignore chanleak there was a goroutine here once
+	_ = x
+}
+`
+
+func TestPlainOutputNamesTheAnalyzer(t *testing.T) {
+	dir := mod(t, map[string]string{"infer/infer.go": stranded})
+	_, out, _ := asyncvet(t, dir, "./...")
+	assert.Contains(t, out, filepath.Join("infer", "infer.go")+":12:12: ")
+	assert.Regexp(t, `infer.go:12:12: .*ticker.* \(timerstop\)\n`, out, "the name an ignore directive takes")
+	assert.Regexp(t, `infer.go:15:\d+: .* \(chanleak\)\n`, out)
+}
+
+func TestDirectivesAreTheSameStandaloneAndInGoVet(t *testing.T) {
+	dir := mod(t, map[string]string{"infer/infer.go": silenced})
+	code, out, stderr := asyncvet(t, dir, "./...")
+	assert.Equal(t, 1, code, stderr)
+	assert.NotContains(t, out, "infer.go:7:", "the directive silences timerstop")
+	assert.Contains(t, out, "infer.go:13:9: //asyncvet:ignore chanleak silences nothing: chanleak reports nothing on this line (ignore)")
+	assert.Equal(t, 1, strings.Count(out, "\n"), out)
+
+	code, vout := govet(t, dir, "./...")
+	assert.NotEqual(t, 0, code)
+	assert.NotContains(t, vout, "infer.go:7:", "go vet honours the directive too")
+	assert.Contains(t, vout, "infer.go:13:9: //asyncvet:ignore chanleak silences nothing")
+
+	code, vout = govet(t, dir, "-ignore=false", "./...")
+	assert.Equal(t, 0, code, vout)
+}
+
+func TestSettingsFileAndProfile(t *testing.T) {
+	dir := mod(t, map[string]string{"infer/infer.go": stranded})
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".asyncbook.json"), []byte(`{"analyzers": {"timerstop": false}}`), 0o644))
+	_, out, _ := asyncvet(t, dir, "./...")
+	assert.NotContains(t, out, "(timerstop)", "the settings file turns it off")
+	assert.Contains(t, out, "(chanleak)")
+	_, out, _ = asyncvet(t, dir, "-timerstop", "./...")
+	assert.Contains(t, out, "(timerstop)", "a flag goes on top of the file")
+	_, vout := govet(t, dir, "./...")
+	assert.NotContains(t, vout, "infer.go:12:12", "go vet reads the same file")
+	assert.Contains(t, vout, "infer.go:15:")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".asyncbook.json"), []byte(`{"analyzers": {"timerstpo": false}}`), 0o644))
+	code, _, stderr := asyncvet(t, dir, "./...")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `unknown analyzer "timerstpo": did you mean "timerstop"?`)
+	_, vout = govet(t, dir, "./...")
+	assert.Contains(t, vout, `unknown analyzer "timerstpo"`, "go vet reports the broken file as a finding")
+
+	code, _, stderr = asyncvet(t, dir, "-profile=loud", "./...")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `unknown profile "loud"`)
+	code, vout = govet(t, dir, "-profile=loud", "./...")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, vout, `unknown profile "loud"`)
+}
+
+func TestLoadErrorsOnceWithoutInternalNoise(t *testing.T) {
+	dir := mod(t, map[string]string{
+		"infer/infer.go":      stranded,
+		"typeerr/t.go":        "package typeerr\n\nfunc F() int { return \"x\" }\n",
+		"typeerr/t_test.go":   "package typeerr\n\nimport \"testing\"\n\nfunc TestF(t *testing.T) { F() }\n",
+		"user/user.go":        "package user\n\nimport \"example.com/m/typeerr\"\n\nfunc G() int { return typeerr.F() }\n",
+		"broken/broken.go":    "package broken\n\nfunc F( {\n",
+		"broken/broken2.go":   "package broken\n",
+		"infer/infer_test.go": "package infer\n",
+	})
+	code, out, stderr := asyncvet(t, dir, "./...")
+	assert.Equal(t, 2, code)
+	assert.Equal(t, 1, strings.Count(stderr, `cannot use "x"`), "each error once: %s", stderr)
+	assert.NotContains(t, stderr, "prerequisites")
+	assert.NotContains(t, stderr, "@")
+	assert.Contains(t, stderr, "broken.go")
+	assert.Contains(t, out, "(timerstop)")
 }

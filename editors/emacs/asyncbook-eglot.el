@@ -23,9 +23,11 @@
 ;; the main one (see editors/README.md); to switch one project by hand,
 ;; C-u M-x eglot and type the other command.
 ;;
-;; Settings: `asyncbook-eglot-analyzers' is sent as initializationOptions;
-;; `asyncbook-eglot-set-analyzer' changes it in a running server
-;; (workspace/didChangeConfiguration).  `eglot-workspace-configuration'
+;; Settings: `asyncbook-eglot-analyzers', `asyncbook-eglot-profile' and
+;; `asyncbook-eglot-severity' are sent as initializationOptions, on top of
+;; the workspace's .asyncbook.json (which asyncvet and `asyncbook check'
+;; read too); `asyncbook-eglot-set-analyzer' changes an analyzer in a
+;; running server (workspace/didChangeConfiguration).  `eglot-workspace-configuration'
 ;; works too, e.g. in .dir-locals.el:
 ;;
 ;;   ((go-mode . ((eglot-workspace-configuration
@@ -47,9 +49,21 @@
 
 (defcustom asyncbook-eglot-analyzers nil
   "Analyzers on or off by name, as an alist of (NAME . ON).
-NAME is a string such as \"chanleak\"; ON is t or nil.  Analyzers
-not named are on."
+NAME is a string such as \"chanleak\"; ON is t (even outside the
+profile) or nil.  Analyzers not named follow the profile."
   :type '(alist :key-type string :value-type boolean))
+
+(defcustom asyncbook-eglot-profile nil
+  "The analyzers to start from: \"default\" or \"strict\".
+nil leaves it to the workspace's .asyncbook.json (else default)."
+  :type '(choice (const :tag "The settings file's" nil)
+                 (const "default") (const "strict")))
+
+(defcustom asyncbook-eglot-severity nil
+  "Severities by analyzer, as an alist of (NAME . SEVERITY).
+SEVERITY is \"warning\", \"information\" or \"hint\"."
+  :type '(alist :key-type string
+                :value-type (choice (const "warning") (const "information") (const "hint"))))
 
 (defcustom asyncbook-eglot-fallback '("gopls")
   "The Eglot contact for Go files outside an asyncbook workspace.
@@ -82,21 +96,28 @@ Like `asyncbook' itself, look in DIR and every folder above it."
 (defun asyncbook-eglot--bool (on)
   (if on t :json-false))
 
+(defun asyncbook-eglot--object (alist value)
+  "ALIST as a JSON object plist, VALUE mapping each value; {} when empty."
+  (if alist
+      (cl-loop for (name . v) in alist
+               append (list (intern (concat ":" name)) (funcall value v)))
+    ;; An empty JSON object, not null.
+    (make-hash-table)))
+
 (defun asyncbook-eglot-settings ()
   "The server's settings, as a plist to encode as JSON."
   (list :asyncbook
-        (list :analyzers
-              (if asyncbook-eglot-analyzers
-                  (cl-loop for (name . on) in asyncbook-eglot-analyzers
-                           append (list (intern (concat ":" name))
-                                        (asyncbook-eglot--bool on)))
-                ;; An empty JSON object, not null.
-                (make-hash-table)))))
+        (append
+         (list :analyzers (asyncbook-eglot--object asyncbook-eglot-analyzers #'asyncbook-eglot--bool))
+         (when asyncbook-eglot-severity
+           (list :severity (asyncbook-eglot--object asyncbook-eglot-severity #'identity)))
+         (when asyncbook-eglot-profile
+           (list :profile asyncbook-eglot-profile)))))
 
 (defun asyncbook-eglot-command ()
   "The contact that starts asyncbook's server."
   (append (list asyncbook-eglot-program "lsp")
-          (when asyncbook-eglot-analyzers
+          (when (or asyncbook-eglot-analyzers asyncbook-eglot-profile asyncbook-eglot-severity)
             (list :initializationOptions (asyncbook-eglot-settings)))))
 
 (defun asyncbook-eglot-contact (&optional _interactive)

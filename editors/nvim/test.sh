@@ -34,6 +34,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/asyncbook-nvim-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/asyncbook" ./cmd/asyncbook
 
+# The go command's build cache stays the usual one (the private cache home
+# below would otherwise start it cold, and the server's first analysis
+# would rebuild the standard library's export data under the test's waits).
+GOCACHE=$(go env GOCACHE)
+export GOCACHE
 # A private Neovim home: no user config, logs or state leak in or out.
 export XDG_CONFIG_HOME=$tmp/xdg/config XDG_DATA_HOME=$tmp/xdg/data \
   XDG_STATE_HOME=$tmp/xdg/state XDG_CACHE_HOME=$tmp/xdg/cache

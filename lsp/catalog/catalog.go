@@ -7,6 +7,8 @@ package catalog
 import (
 	"context"
 	"errors"
+
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 )
 
 // Exercise is an exercise as seen from one of its files.
@@ -36,16 +38,37 @@ type Problem struct {
 	Col     int // 1-based byte column; 0 marks the whole line
 	Code    string
 	Message string
-	// Related is where the problem shows its cause or effect (the test
-	// that saw a leak, for instance); may be empty.
+	// Related is where the problem shows its cause or effect (the other
+	// access of a data race, where a leaked goroutine is stuck); may be
+	// empty.
 	Related []Location
 }
+
+// The codes of problems the editor treats specially.
+const (
+	// CodeProvenLeak is a goroutine the goroutine-leak profile proved can
+	// never wake, at the go statement that started it: the editor merges
+	// it with a static finding at the same statement.
+	CodeProvenLeak = "goroutineleak"
+	CodeGoleak     = "goleak"
+	CodeRace       = "race"
+)
 
 // Location is a place in a file with a note.
 type Location struct {
 	File    string
 	Line    int
+	Col     int // 0: the line
 	Message string
+}
+
+// CheckOptions are what a check is run with.
+type CheckOptions struct {
+	// Settings are the editor's analyzer settings, on top of the
+	// workspace's .asyncbook.json, so a check finds what the editor shows.
+	Settings driver.Settings
+	// Progress is told the steps as they start (may be nil).
+	Progress func(step string, percent int)
 }
 
 // CheckResult is the outcome of checking an exercise.
@@ -64,11 +87,12 @@ type Catalog interface {
 	// HintsShown returns how many of the exercise's hints the learner has
 	// seen (the workbook remembers, so the CLI and the editor agree).
 	HintsShown(path string) int
-	// SetHintsShown records that the learner has seen n hints.
-	SetHintsShown(path string, n int) error
-	// Check checks the exercise (tests, goleak, analyzers), reporting
-	// progress as it goes.
-	Check(ctx context.Context, path string, progress func(step string, percent int)) (*CheckResult, error)
+	// NextHint steps to the exercise's next hint as the CLI's `asyncbook
+	// hint` does (after the last, the last again), records it and returns
+	// it. It does file I/O.
+	NextHint(path string) (Hint, error)
+	// Check checks the exercise (tests, goleak, analyzers).
+	Check(ctx context.Context, path string, opts CheckOptions) (*CheckResult, error)
 }
 
 // ErrNoExercise is returned for a file that belongs to no exercise.
@@ -83,10 +107,10 @@ func (None) ExerciseFor(string) (*Exercise, bool) { return nil, false }
 // HintsShown implements Catalog.
 func (None) HintsShown(string) int { return 0 }
 
-// SetHintsShown implements Catalog.
-func (None) SetHintsShown(string, int) error { return ErrNoExercise }
+// NextHint implements Catalog.
+func (None) NextHint(string) (Hint, error) { return Hint{}, ErrNoExercise }
 
 // Check implements Catalog.
-func (None) Check(context.Context, string, func(string, int)) (*CheckResult, error) {
+func (None) Check(context.Context, string, CheckOptions) (*CheckResult, error) {
 	return nil, ErrNoExercise
 }

@@ -100,24 +100,28 @@ func (w *Workbooks) HintsShown(path string) int {
 	return progress[e.Info.Slug].HintsShown
 }
 
-// SetHintsShown implements Catalog.
-func (w *Workbooks) SetHintsShown(path string, n int) error {
+// NextHint implements Catalog with the workbook's own stepping, the one
+// `asyncbook hint` uses.
+func (w *Workbooks) NextHint(path string) (Hint, error) {
 	wb, e, ok := w.lookup(path)
 	if !ok {
-		return fmt.Errorf("record hint for %s: %w", path, ErrNoExercise)
+		return Hint{}, fmt.Errorf("next hint for %s: %w", path, ErrNoExercise)
 	}
-	_, err := wb.UpdateProgress(e.Info.Slug, func(p *workbook.Progress) { p.HintsShown = max(p.HintsShown, n) })
-	return err
+	h, err := wb.NextHint(e)
+	if err != nil {
+		return Hint{}, err
+	}
+	return Hint{N: h.N, Title: h.Title, Body: h.Body}, nil
 }
 
-// Check implements Catalog: it checks the exercise's practice copy and
-// places what failed at the code responsible.
-func (w *Workbooks) Check(ctx context.Context, path string, progress func(step string, percent int)) (*CheckResult, error) {
+// Check implements Catalog: it checks the exercise's practice copy with
+// the editor's settings and places what failed at the code responsible.
+func (w *Workbooks) Check(ctx context.Context, path string, opts CheckOptions) (*CheckResult, error) {
 	wb, e, ok := w.lookup(path)
 	if !ok {
 		return nil, fmt.Errorf("check %s: %w", path, ErrNoExercise)
 	}
-	res, err := wb.Check(ctx, e.Info.Slug, progress)
+	res, err := wb.CheckExercise(ctx, e, workbook.CheckOptions{Speedup: true, Progress: opts.Progress, Settings: opts.Settings})
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +129,14 @@ func (w *Workbooks) Check(ctx context.Context, path string, progress func(step s
 	return convert(wb.Root(), solve, res), nil
 }
 
-// convert places a workbook check's failures: build errors at their line,
-// failed properties and time-outs at the function to implement, leaked
-// goroutines at the go statement that started them. Analyzer findings are
-// counted, not placed: the live analysis shows them already.
+// convert places a workbook check's failures at the code responsible:
+// build errors at their line; a failed property where the suite saw it go
+// wrong (suite.Result.Where: the go statement of a goroutine still
+// running, the call that went over a limit), else at the function to
+// implement; a leaked goroutine at the go statement that started it, with
+// what it is stuck on; a data race at both of its accesses, each pointing
+// at the other. Analyzer findings are counted, not placed: the editor's
+// live analysis, run with the same settings, shows them already.
 func convert(root, solve string, res *workbook.CheckResult) *CheckResult {
 	out := &CheckResult{Passed: res.Passed, Output: res.Output}
 	funcLine := funcLine(solve, workbook.PracticeFunc)
@@ -147,33 +155,87 @@ func convert(root, solve string, res *workbook.CheckResult) *CheckResult {
 			continue
 		}
 		failed++
-		out.Problems = append(out.Problems, Problem{File: solve, Line: funcLine, Code: "property:" + r.Property,
-			Message: propertyMessage(r)})
+		out.Problems = append(out.Problems, propertyProblems(r, solve, funcLine)...)
 	}
-	// Goroutines started by the same go statement leak together: one
-	// problem per statement.
-	byStmt := map[string]int{} // file:line → index in out.Problems
-	counts := map[int]int{}    // index in out.Problems → goroutines
-	for _, l := range res.Leaks {
+	out.Problems = append(out.Problems, leakProblems(root, res.Leaks)...)
+	out.Problems = append(out.Problems, raceProblems(res.Races)...)
+	out.Summary = summary(res, failed)
+	return out
+}
+
+// propertyProblems places a failed property at each place the suite names
+// (or at the function to implement when it names none).
+func propertyProblems(r suite.Result, solve string, funcLine int) []Problem {
+	msg := propertyMessage(r)
+	var out []Problem
+	seen := map[string]bool{}
+	for _, w := range r.Where {
+		if w.File == "" || w.Line < 1 {
+			continue
+		}
+		k := fmt.Sprintf("%s:%d", w.File, w.Line)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		m := msg
+		if w.Note != "" {
+			m += ": here, " + w.Note
+		}
+		out = append(out, Problem{File: w.File, Line: w.Line, Code: "property:" + r.Property, Message: m})
+	}
+	if len(out) == 0 {
+		out = append(out, Problem{File: solve, Line: funcLine, Code: "property:" + r.Property, Message: msg})
+	}
+	return out
+}
+
+// leakProblems places leaked goroutines at their go statements, one
+// problem per statement (goroutines started by one statement leak
+// together), a proven leak before a suspected one.
+func leakProblems(root string, leaks []workbook.Leak) []Problem {
+	type stmt struct {
+		first  workbook.Leak // the leak the problem describes: a proven one if any
+		counts map[bool]int  // goroutines, proven or not
+	}
+	var out []Problem
+	var stmts []*stmt
+	byStmt := map[string]int{} // file:line → index in out
+	for _, l := range leaks {
 		if l.File == "" {
 			continue // no "created by" frame: nothing to point at
 		}
 		key := fmt.Sprintf("%s:%d", l.File, l.Line)
-		if i, ok := byStmt[key]; ok {
-			counts[i] += l.Count
-			out.Problems[i].Message = leakMessage(l, counts[i])
-			continue
+		i, ok := byStmt[key]
+		if !ok {
+			i = len(out)
+			byStmt[key] = i
+			stmts = append(stmts, &stmt{first: l, counts: map[bool]int{}})
+			out = append(out, Problem{})
 		}
-		p := Problem{File: l.File, Line: l.Line, Code: "goleak", Message: leakMessage(l, l.Count)}
-		if f, line, ok := topFrame(root, l.Stack); ok && (f != l.File || line != l.Line) {
-			p.Related = append(p.Related, Location{File: f, Line: line, Message: "where it is stuck (" + l.State + ")"})
+		st := stmts[i]
+		st.counts[l.Proven()] += max(l.Count, 1)
+		if l.Proven() && !st.first.Proven() {
+			st.first = l
 		}
-		byStmt[key] = len(out.Problems)
-		counts[len(out.Problems)] = l.Count
-		out.Problems = append(out.Problems, p)
+		out[i] = leakProblem(root, st.first, st.counts[st.first.Proven()])
 	}
-	out.Summary = summary(res, failed)
 	return out
+}
+
+func leakProblem(root string, l workbook.Leak, n int) Problem {
+	p := Problem{File: l.File, Line: l.Line, Code: CodeGoleak, Message: leakMessage(l, n)}
+	if l.Proven() {
+		p.Code = CodeProvenLeak
+	}
+	if f, line, ok := topFrame(root, l.Stack); ok && (f != l.File || line != l.Line) {
+		what := l.State
+		if l.BlockedOn != "" {
+			what = l.BlockedOn
+		}
+		p.Related = append(p.Related, Location{File: f, Line: line, Message: "where it is stuck (" + what + ")"})
+	}
+	return p
 }
 
 func leakMessage(l workbook.Leak, n int) string {
@@ -181,7 +243,86 @@ func leakMessage(l workbook.Leak, n int) string {
 	if n > 1 {
 		who = fmt.Sprintf("%d goroutines started here", n)
 	}
-	return fmt.Sprintf("%s leaked: still running after the tests, %s in %s", who, l.State, l.Function)
+	during := ""
+	if l.Property != "" {
+		during = " (property " + l.Property + ")"
+	}
+	if l.Proven() {
+		what := l.BlockedOn
+		if what == "" {
+			what = l.State
+		}
+		return fmt.Sprintf("%s leaked: blocked forever on %s, proven by the goroutine-leak profile%s", who, what, during)
+	}
+	return fmt.Sprintf("%s leaked: still running after the tests, %s in %s (goleak)%s", who, l.State, l.Function, during)
+}
+
+// raceProblems places each data race at both of its accesses, each with the
+// other as related information; a race reported again (another property,
+// another run) is placed once.
+func raceProblems(races []workbook.Race) []Problem {
+	var out []Problem
+	seen := map[string]bool{}
+	for _, r := range races {
+		if len(r.Accesses) == 0 {
+			continue
+		}
+		a := r.Accesses[0]
+		b := a
+		if len(r.Accesses) > 1 {
+			b = r.Accesses[1]
+		}
+		k1, k2 := fmt.Sprintf("%s:%d", a.File, a.Line), fmt.Sprintf("%s:%d", b.File, b.Line)
+		key := k1 + "|" + k2
+		if k2 < k1 {
+			key = k2 + "|" + k1
+		}
+		if seen[key] || a.File == "" {
+			continue
+		}
+		seen[key] = true
+		during := ""
+		if r.Property != "" {
+			during = " (property " + r.Property + ")"
+		}
+		for i, x := range []workbook.Access{a, b} {
+			other := b
+			if i == 1 {
+				other = a
+			}
+			if x.File == "" || i == 1 && k1 == k2 {
+				continue
+			}
+			p := Problem{File: x.File, Line: x.Line, Code: CodeRace,
+				Message: fmt.Sprintf("data race: %s in %s races with %s in %s at line %d%s", accessKind(x), shortFunc(x.Function), accessKind(other), shortFunc(other.Function), other.Line, during)}
+			if other.File != "" && k1 != k2 {
+				p.Related = append(p.Related, Location{File: other.File, Line: other.Line, Message: "the other access: " + accessKind(other) + " in " + shortFunc(other.Function)})
+			}
+			if x.CreatedFile != "" {
+				p.Related = append(p.Related, Location{File: x.CreatedFile, Line: x.CreatedLine, Message: "the goroutine making this " + accessKind(x) + " was started here"})
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func accessKind(a workbook.Access) string {
+	if a.Write {
+		return "a write"
+	}
+	return "a read"
+}
+
+// shortFunc drops the package path of a function name.
+func shortFunc(name string) string {
+	if name == "" {
+		return "the code under test"
+	}
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
 }
 
 func propertyMessage(r suite.Result) string {
@@ -213,6 +354,9 @@ func summary(res *workbook.CheckResult, failed int) string {
 	}
 	if n := len(res.Leaks); n > 0 {
 		parts = append(parts, plural(n, "leaked goroutine"))
+	}
+	if n := len(res.Races); n > 0 {
+		parts = append(parts, plural(n, "data race"))
 	}
 	if n := len(res.Findings); n > 0 {
 		parts = append(parts, plural(n, "analyzer finding"))

@@ -333,3 +333,13 @@ func Summary(ds []protocol.Diagnostic) string {
 	}
 	return b.String()
 }
+
+// ByCode returns the first diagnostic with the code, or a zero one.
+func ByCode(ds []protocol.Diagnostic, code string) protocol.Diagnostic {
+	for _, d := range ds {
+		if fmt.Sprint(d.Code) == code {
+			return d
+		}
+	}
+	return protocol.Diagnostic{}
+}

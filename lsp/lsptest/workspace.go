@@ -10,10 +10,10 @@ import (
 	"github.com/asyncbook/asyncbook/workbook"
 )
 
-// Workspace copies the asyncbook module the test runs in (go.mod, go.sum
-// and the exercises) into a temporary folder and returns its root: a real
-// workspace whose practice copies a test may make and check without
-// touching the checkout's own.
+// Workspace copies the asyncbook module the test runs in (go.mod, go.sum,
+// the settings file and the exercises) into a temporary folder and returns
+// its root: a real workspace whose practice copies a test may make and
+// check without touching the checkout's own.
 func Workspace(t testing.TB) string {
 	t.Helper()
 	wd, err := os.Getwd()
@@ -25,7 +25,7 @@ func Workspace(t testing.TB) string {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	for _, name := range []string{"go.mod", "go.sum"} {
+	for _, name := range []string{"go.mod", "go.sum", ".asyncbook.json"} {
 		copyFile(t, filepath.Join(src, name), filepath.Join(dst, name))
 	}
 	err = filepath.WalkDir(filepath.Join(src, "exercises"), func(path string, d fs.DirEntry, err error) error {

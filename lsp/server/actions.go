@@ -22,7 +22,10 @@ type CommandArgs struct {
 	URI      protocol.DocumentURI `json:"uri,omitempty"`
 	Exercise string               `json:"exercise,omitempty"` // a slug
 	Analyzer string               `json:"analyzer,omitempty"`
-	Guide    string               `json:"guide,omitempty"` // a guide.md path
+	Guide    string               `json:"guide,omitempty"` // a guide.md path: only the exercise's own
+	// Settings, with a check, go on top of the server's settings (an
+	// editor may send its analyzer selection and profile with the command).
+	Settings *Settings `json:"settings,omitempty"`
 }
 
 func before(a, b protocol.Position) bool {
@@ -35,14 +38,34 @@ func overlaps(a, b protocol.Range) bool {
 	return !before(a.End, b.Start) && !before(b.End, a.Start)
 }
 
-// itemsOf returns the current findings of an open document.
-func (s *Server) itemsOf(u protocol.DocumentURI) []item {
+// itemsOf returns the current findings of an open document, carried to
+// its current text, and whether that text has been analysed (else the
+// findings' fixes were computed for older text).
+func (s *Server) itemsOf(u protocol.DocumentURI) (items []item, fresh bool) {
+	d, ok := s.docs.Get(u)
+	if !ok {
+		return nil, false
+	}
 	s.diagMu.Lock()
 	defer s.diagMu.Unlock()
-	if st := s.files[u]; st != nil {
-		return append([]item(nil), st.items...)
+	st := s.files[u]
+	if st == nil {
+		return nil, false
 	}
-	return nil
+	s.rebaseLocked(u, st)
+	return append([]item(nil), st.items...), st.analysed == d.Version && st.version == d.Version
+}
+
+// checksOf returns the last check's problems in an open document.
+func (s *Server) checksOf(u protocol.DocumentURI) []item {
+	s.diagMu.Lock()
+	defer s.diagMu.Unlock()
+	st := s.checks[u]
+	if st == nil {
+		return nil
+	}
+	s.rebaseLocked(u, st)
+	return append([]item(nil), st.items...)
 }
 
 // exerciseOf returns the exercise an open document belongs to.
@@ -77,17 +100,6 @@ func (s *Server) nextExerciseHint(path string, total int) int {
 	return max(1, min(s.opts.Catalog.HintsShown(path)+1, total))
 }
 
-// takeExerciseHint is takeHint for an exercise.
-func (s *Server) takeExerciseHint(path string, total int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := max(1, min(s.opts.Catalog.HintsShown(path)+1, total))
-	if err := s.opts.Catalog.SetHintsShown(path, n); err != nil {
-		s.opts.Logf("record hint: %v", err)
-	}
-	return n
-}
-
 func analyzerKey(name string) string          { return "analyzer:" + name }
 func hintTitle(n, total int, t string) string { return fmt.Sprintf("Hint %d/%d: %s", n, total, t) }
 
@@ -109,11 +121,33 @@ func (s *Server) codeAction(ctx context.Context, params json.RawMessage) (any, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var inRange []item
-	for _, it := range s.itemsOf(d.URI) {
-		if overlaps(it.diag.Range, p.Range) {
-			inRange = append(inRange, it)
-			actions = append(actions, it.fixes...)
+	type shown struct {
+		item
+		diag protocol.Diagnostic
+	}
+	var inRange []shown
+	items, fresh := s.itemsOf(d.URI)
+	cur, ok := s.docs.Get(d.URI)
+	if !ok {
+		return actions, nil
+	}
+	for _, it := range items {
+		diag := s.diagnostic(cur, it)
+		if !overlaps(diag.Range, p.Range) {
+			continue
+		}
+		inRange = append(inRange, shown{it, diag})
+		if !fresh {
+			continue // the fixes were computed for text the document no longer has
+		}
+		for i, fix := range it.fixes {
+			actions = append(actions, protocol.CodeAction{
+				Title:       fix.title,
+				Kind:        protocol.QuickFix,
+				Diagnostics: []protocol.Diagnostic{diag},
+				IsPreferred: i == 0,
+				Edit:        s.workspaceEdit(cur, fix),
+			})
 		}
 	}
 	if ex, ok := s.exerciseOf(d); ok {
@@ -131,7 +165,7 @@ func (s *Server) codeAction(ctx context.Context, params json.RawMessage) (any, e
 	} else {
 		seen := map[string]bool{}
 		for _, it := range inRange {
-			name := it.finding.Analyzer
+			name := it.analyzer
 			a := s.opts.Lookup(name)
 			if seen[name] || a == nil {
 				continue
@@ -152,6 +186,27 @@ func (s *Server) codeAction(ctx context.Context, params json.RawMessage) (any, e
 }
 
 // filterKinds keeps the actions of the kinds asked for (all if none).
+// workspaceEdit is a fix's edit of d at its version: versioned document
+// changes when the client takes them (it refuses them once the document
+// moved on), plain changes otherwise.
+func (s *Server) workspaceEdit(d *documents.Document, fix fixInfo) *protocol.WorkspaceEdit {
+	var edits []protocol.TextEdit
+	for _, e := range fix.edits {
+		edits = append(edits, protocol.TextEdit{Range: d.Range(e.span.start, e.span.end), NewText: e.newText})
+	}
+	s.mu.Lock()
+	versioned := s.caps.Workspace != nil && s.caps.Workspace.WorkspaceEdit != nil && s.caps.Workspace.WorkspaceEdit.DocumentChanges
+	s.mu.Unlock()
+	if !versioned {
+		return &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{d.URI: edits}}
+	}
+	version := d.Version
+	return &protocol.WorkspaceEdit{DocumentChanges: []protocol.TextDocumentEdit{{
+		TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: d.URI}, Version: &version},
+		Edits:        edits,
+	}}}
+}
+
 func filterKinds(actions []protocol.CodeAction, only []protocol.CodeActionKind) []protocol.CodeAction {
 	if len(only) == 0 {
 		return actions
@@ -181,35 +236,39 @@ func (s *Server) hover(_ context.Context, params json.RawMessage) (any, error) {
 	var parts []string
 	var rng *protocol.Range
 	ex, _ := s.exerciseOf(d)
-	for _, it := range s.itemsOf(d.URI) {
-		if !overlaps(it.diag.Range, at) {
+	items, _ := s.itemsOf(d.URI)
+	cur, ok := s.docs.Get(d.URI)
+	if !ok {
+		return nil, nil
+	}
+	for _, it := range items {
+		diag := s.diagnostic(cur, it)
+		if !overlaps(diag.Range, at) {
 			continue
 		}
 		note := ""
 		if ex != nil {
-			note = ex.AnalyzerNotes[it.finding.Analyzer]
+			note = ex.AnalyzerNotes[it.analyzer]
 		}
-		doc := explain.Doc{Name: it.finding.Analyzer, URL: it.finding.URL}
-		if a := s.opts.Lookup(it.finding.Analyzer); a != nil {
+		doc := explain.Doc{Name: it.analyzer, URL: it.url}
+		if a := s.opts.Lookup(it.analyzer); a != nil {
 			doc = explain.Parse(a)
-			if it.finding.URL != "" {
-				doc.URL = it.finding.URL
+			if it.url != "" {
+				doc.URL = it.url
 			}
 		}
-		parts = append(parts, doc.Markdown(it.finding.Message, note))
+		parts = append(parts, doc.Markdown(it.message, note))
 		if rng == nil {
-			r := it.diag.Range
+			r := diag.Range
 			rng = &r
 		}
 	}
-	s.diagMu.Lock()
-	checks := append([]protocol.Diagnostic(nil), s.checks[d.URI]...)
-	s.diagMu.Unlock()
-	for _, c := range checks {
-		if overlaps(c.Range, at) {
-			parts = append(parts, fmt.Sprintf("**%v** (exercise check): %s", c.Code, c.Message))
+	for _, c := range s.checksOf(d.URI) {
+		diag := s.diagnostic(cur, c)
+		if overlaps(diag.Range, at) {
+			parts = append(parts, fmt.Sprintf("**%v** (exercise check): %s", c.code, c.message))
 			if rng == nil {
-				r := c.Range
+				r := diag.Range
 				rng = &r
 			}
 		}

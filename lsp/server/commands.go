@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -17,7 +15,6 @@ import (
 	"github.com/asyncbook/asyncbook/lsp/catalog"
 	"github.com/asyncbook/asyncbook/lsp/documents"
 	"github.com/asyncbook/asyncbook/lsp/explain"
-	"github.com/asyncbook/asyncbook/lsp/position"
 )
 
 // HintResult is what the hint command returns (and shows).
@@ -80,8 +77,6 @@ func (s *Server) exerciseFor(args CommandArgs) (*catalog.Exercise, error) {
 }
 
 func (s *Server) showHint(args CommandArgs) (any, error) {
-	var hints []explain.Hint
-	var take func(total int) int
 	if args.Exercise == "" && args.Analyzer == "" && s.opts.Catalog != nil {
 		// Only a file: its exercise's hints, so editors can bind the
 		// command without knowing exercise names.
@@ -95,41 +90,49 @@ func (s *Server) showHint(args CommandArgs) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, h := range ex.Hints {
-			hints = append(hints, explain.Hint{Title: h.Title, Body: h.Body})
+		if len(ex.Hints) == 0 {
+			return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "hint: there are no hints")
 		}
-		path := documents.PathOf(args.URI)
-		take = func(total int) int { return s.takeExerciseHint(path, total) }
+		// The workbook steps and records it, as `asyncbook hint` does: file
+		// I/O, so no lock is held.
+		h, err := s.opts.Catalog.NextHint(documents.PathOf(args.URI))
+		if err != nil {
+			return nil, fmt.Errorf("hint: %w", err)
+		}
+		s.showMessage(protocol.MessageTypeInfo, hintTitle(h.N, len(ex.Hints), h.Title)+"\n\n"+h.Body)
+		return HintResult{N: h.N, Total: len(ex.Hints), Title: h.Title, Body: h.Body}, nil
 	case args.Analyzer != "":
 		a := s.opts.Lookup(args.Analyzer)
 		if a == nil {
 			return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "no analyzer named "+args.Analyzer)
 		}
-		hints = explain.Parse(a).Hints()
-		take = func(total int) int { return s.takeHint(analyzerKey(a.Name), total) }
+		hints := explain.Parse(a).Hints()
+		if len(hints) == 0 {
+			return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "hint: there are no hints")
+		}
+		n := s.takeHint(analyzerKey(a.Name), len(hints))
+		h := hints[n-1]
+		s.showMessage(protocol.MessageTypeInfo, hintTitle(n, len(hints), h.Title)+"\n\n"+h.Body)
+		return HintResult{N: n, Total: len(hints), Title: h.Title, Body: h.Body}, nil
 	default:
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "hint: name an exercise or an analyzer")
 	}
-	if len(hints) == 0 {
-		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "hint: there are no hints")
-	}
-	n := take(len(hints))
-	h := hints[n-1]
-	s.showMessage(protocol.MessageTypeInfo, hintTitle(n, len(hints), h.Title)+"\n\n"+h.Body)
-	return HintResult{N: n, Total: len(hints), Title: h.Title, Body: h.Body}, nil
 }
 
+// openGuide opens the interview guide of the exercise of args.URI. A guide
+// path, if given, must be that exercise's guide: the command opens guides
+// of the catalog, nothing else.
 func (s *Server) openGuide(ctx context.Context, args CommandArgs) (any, error) {
-	path := args.Guide
-	if path == "" {
-		ex, err := s.exerciseFor(args)
-		if err != nil {
-			return nil, err
-		}
-		path = ex.GuidePath
+	ex, err := s.exerciseFor(args)
+	if err != nil {
+		return nil, err
 	}
+	path := ex.GuidePath
 	if path == "" {
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "the exercise has no interview guide")
+	}
+	if args.Guide != "" && (!filepath.IsAbs(args.Guide) || filepath.Clean(args.Guide) != filepath.Clean(path)) {
+		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("%q is not the interview guide of exercise %q: openGuide opens only the guides of the exercises", args.Guide, ex.Slug))
 	}
 	target := uri.File(path)
 	s.mu.Lock()
@@ -197,6 +200,17 @@ func (s *Server) checkExercise(ctx context.Context, args CommandArgs, token *pro
 	if err != nil {
 		return nil, err
 	}
+	if err := s.inWorkspace(documents.PathOf(args.URI)); err != nil {
+		return nil, err
+	}
+	settings := s.currentSettings()
+	if args.Settings != nil {
+		st, err := args.Settings.driverSettings()
+		if err != nil {
+			return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "settings: "+err.Error())
+		}
+		settings = settings.With(st)
+	}
 	progress := s.newProgress(ctx, token)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -212,9 +226,9 @@ func (s *Server) checkExercise(ctx context.Context, args CommandArgs, token *pro
 		}()
 	}
 	progress.send(&protocol.WorkDoneProgressBegin{Kind: protocol.WorkDoneProgressKindBegin, Title: "Checking " + ex.Title, Cancellable: true})
-	res, err := s.opts.Catalog.Check(ctx, documents.PathOf(args.URI), func(step string, percent int) {
+	res, err := s.opts.Catalog.Check(ctx, documents.PathOf(args.URI), catalog.CheckOptions{Settings: settings, Progress: func(step string, percent int) {
 		progress.send(&protocol.WorkDoneProgressReport{Kind: protocol.WorkDoneProgressKindReport, Message: step, Percentage: uint32(max(0, min(percent, 100)))})
-	})
+	}})
 	if err != nil {
 		progress.send(&protocol.WorkDoneProgressEnd{Kind: protocol.WorkDoneProgressKindEnd, Message: "check did not run"})
 		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
@@ -232,91 +246,65 @@ func (s *Server) checkExercise(ctx context.Context, args CommandArgs, token *pro
 	return CheckResult{Passed: res.Passed, Summary: res.Summary, Problems: len(res.Problems)}, nil
 }
 
-// setCheckProblems replaces the last check's diagnostics and publishes the
+// setCheckProblems replaces the last check's problems and publishes the
 // files whose diagnostics changed.
 func (s *Server) setCheckProblems(problems []catalog.Problem) {
-	next := map[protocol.DocumentURI][]protocol.Diagnostic{}
-	mappers := map[string]*position.Mapper{}
-	for _, p := range problems {
-		m := mappers[p.File]
-		if m == nil {
-			if d, ok := s.docs.ByPath(p.File); ok {
-				m = d.Mapper
-			} else if src, err := os.ReadFile(p.File); err == nil {
-				m = position.NewMapper(string(src))
-			} else {
-				s.opts.Logf("check: %v", err)
-				continue
-			}
-			mappers[p.File] = m
-		}
-		d := protocol.Diagnostic{
-			Range:    problemRange(m, p.Line, p.Col),
-			Severity: protocol.DiagnosticSeverityError,
-			Code:     p.Code,
-			Source:   Source,
-			Message:  p.Message,
-		}
-		for _, r := range p.Related {
-			rm := mappers[r.File]
-			if rm == nil {
-				if src, err := os.ReadFile(r.File); err == nil {
-					rm = position.NewMapper(string(src))
-					mappers[r.File] = rm
-				} else {
-					continue
-				}
-			}
-			d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{
-				Location: protocol.Location{URI: s.uriOf(r.File), Range: problemRange(rm, r.Line, 0)},
-				Message:  r.Message,
-			})
-		}
-		u := s.uriOf(p.File)
-		next[u] = append(next[u], d)
-	}
+	open, closed := s.checkItems(problems)
 	s.diagMu.Lock()
 	defer s.diagMu.Unlock()
 	touched := map[protocol.DocumentURI]bool{}
 	for u := range s.checks {
 		touched[u] = true
 	}
-	for u := range next {
+	for u := range s.diskChecks {
 		touched[u] = true
 	}
-	s.checks = next
+	for u := range open {
+		touched[u] = true
+	}
+	for u := range closed {
+		touched[u] = true
+	}
+	s.checks, s.diskChecks = open, closed
 	for u := range touched {
 		s.publishLocked(u)
 	}
 }
 
-// problemRange is the range of a 1-based line and byte column: the word at
-// the column, or the line's text without its indentation for column 0.
-func problemRange(m *position.Mapper, line, col int) protocol.Range {
-	if line < 1 {
-		line = 1
+// inWorkspace refuses a path outside the workspace folders the client
+// declared: checking an exercise builds and runs its code.
+func (s *Server) inWorkspace(path string) error {
+	s.mu.Lock()
+	folders := append([]string(nil), s.folders...)
+	s.mu.Unlock()
+	if path == "" {
+		return jsonrpc2.NewError(jsonrpc2.InvalidParams, "the command needs the uri of a file of the exercise")
 	}
-	start := m.Offset(protocol.Position{Line: uint32(line - 1)})
-	end := m.Offset(protocol.Position{Line: uint32(line - 1), Character: 1 << 30})
-	text := m.Text()
-	if col > 0 && start+col-1 <= end {
-		s := start + col - 1
-		e := s
-		for e < end {
-			r, size := utf8.DecodeRuneInString(text[e:])
-			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '.') {
-				break
-			}
-			e += size
+	real := resolve(path) // a link inside a folder may lead out of it
+	for _, f := range folders {
+		if isWithin(resolve(f), real) {
+			return nil
 		}
-		if e == s {
-			e = min(s+1, end)
-		}
-		return m.Range(s, e)
 	}
-	lineText := text[start:end]
-	trimmed := strings.TrimLeft(lineText, " \t")
-	return m.Range(start+len(lineText)-len(trimmed), end)
+	if len(folders) == 0 {
+		return jsonrpc2.NewError(jsonrpc2.InvalidRequest, "the editor declared no workspace folder: checking an exercise builds and runs its code, so it is done only inside one")
+	}
+	return jsonrpc2.NewError(jsonrpc2.InvalidRequest, fmt.Sprintf("%s is outside the workspace folders (%s): checking an exercise builds and runs its code, so it is done only inside them", path, strings.Join(folders, ", ")))
+}
+
+// resolve returns path with its symbolic links resolved, as far as it
+// exists.
+func resolve(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	return path
+}
+
+// isWithin reports whether path is dir or below it.
+func isWithin(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
 }
 
 // isUntrusted reports whether the client marked the workspace untrusted.

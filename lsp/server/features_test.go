@@ -81,12 +81,8 @@ func First() int {
 }
 `
 
-func withUnbuffered(enabled map[string]bool) []*analysis.Analyzer {
-	if on, ok := enabled["unbuffered"]; ok && !on {
-		return nil
-	}
-	return []*analysis.Analyzer{unbuffered}
-}
+// withUnbuffered is a suite of the unbuffered analyzer alone.
+var withUnbuffered = []registry.Entry{{Analyzer: unbuffered, Profile: registry.Default, Severity: registry.Warning}}
 
 func lookupWithUnbuffered(name string) *analysis.Analyzer {
 	if name == "unbuffered" {
@@ -98,7 +94,7 @@ func lookupWithUnbuffered(name string) *analysis.Analyzer {
 func TestQuickFixesAndRelatedInformation(t *testing.T) {
 	root := module(t, map[string]string{"p/p.go": chanSrc})
 	u := fileURI(filepath.Join(root, "p", "p.go"))
-	h := start(t, server.Options{Analyzers: withUnbuffered, Lookup: lookupWithUnbuffered})
+	h := start(t, server.Options{Entries: withUnbuffered, Lookup: lookupWithUnbuffered})
 	h.initialize(nil)
 	h.open(u, 1, chanSrc)
 	d := h.diagnostics(u, lsptest.AtVersion(1))
@@ -380,7 +376,7 @@ func applyEdits(text string, edits []protocol.TextEdit) string {
 func TestTheRegistrysSuite(t *testing.T) {
 	root := module(t, map[string]string{"p/p.go": leaky})
 	u := fileURI(filepath.Join(root, "p", "p.go"))
-	h := start(t, server.Options{Analyzers: registry.Select})
+	h := start(t, server.Options{Entries: registry.Entries()})
 	h.initialize(nil)
 	h.open(u, 1, leaky)
 	d := h.diagnostics(u, lsptest.AtVersion(1))

@@ -51,7 +51,7 @@ func FuzzMessageHandling(f *testing.F) {
 				t.Skip("ends the session by design")
 			}
 		}
-		h := start(t, server.Options{Analyzers: withUnbuffered, Lookup: lookupWithUnbuffered})
+		h := start(t, server.Options{Entries: withUnbuffered, Lookup: lookupWithUnbuffered})
 		h.initialize(nil)
 		require.NoError(t, h.c.WriteRaw(lsptest.Frame(body)))
 		var lenses []protocol.CodeLens

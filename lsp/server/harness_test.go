@@ -14,10 +14,10 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 	"go.uber.org/goleak"
-	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/lostcancel"
 	"golang.org/x/tools/go/analysis/passes/waitgroup"
 
+	"github.com/asyncbook/asyncbook/analyzers/registry"
 	"github.com/asyncbook/asyncbook/lsp/lsptest"
 	"github.com/asyncbook/asyncbook/lsp/server"
 )
@@ -52,20 +52,15 @@ func (f closerFunc) Close() error { return f() }
 // goTeamSuite is a fixed suite of the Go team's passes, so that tests of the
 // server's mechanics do not change as the registry grows; the registry's
 // own suite has its test.
-func goTeamSuite(enabled map[string]bool) []*analysis.Analyzer {
-	var out []*analysis.Analyzer
-	for _, a := range []*analysis.Analyzer{lostcancel.Analyzer, waitgroup.Analyzer} {
-		if on, ok := enabled[a.Name]; !ok || on {
-			out = append(out, a)
-		}
-	}
-	return out
+var goTeamSuite = []registry.Entry{
+	{Analyzer: lostcancel.Analyzer, Profile: registry.Default, Severity: registry.Warning},
+	{Analyzer: waitgroup.Analyzer, Profile: registry.Default, Severity: registry.Warning},
 }
 
 func start(t *testing.T, opts server.Options) *harness {
 	t.Helper()
-	if opts.Analyzers == nil {
-		opts.Analyzers = goTeamSuite
+	if opts.Entries == nil {
+		opts.Entries = goTeamSuite
 	}
 	inR, inW, err := os.Pipe()
 	require.NoError(t, err)
@@ -113,6 +108,13 @@ func (h *harness) wait() int {
 
 func (h *harness) initialize(options any) protocol.InitializeResult {
 	h.t.Helper()
+	return h.initializeWith(options, nil)
+}
+
+// initializeWith initializes with options and params on top of the
+// defaults (rootUri "/", progress, showDocument, file watchers).
+func (h *harness) initializeWith(options any, extra map[string]any) protocol.InitializeResult {
+	h.t.Helper()
 	var res protocol.InitializeResult
 	params := map[string]any{
 		"processId": os.Getpid(),
@@ -124,6 +126,9 @@ func (h *harness) initialize(options any) protocol.InitializeResult {
 	}
 	if options != nil {
 		params["initializationOptions"] = options
+	}
+	for k, v := range extra {
+		params[k] = v
 	}
 	require.NoError(h.t, h.c.Call(ctxT(h.t), "initialize", params, &res))
 	require.NoError(h.t, h.c.Notify("initialized", map[string]any{}))

@@ -3,12 +3,16 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
-	"golang.org/x/tools/go/analysis"
+
+	"github.com/asyncbook/asyncbook/analyzers/driver"
+	"github.com/asyncbook/asyncbook/analyzers/registry"
+	"github.com/asyncbook/asyncbook/lsp/documents"
 )
 
 // The commands the server executes.
@@ -27,10 +31,18 @@ const (
 
 // Settings are the client's configuration, from initializationOptions or
 // didChangeConfiguration, either at the top level or under "asyncbook".
+// The analyzer settings go on top of the workspace's .asyncbook.json, for
+// the editor's analysis and for the checks it asks for.
 type Settings struct {
-	// Analyzers turns analyzers on (true) and off (false) by name; those
-	// not named are on.
+	// Analyzers turns analyzers on (true, even outside the profile) and
+	// off (false) by name.
 	Analyzers map[string]bool `json:"analyzers,omitempty"`
+	// Profile is the analyzers to start from: "default" or "strict"
+	// ("": the settings file's, else default).
+	Profile string `json:"profile,omitempty"`
+	// Severity overrides analyzers' severities by name: "warning",
+	// "information" or "hint".
+	Severity map[string]string `json:"severity,omitempty"`
 	// DebounceMS is the pause after an edit before analysing.
 	DebounceMS *int `json:"debounceMs,omitempty"`
 	// Trusted false marks an untrusted workspace: exercise checks, which
@@ -56,18 +68,40 @@ func parseSettings(raw json.RawMessage) (*Settings, error) {
 	return &st, nil
 }
 
-// applySettingsLocked applies st; s.mu is held.
+// driverSettings converts st's analyzer settings, checking the names.
+func (st *Settings) driverSettings() (driver.Settings, error) {
+	out := driver.Settings{Profile: registry.Profile(st.Profile), Analyzers: st.Analyzers}
+	if len(st.Severity) > 0 {
+		out.Severity = map[string]registry.Severity{}
+		for name, sev := range st.Severity {
+			out.Severity[name] = registry.Severity(sev)
+		}
+	}
+	return out, out.Validate()
+}
+
+// applySettingsLocked applies st; s.mu is held. Settings that name unknown
+// analyzers, profiles or severities are logged and the rest applies.
 func (s *Server) applySettingsLocked(st *Settings) {
 	if st == nil {
 		return
 	}
+	ds, err := st.driverSettings()
+	if err != nil {
+		s.opts.Logf("settings: %v", err)
+	}
 	if st.Analyzers != nil {
-		s.enabled = map[string]bool{}
-		for name, on := range st.Analyzers {
-			if s.opts.Lookup(name) == nil {
-				s.opts.Logf("settings: no analyzer named %q", name)
+		s.settings.Analyzers = ds.Analyzers
+	}
+	if _, perr := registry.ParseProfile(st.Profile); perr == nil {
+		s.settings.Profile = ds.Profile
+	}
+	if st.Severity != nil {
+		s.settings.Severity = map[string]registry.Severity{}
+		for name, sev := range ds.Severity {
+			if _, serr := registry.ParseSeverity(string(sev)); serr == nil {
+				s.settings.Severity[name] = sev
 			}
-			s.enabled[name] = on
 		}
 	}
 	if st.Trusted != nil {
@@ -78,15 +112,11 @@ func (s *Server) applySettingsLocked(st *Settings) {
 	}
 }
 
-// analyzers returns the suite as configured.
-func (s *Server) analyzers() []*analysis.Analyzer {
+// currentSettings returns the client's analyzer settings.
+func (s *Server) currentSettings() driver.Settings {
 	s.mu.Lock()
-	enabled := make(map[string]bool, len(s.enabled))
-	for k, v := range s.enabled {
-		enabled[k] = v
-	}
-	s.mu.Unlock()
-	return s.opts.Analyzers(enabled)
+	defer s.mu.Unlock()
+	return driver.Settings{}.With(s.settings) // a copy
 }
 
 // initializeLocked handles initialize; s.mu is held.
@@ -94,9 +124,26 @@ func (s *Server) initializeLocked(params json.RawMessage) (any, error) {
 	var p struct {
 		Capabilities          protocol.ClientCapabilities `json:"capabilities"`
 		InitializationOptions json.RawMessage             `json:"initializationOptions"`
+		WorkspaceFolders      []protocol.WorkspaceFolder  `json:"workspaceFolders"`
+		RootURI               protocol.DocumentURI        `json:"rootUri"`
+		RootPath              string                      `json:"rootPath"`
 	}
 	if err := decode(params, &p); err != nil {
 		return nil, err
+	}
+	// The folders the client opened: workspaceFolders, else the older
+	// rootUri, else rootPath.
+	for _, f := range p.WorkspaceFolders {
+		if path := documents.PathOf(protocol.DocumentURI(f.URI)); path != "" {
+			s.folders = append(s.folders, path)
+		}
+	}
+	if len(p.WorkspaceFolders) == 0 {
+		if path := documents.PathOf(p.RootURI); path != "" {
+			s.folders = append(s.folders, path)
+		} else if filepath.IsAbs(p.RootPath) {
+			s.folders = append(s.folders, filepath.Clean(p.RootPath))
+		}
 	}
 	st, err := parseSettings(p.InitializationOptions)
 	if err != nil {
@@ -127,7 +174,34 @@ func capabilities() protocol.ServerCapabilities {
 		ExecuteCommandProvider: &protocol.ExecuteCommandOptions{
 			Commands: []string{CmdCheckExercise, CmdHint, CmdOpenGuide},
 		},
+		Workspace: &protocol.ServerCapabilitiesWorkspace{
+			WorkspaceFolders: &protocol.ServerCapabilitiesWorkspaceFolders{Supported: true, ChangeNotifications: true},
+		},
 	}
+}
+
+func (s *Server) didChangeWorkspaceFolders(params json.RawMessage) error {
+	var p protocol.DidChangeWorkspaceFoldersParams
+	if err := json.Unmarshal(params, &p); err != nil {
+		return fmt.Errorf("decode params: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range p.Event.Removed {
+		path := documents.PathOf(protocol.DocumentURI(f.URI))
+		for i, g := range s.folders {
+			if g == path {
+				s.folders = append(s.folders[:i], s.folders[i+1:]...)
+				break
+			}
+		}
+	}
+	for _, f := range p.Event.Added {
+		if path := documents.PathOf(protocol.DocumentURI(f.URI)); path != "" {
+			s.folders = append(s.folders, path)
+		}
+	}
+	return nil
 }
 
 func (s *Server) didChangeConfiguration(params json.RawMessage) error {

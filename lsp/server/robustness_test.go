@@ -59,15 +59,17 @@ func TestCancelRequest(t *testing.T) {
 	assert.Equal(t, 0, h.shutdownAndExit())
 }
 
-func TestSyntaxErrorsKeepTheLastFindings(t *testing.T) {
+func TestBrokenCodeKeepsFindingsWhereTheirTextWent(t *testing.T) {
 	root := module(t, map[string]string{"p/p.go": leaky})
 	u := fileURI(filepath.Join(root, "p", "p.go"))
 	h := start(t, server.Options{})
 	h.initialize(nil)
 	h.open(u, 1, leaky)
-	h.diagnostics(u, lsptest.AtVersion(1))
+	d := h.diagnostics(u, lsptest.AtVersion(1))
+	require.ElementsMatch(t, []string{"lostcancel", "waitgroup"}, lsptest.Codes(d.Diagnostics))
 
-	// Half-typed code: the package does not parse.
+	// Half-typed code in Work: it does not parse, so its finding cannot be
+	// computed again; it stays, at its place.
 	broken := strings.Replace(leaky, "<-ctx.Done()", "<-ctx.Done(", 1)
 	h.edit(u, 2, span(t, leaky, "<-ctx.Done()"), "<-ctx.Done(")
 	// A hover waits for nothing, and the server still answers.
@@ -75,22 +77,26 @@ func TestSyntaxErrorsKeepTheLastFindings(t *testing.T) {
 	require.NoError(t, h.c.Call(ctxT(t), "textDocument/hover", map[string]any{
 		"textDocument": map[string]any{"uri": u}, "position": pos(t, broken, "wg.Add"),
 	}, &hover))
-	// A code action waits for the analysis of version 2, which publishes
-	// nothing: the findings of version 1 stay.
-	var actions []protocol.CodeAction
-	require.NoError(t, h.c.Call(ctxT(t), "textDocument/codeAction", map[string]any{
-		"textDocument": map[string]any{"uri": u}, "range": span(t, broken, "wg.Add(1)"), "context": map[string]any{"diagnostics": []any{}},
-	}, &actions))
-	for _, m := range h.c.Received() {
-		if p, ok := lsptest.Diagnostics(m); ok {
-			assert.NotEqual(t, uint32(2), p.Version, "nothing is published for code that does not parse")
-		}
-	}
-
-	// Finish typing: findings come back for the new version.
-	h.edit(u, 3, span(t, broken, "<-ctx.Done("), "<-ctx.Done()")
-	d := h.diagnostics(u, lsptest.AtVersion(3))
+	d = h.diagnostics(u, lsptest.AtVersion(2))
 	assert.ElementsMatch(t, []string{"lostcancel", "waitgroup"}, lsptest.Codes(d.Diagnostics))
+	assert.Equal(t, pos(t, broken, "ctx, _ :=").Line, lsptest.ByCode(d.Diagnostics, "lostcancel").Range.Start.Line)
+
+	// A line typed above it, still broken: the finding moves with its text.
+	brokenBelow := strings.Replace(broken, "\t/* 😀 é */ ctx", "\tx :=\n\t/* 😀 é */ ctx", 1)
+	at := pos(t, broken, "\t/* 😀 é */ ctx")
+	h.edit(u, 3, protocol.Range{Start: at, End: at}, "\tx :=\n")
+	d = h.diagnostics(u, lsptest.AtVersion(3))
+	assert.ElementsMatch(t, []string{"lostcancel", "waitgroup"}, lsptest.Codes(d.Diagnostics))
+	assert.Equal(t, pos(t, brokenBelow, "_ := context.WithTimeout"), lsptest.ByCode(d.Diagnostics, "lostcancel").Range.Start)
+	assert.Equal(t, pos(t, brokenBelow, "wg.Add").Line, lsptest.ByCode(d.Diagnostics, "waitgroup").Range.Start.Line)
+
+	// Finish typing: the findings are computed again for the new version.
+	fixed := strings.Replace(strings.Replace(brokenBelow, "\tx :=\n", "", 1), "<-ctx.Done(", "<-ctx.Done()", 1)
+	h.edit(u, 4, protocol.Range{Start: pos(t, brokenBelow, "\tx :="), End: pos(t, brokenBelow, "\t/* 😀 é */ ctx")}, "")
+	h.edit(u, 5, span(t, strings.Replace(brokenBelow, "\tx :=\n", "", 1), "<-ctx.Done("), "<-ctx.Done()")
+	d = h.diagnostics(u, lsptest.AtVersion(5))
+	assert.ElementsMatch(t, []string{"lostcancel", "waitgroup"}, lsptest.Codes(d.Diagnostics))
+	assert.Equal(t, pos(t, fixed, "ctx, _ :=").Line, lsptest.ByCode(d.Diagnostics, "lostcancel").Range.Start.Line)
 
 	// A file that never parsed: opened broken, then fixed.
 	u2 := fileURI(filepath.Join(root, "p", "q.go"))
@@ -187,7 +193,7 @@ func TestConfigurationTurnsAnalyzersOnAndOff(t *testing.T) {
 	h.open(u, 1, leaky)
 	d := h.diagnostics(u, lsptest.AtVersion(1))
 	assert.Equal(t, []string{"waitgroup"}, lsptest.Codes(d.Diagnostics))
-	assert.Contains(t, h.logText(), `no analyzer named "nosuchanalyzer"`)
+	assert.Contains(t, h.logText(), `unknown analyzer "nosuchanalyzer"`)
 
 	n := len(h.c.Received())
 	require.NoError(t, h.c.Notify("workspace/didChangeConfiguration", map[string]any{
@@ -216,13 +222,10 @@ func TestWatchedFilesRefreshDependencies(t *testing.T) {
 	assert.Contains(t, string(reg.Params), `"globPattern":"**/*.go"`)
 
 	h.open(u, 1, src)
-	// q.New does not exist yet: p does not type-check, and a code action
-	// (which waits for the analysis) sees no finding.
-	var actions []protocol.CodeAction
-	require.NoError(t, h.c.Call(ctxT(t), "textDocument/codeAction", map[string]any{
-		"textDocument": map[string]any{"uri": u}, "range": span(t, src, "wg.Add(1)"), "context": map[string]any{"diagnostics": []any{}},
-	}, &actions))
-	assert.Empty(t, actions)
+	// q.New does not exist yet: Work, which calls it, does not type-check
+	// and is not analysed; Fanout is.
+	d := h.diagnostics(u, lsptest.AtVersion(1))
+	assert.Equal(t, []string{"waitgroup"}, lsptest.Codes(d.Diagnostics))
 
 	// Another tool writes q.New; the editor reports the change.
 	qfile := filepath.Join(root, "q", "q.go")
@@ -230,7 +233,7 @@ func TestWatchedFilesRefreshDependencies(t *testing.T) {
 	require.NoError(t, h.c.Notify("workspace/didChangeWatchedFiles", map[string]any{
 		"changes": []any{map[string]any{"uri": fileURI(qfile), "type": 2}},
 	}))
-	d := h.diagnostics(u, lsptest.AtVersion(1))
+	d = h.diagnostics(u, func(p protocol.PublishDiagnosticsParams) bool { return lsptest.HasCode(p.Diagnostics, "lostcancel") })
 	assert.ElementsMatch(t, []string{"lostcancel", "waitgroup"}, lsptest.Codes(d.Diagnostics))
 	assert.Equal(t, 0, h.shutdownAndExit())
 }
@@ -249,15 +252,12 @@ func TestSaveRefreshesTheOtherOpenPackages(t *testing.T) {
 	// Edit q without saving: p still sees q as saved, without New.
 	h.edit(qu, 2, span(t, qOld, "Old"), "New")
 	h.diagnostics(qu, lsptest.AtVersion(2))
-	var actions []protocol.CodeAction
-	require.NoError(t, h.c.Call(ctxT(t), "textDocument/codeAction", map[string]any{
-		"textDocument": map[string]any{"uri": pu}, "range": span(t, src, "wg.Add(1)"), "context": map[string]any{"diagnostics": []any{}},
-	}, &actions))
-	assert.Empty(t, actions, "p does not type-check against the saved q")
+	d := h.diagnostics(pu, lsptest.AtVersion(1))
+	assert.Equal(t, []string{"waitgroup"}, lsptest.Codes(d.Diagnostics), "Work does not type-check against the saved q")
 
 	require.NoError(t, os.WriteFile(qfile, []byte(qNew), 0o644))
 	require.NoError(t, h.c.Notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": qu}}))
-	d := h.diagnostics(pu, lsptest.AtVersion(1))
+	d = h.diagnostics(pu, func(p protocol.PublishDiagnosticsParams) bool { return lsptest.HasCode(p.Diagnostics, "lostcancel") })
 	assert.ElementsMatch(t, []string{"lostcancel", "waitgroup"}, lsptest.Codes(d.Diagnostics), "after the save p sees q.New")
 	assert.Equal(t, 0, h.shutdownAndExit())
 }

@@ -26,6 +26,7 @@ import (
 	"go.lsp.dev/protocol"
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
 	"github.com/asyncbook/asyncbook/lsp/catalog"
 	"github.com/asyncbook/asyncbook/lsp/documents"
@@ -49,11 +50,11 @@ const (
 
 // Options configure a Server. Zero fields take defaults.
 type Options struct {
-	// Analyzers returns the suite with the client's switches applied
-	// (default registry.Select).
-	Analyzers func(enabled map[string]bool) []*analysis.Analyzer
-	// Lookup finds an analyzer by name, for hovers and hints (default
-	// registry.Lookup).
+	// Entries is the suite (default registry.Entries()); the workspace's
+	// .asyncbook.json and the client's settings choose from it.
+	Entries []registry.Entry
+	// Lookup finds an analyzer by name, for hovers and hints (default: the
+	// registry's, and the driver's Ignore).
 	Lookup func(name string) *analysis.Analyzer
 	// Catalog knows the workbook's exercises (default catalog.None).
 	Catalog catalog.Catalog
@@ -83,32 +84,35 @@ type Server struct {
 	out    *outbox
 	reqWG  sync.WaitGroup // request goroutines
 
-	mu          sync.Mutex
-	initialized bool
-	shutdown    bool
-	exited      bool
-	caps        protocol.ClientCapabilities
-	enabled     map[string]bool
-	debounce    time.Duration
-	untrusted   bool                          // the client said the workspace is not trusted
-	inflight    map[string]context.CancelFunc // by request id
-	progress    map[string]context.CancelFunc // check runs by progress token
-	hintsShown  map[string]int                // by exercise slug or "analyzer:name"
-	tokenSeq    int
+	mu           sync.Mutex
+	initialized  bool
+	shutdown     bool
+	exited       bool
+	caps         protocol.ClientCapabilities
+	settings     driver.Settings // the client's, on top of the settings files
+	folders      []string        // the workspace folders the client declared
+	debounce     time.Duration
+	untrusted    bool                          // the client said the workspace is not trusted
+	inflight     map[string]context.CancelFunc // by request id
+	progress     map[string]context.CancelFunc // check runs by progress token
+	hintsShown   map[string]int                // by "analyzer:name"
+	tokenSeq     int
+	settingsErrs map[string]bool // settings files' errors already shown
 
-	diagMu  sync.Mutex
-	files   map[protocol.DocumentURI]*fileState
-	checks  map[protocol.DocumentURI][]protocol.Diagnostic // from the last exercise check
-	changed chan struct{}                                  // closed and replaced when analysis state changes
+	diagMu     sync.Mutex
+	files      map[protocol.DocumentURI]*fileState // the findings of open documents
+	checks     map[protocol.DocumentURI]*fileState // the last check's problems in open documents
+	diskChecks map[protocol.DocumentURI]*diskFile  // and in files that are not open
+	changed    chan struct{}                       // closed and replaced when analysis state changes
 }
 
 // New returns a server with opts.
 func New(opts Options) *Server {
-	if opts.Analyzers == nil {
-		opts.Analyzers = registry.Select
+	if opts.Entries == nil {
+		opts.Entries = registry.Entries()
 	}
 	if opts.Lookup == nil {
-		opts.Lookup = registry.Lookup
+		opts.Lookup = lookup
 	}
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.None{}
@@ -124,20 +128,21 @@ func New(opts Options) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		opts:       opts,
-		docs:       documents.NewStore(),
-		loader:     load.New(opts.Env),
-		sched:      scheduler.New(2),
-		ctx:        ctx,
-		cancel:     cancel,
-		debounce:   opts.Debounce,
-		enabled:    map[string]bool{},
-		inflight:   map[string]context.CancelFunc{},
-		progress:   map[string]context.CancelFunc{},
-		hintsShown: map[string]int{},
-		files:      map[protocol.DocumentURI]*fileState{},
-		checks:     map[protocol.DocumentURI][]protocol.Diagnostic{},
-		changed:    make(chan struct{}),
+		opts:         opts,
+		docs:         documents.NewStore(),
+		loader:       load.New(opts.Env),
+		sched:        scheduler.New(2),
+		ctx:          ctx,
+		cancel:       cancel,
+		debounce:     opts.Debounce,
+		inflight:     map[string]context.CancelFunc{},
+		progress:     map[string]context.CancelFunc{},
+		hintsShown:   map[string]int{},
+		settingsErrs: map[string]bool{},
+		files:        map[protocol.DocumentURI]*fileState{},
+		checks:       map[protocol.DocumentURI]*fileState{},
+		diskChecks:   map[protocol.DocumentURI]*diskFile{},
+		changed:      make(chan struct{}),
 	}
 }
 
@@ -323,6 +328,8 @@ func (s *Server) notification(method string, params json.RawMessage) {
 		err = s.didChangeConfiguration(params)
 	case "workspace/didChangeWatchedFiles":
 		err = s.didChangeWatchedFiles(params)
+	case "workspace/didChangeWorkspaceFolders":
+		err = s.didChangeWorkspaceFolders(params)
 	default:
 		s.opts.Logf("ignoring notification %s", method)
 	}
@@ -379,4 +386,13 @@ func decode(params json.RawMessage, v any) error {
 		return jsonrpc2.NewError(jsonrpc2.InvalidParams, "invalid params: "+err.Error())
 	}
 	return nil
+}
+
+// lookup finds an analyzer of the registry by name, or the driver's Ignore
+// (for its documentation).
+func lookup(name string) *analysis.Analyzer {
+	if name == driver.IgnoreName {
+		return driver.IgnoreAnalyzer()
+	}
+	return registry.Lookup(name)
 }

@@ -52,7 +52,8 @@ func TestLifecycleAndCapabilities(t *testing.T) {
 		"hoverProvider": true,
 		"codeActionProvider": {"codeActionKinds": ["quickfix", "quickfix.asyncbook.hint", "quickfix.asyncbook.guide"]},
 		"codeLensProvider": {},
-		"executeCommandProvider": {"commands": ["asyncbook.checkExercise", "asyncbook.hint", "asyncbook.openGuide"]}
+		"executeCommandProvider": {"commands": ["asyncbook.checkExercise", "asyncbook.hint", "asyncbook.openGuide"]},
+		"workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}}
 	}`, string(raw), "exactly what is implemented is advertised")
 	require.NotNil(t, res.ServerInfo)
 	assert.Equal(t, "asyncbook", res.ServerInfo.Name)

@@ -9,6 +9,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/lsp/documents"
 )
 
@@ -31,6 +32,7 @@ func (s *Server) didOpen(params json.RawMessage) error {
 		return fmt.Errorf("decode params: %w", err)
 	}
 	d := s.docs.Open(p.TextDocument.URI, p.TextDocument.Version, p.TextDocument.Text)
+	s.adoptDiskChecks(d)
 	if d.Path != "" && filepath.Ext(d.Path) == ".go" {
 		s.schedule(dirOf(d.Path), 0)
 	}
@@ -90,6 +92,7 @@ func (s *Server) watchFiles() {
 		Method: "workspace/didChangeWatchedFiles",
 		RegisterOptions: &protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{
 			{GlobPattern: "**/*.go"}, {GlobPattern: "**/go.mod"}, {GlobPattern: "**/go.sum"}, {GlobPattern: "**/go.work"},
+			{GlobPattern: "**/" + driver.SettingsFile},
 		}},
 	}}}
 	s.reqWG.Add(1)
@@ -121,6 +124,14 @@ func (s *Server) fileChangedOnDisk(path string) {
 	switch base := filepath.Base(path); {
 	case path == "":
 		return
+	case base == driver.SettingsFile:
+		// Every run reads the settings files afresh: analyse again, and
+		// show the file's errors again if it is still broken.
+		s.mu.Lock()
+		clear(s.settingsErrs)
+		s.mu.Unlock()
+		s.reanalyseAll()
+		return
 	case filepath.Ext(base) != ".go" && base != "go.mod" && base != "go.sum" && base != "go.work" && base != "go.work.sum":
 		return // not something a package is made of
 	}
@@ -148,6 +159,7 @@ func (s *Server) didClose(params json.RawMessage) error {
 	s.diagMu.Lock()
 	delete(s.files, u)
 	delete(s.checks, u)
+	delete(s.diskChecks, u)
 	s.out.notify("textDocument/publishDiagnostics", &protocol.PublishDiagnosticsParams{URI: u, Diagnostics: []protocol.Diagnostic{}})
 	s.changedLocked()
 	s.diagMu.Unlock()
@@ -161,4 +173,20 @@ func (s *Server) didClose(params json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// adoptDiskChecks moves the last check's problems in a file that was not
+// open to its document, when its text is the one they were placed in.
+func (s *Server) adoptDiskChecks(d *documents.Document) {
+	s.diagMu.Lock()
+	defer s.diagMu.Unlock()
+	df := s.diskChecks[d.URI]
+	if df == nil {
+		return
+	}
+	delete(s.diskChecks, d.URI)
+	if df.mapper.Text() != d.Text() {
+		return // changed since the check: its places are not known
+	}
+	s.checks[d.URI] = &fileState{version: d.Version, items: df.items}
 }

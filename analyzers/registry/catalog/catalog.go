@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
 )
 
@@ -17,25 +18,28 @@ func Markdown() []byte {
 	var b bytes.Buffer
 	b.WriteString("# asyncbook's analyzers\n\n")
 	b.WriteString("Generated from the registry by `go run ./analyzers/registry/catalog/gen > docs/analyzers.md`; a test fails when it is stale.\n\n")
-	b.WriteString("`asyncvet`, `asyncbook check` and the language server all run this list. Turn one off with `asyncvet -NAME=false`, ")
-	b.WriteString("or in the editor with the `analyzers` setting.\n\n")
-	b.WriteString("The default profile holds the rules that are precise on code nobody here wrote (measured on the real-code benchmark, ")
-	b.WriteString("[docs/reports/realcode.md](reports/realcode.md)); the strict profile adds the rules that teach learners but are noisier on real code. ")
-	b.WriteString("Severity is how a finding is shown by default (warning, information, hint).\n\n")
+	b.WriteString("`asyncvet`, `go vet -vettool=asyncvet`, the language server, `asyncbook check` and `grade`, and the golangci-lint plugin ")
+	b.WriteString("all run this list through one driver (`analyzers/driver`), so they find the same. ")
+	b.WriteString("The `default` profile holds the rules that are precise on code nobody here wrote (measured on the real-code benchmark, [realcode.md](reports/realcode.md)); `strict` adds the rest. ")
+	b.WriteString("Which run, and how loudly, comes from the workspace's `" + driver.SettingsFile + "` (the nearest one above a package, up to its module's root):\n\n")
+	b.WriteString("```json\n{\n  \"profile\": \"default\",\n  \"analyzers\": {\"unboundedgo\": false},\n  \"severity\": {\"droppederr\": \"hint\"},\n  \"overrides\": [{\"dir\": \"practice\", \"profile\": \"strict\"}]\n}\n```\n\n")
+	b.WriteString("`analyzers` turns analyzers on (even outside the profile) or off; `severity` (`warning`, `information`, `hint`) is how the editor shows them; ")
+	b.WriteString("each override applies to the packages of its folder and below. On top of the file: `asyncvet -profile=strict`, `asyncvet -NAME=false` (or `-NAME`), ")
+	b.WriteString("the editor's `analyzers`, `profile` and `severity` settings (which it also sends with every exercise check), the golangci-lint plugin's settings.\n\n")
+	b.WriteString("A finding judged safe is silenced with `//asyncvet:ignore NAME reason` at the end of its line or alone on the line above; ")
+	b.WriteString("[`ignore`](analyzers/ignore.md) reports directives that silence nothing.\n\n")
 	b.WriteString("| analyzer | what it flags | profile | severity | page |\n|---|---|---|---|---|\n")
-	row := func(e registry.Entry, page string) {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", e.Analyzer.Name, title(e.Analyzer), e.Profile, e.Severity, page)
+	row := func(a *analysis.Analyzer, profile, severity, page string) {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", a.Name, title(a), profile, severity, page)
 	}
 	for _, e := range registry.Entries() {
+		page := fmt.Sprintf("[Go team's docs](%s)", e.Analyzer.URL)
 		if e.Ours {
-			row(e, fmt.Sprintf("[%s](analyzers/%s.md)", e.Analyzer.Name, e.Analyzer.Name))
+			page = fmt.Sprintf("[%s](analyzers/%s.md)", e.Analyzer.Name, e.Analyzer.Name)
 		}
+		row(e.Analyzer, string(e.Profile), string(e.Severity), page)
 	}
-	for _, e := range registry.Entries() {
-		if !e.Ours {
-			row(e, fmt.Sprintf("[Go team's docs](%s)", e.Analyzer.URL))
-		}
-	}
+	row(driver.IgnoreAnalyzer(), "always", string(registry.Warning), fmt.Sprintf("[%s](analyzers/%s.md)", driver.IgnoreName, driver.IgnoreName))
 	b.WriteString("\n## Examples\n\nEach analyzer's own words: what is wrong, why it matters, a WRONG and a RIGHT example.\n")
 	for _, a := range registry.Ours() {
 		fmt.Fprintf(&b, "\n### %s\n\n%s\n", a.Name, body(a))

@@ -127,7 +127,15 @@
             (should (equal (asyncbook-eglot-contact)
                            '("/opt/asyncbook" "lsp" :initializationOptions
                              (:asyncbook (:analyzers (:timerstop :json-false
-                                                      :chanleak t))))))))
+                                                      :chanleak t)))))))
+          (let ((default-directory ws)
+                (asyncbook-eglot-profile "strict")
+                (asyncbook-eglot-severity '(("chanleak" . "hint"))))
+            (let ((opts (plist-get (cadr (member :initializationOptions (asyncbook-eglot-contact)))
+                                   :asyncbook)))
+              (should (hash-table-p (plist-get opts :analyzers))) ; {}
+              (should (equal (plist-get opts :severity) '(:chanleak "hint")))
+              (should (equal (plist-get opts :profile) "strict")))))
       (delete-directory tmp t))))
 
 ;;; The real thing: Eglot, Flymake and `asyncbook lsp'.
@@ -138,8 +146,10 @@
          (file (expand-file-name "practice/batchinference/stranded.go" ws))
          (eglot-server-programs eglot-server-programs)
          (asyncbook-eglot-program abt-bin)
-         ;; Sent as initializationOptions: timerstop's finding must not show.
+         ;; Sent as initializationOptions: timerstop's finding must not
+         ;; show, chanleak's shows as a note (information).
          (asyncbook-eglot-analyzers (list (cons "timerstop" nil)))
+         (asyncbook-eglot-severity (list (cons "chanleak" "information")))
          (eglot-sync-connect abt-wait)
          (eglot-connect-timeout abt-wait)
          ;; The test ends the server itself, below: no reconnecting.
@@ -171,7 +181,8 @@
             (should (= (line-number-at-pos (flymake-diagnostic-beg d))
                        (abt-line-of "res <- outcome{p, err}")))
             (should (string-match-p "asyncbook \\[chanleak\\]: .*unbuffered channel res"
-                                    (flymake-diagnostic-text d))))
+                                    (flymake-diagnostic-text d)))
+            (should (eq (flymake-diagnostic-type d) 'eglot-note)))
           ;; Findings of a file are published together: timerstop is off.
           (should-not (abt-diags "timerstop"))
 

@@ -50,6 +50,11 @@ function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration("asyncbook");
 }
 
+/** asyncbook.profile and asyncbook.severity, as the settings module takes them. */
+function moreSettings(): { profile: unknown; severity: unknown } {
+  return { profile: config().get("profile"), severity: config().get("severity") };
+}
+
 class Extension {
   private client: LanguageClient | undefined;
   private state: ServerState = { kind: "starting" };
@@ -97,7 +102,7 @@ class Extension {
         if (client?.isRunning()) {
           void client.sendNotification(
             DidChangeConfigurationNotification.type,
-            didChangeConfigurationParams(config().get("analyzers"), true),
+            didChangeConfigurationParams(config().get("analyzers"), true, moreSettings()),
           );
         }
         this.exercises.clear();
@@ -173,7 +178,7 @@ class Extension {
     for (const line of describeAttempts(found.tried)) this.log(`skipped ${line}`);
     this.log(`Starting ${found.path} lsp (asyncbook ${found.version}, from ${found.source})`);
 
-    const parsed = serverSettings(config().get("analyzers"), vscode.workspace.isTrusted);
+    const parsed = serverSettings(config().get("analyzers"), vscode.workspace.isTrusted, moreSettings());
     for (const p of parsed.problems) this.log(p);
 
     const serverOptions: ServerOptions = {
@@ -248,12 +253,12 @@ class Extension {
         return;
       case "notify": {
         const raw = config().get("analyzers");
-        for (const p of serverSettings(raw).problems) this.log(p);
+        for (const p of serverSettings(raw, true, moreSettings()).problems) this.log(p);
         const client = this.client;
         if (client?.isRunning()) {
           void client.sendNotification(
             DidChangeConfigurationNotification.type,
-            didChangeConfigurationParams(raw, vscode.workspace.isTrusted),
+            didChangeConfigurationParams(raw, vscode.workspace.isTrusted, moreSettings()),
           );
         }
         return;

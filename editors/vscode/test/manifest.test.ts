@@ -65,10 +65,15 @@ describe("commands", () => {
 
 describe("settings", () => {
   const props = manifest.contributes.configuration.properties;
-  test("the three settings are declared with their types", () => {
+  test("the settings are declared with their types", () => {
     assert.equal(props["asyncbook.serverPath"].type, "string");
     assert.equal(props["asyncbook.analyzers"].type, "object");
     assert.deepEqual(props["asyncbook.analyzers"].additionalProperties, { type: "boolean" });
+    assert.deepEqual(props["asyncbook.profile"].enum, ["", "default", "strict"], "the registry's profiles, and unset");
+    assert.deepEqual(props["asyncbook.severity"].additionalProperties.enum, ["warning", "information", "hint"]);
+    for (const name of ["analyzers", "profile", "severity"]) {
+      assert.ok(extensionSource.includes(`config().get("${name}")`), `asyncbook.${name} is read`);
+    }
     assert.deepEqual(props["asyncbook.trace.server"].enum, ["off", "messages", "verbose"]);
   });
   test("the language client's id makes it read asyncbook.trace.server", () => {

@@ -6,14 +6,14 @@ import { configAction, didChangeConfigurationParams, serverSettings } from "../s
 describe("serverSettings", () => {
   test("asyncbook.analyzers becomes the server's {asyncbook: {analyzers}}", () => {
     const got = serverSettings({ timerstop: false, chanleak: true });
-    assert.deepEqual(got.settings, { asyncbook: { analyzers: { timerstop: false, chanleak: true }, trusted: true } });
+    assert.deepEqual(got.settings, { asyncbook: { analyzers: { timerstop: false, chanleak: true }, severity: {}, trusted: true } });
     assert.deepEqual(got.problems, []);
   });
 
   test("an unset or empty setting still sends an empty map, so every analyzer is on", () => {
     for (const raw of [undefined, null, {}]) {
       const got = serverSettings(raw);
-      assert.deepEqual(got.settings, { asyncbook: { analyzers: {}, trusted: true } }, `for ${JSON.stringify(raw)}`);
+      assert.deepEqual(got.settings, { asyncbook: { analyzers: {}, severity: {}, trusted: true } }, `for ${JSON.stringify(raw)}`);
       assert.deepEqual(got.problems, []);
     }
   });
@@ -44,13 +44,35 @@ describe("serverSettings", () => {
     // lsp/server decodes {"asyncbook": {"analyzers": {...}}} from
     // initializationOptions and from didChangeConfiguration's settings.
     const wire = JSON.parse(JSON.stringify(didChangeConfigurationParams({ busyselect: false })));
-    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: { busyselect: false }, trusted: true } } });
+    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: { busyselect: false }, severity: {}, trusted: true } } });
+  });
+
+  test("asyncbook.profile and asyncbook.severity go with the analyzers", () => {
+    const got = serverSettings({ timerstop: false }, true, { profile: "strict", severity: { chanleak: "hint", droppederr: "information" } });
+    assert.deepEqual(got.settings, {
+      asyncbook: { analyzers: { timerstop: false }, profile: "strict", severity: { chanleak: "hint", droppederr: "information" }, trusted: true },
+    });
+    assert.deepEqual(got.problems, []);
+    // An unset profile (the default "") leaves it to the workspace's .asyncbook.json.
+    for (const profile of [undefined, null, ""]) {
+      assert.equal(serverSettings({}, true, { profile }).settings.asyncbook.profile, undefined);
+    }
+  });
+
+  test("a profile or severity the server does not know is reported, not sent", () => {
+    const got = serverSettings({}, true, { profile: "loud", severity: { chanleak: "error", "Bad Name": "hint", timerstop: "warning" } });
+    assert.equal(got.settings.asyncbook.profile, undefined);
+    assert.deepEqual(got.settings.asyncbook.severity, { timerstop: "warning" });
+    assert.equal(got.problems.length, 3);
+    assert.match(got.problems[0] ?? "", /asyncbook\.profile must be one of default, strict, not "loud"/);
+    assert.match(got.problems.join("\n"), /asyncbook\.severity\.chanleak must be one of warning, information, hint/);
+    assert.equal(serverSettings({}, true, { severity: ["x"] }).problems.length, 1);
   });
 
   test("Restricted Mode tells the server the workspace is not trusted", () => {
     assert.equal(serverSettings({}, false).settings.asyncbook.trusted, false);
     const wire = JSON.parse(JSON.stringify(didChangeConfigurationParams({}, false)));
-    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: {}, trusted: false } } });
+    assert.deepEqual(wire, { settings: { asyncbook: { analyzers: {}, severity: {}, trusted: false } } });
   });
 });
 
@@ -62,8 +84,10 @@ describe("configAction", () => {
     assert.equal(configAction(changed("asyncbook.serverPath")), "restart");
     assert.equal(configAction(changed("asyncbook.serverPath", "asyncbook.analyzers")), "restart");
   });
-  test("analyzers are sent to the running server", () => {
+  test("analyzers, the profile and severities are sent to the running server", () => {
     assert.equal(configAction(changed("asyncbook.analyzers")), "notify");
+    assert.equal(configAction(changed("asyncbook.profile")), "notify");
+    assert.equal(configAction(changed("asyncbook.severity.chanleak")), "notify");
     assert.equal(configAction(changed("asyncbook.analyzers.timerstop")), "notify");
   });
   test("the trace setting and other extensions' settings do nothing here", () => {

@@ -17,8 +17,8 @@ import (
 	"strings"
 
 	"github.com/asyncbook/asyncbook/analyzers/corpus"
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/analyzers/registry"
-	"github.com/asyncbook/asyncbook/analyzers/runner"
 )
 
 // peer is another tool run over the corpus as a subprocess.
@@ -51,7 +51,7 @@ func run(w io.Writer, withPeers bool) error {
 	if err != nil {
 		return err
 	}
-	res, err := runner.Run(context.Background(), runner.Config{Dir: dir, Patterns: []string{"./..."}, Analyzers: registry.All()})
+	res, err := driver.Run(context.Background(), driver.Config{LoadConfig: driver.LoadConfig{Dir: dir, Patterns: []string{"./..."}}, Options: driver.Everything(registry.Entries())})
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func run(w io.Writer, withPeers bool) error {
 	}
 	var hits, defaultHits []corpus.Hit
 	for _, f := range res.Findings {
-		h := corpus.Hit{File: f.Pos.File, Line: f.Pos.Line, Message: f.Analyzer + ": " + f.Message}
+		h := corpus.Hit{File: f.File, Line: f.Line, Message: f.Analyzer + ": " + f.Message}
 		hits = append(hits, h)
 		if inDefault[f.Analyzer] {
 			defaultHits = append(defaultHits, h)

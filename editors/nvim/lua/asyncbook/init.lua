@@ -13,8 +13,14 @@ local defaults = {
   -- { server, 'lsp' } when the binary is not on $PATH.
   cmd = nil,
   server = 'asyncbook',
-  -- Analyzers on (true) or off (false) by name; those not named are on.
+  -- Analyzers on (true, even outside the profile) or off (false) by name,
+  -- on top of the workspace's .asyncbook.json (which asyncvet reads too).
   analyzers = {},
+  -- The analyzers to start from: 'default' or 'strict' (nil: the
+  -- settings file's, else default).
+  profile = nil,
+  -- Severities by analyzer name: 'warning', 'information' or 'hint'.
+  severity = {},
   -- The server's pause after an edit before analysing, in ms (nil: its default).
   debounce_ms = nil,
   filetypes = { 'go' },
@@ -50,11 +56,28 @@ end
 -- didChangeConfiguration and workspace/configuration alike).
 function M.settings(config)
   config = config or M.config
-  local s = { analyzers = object(config.analyzers) }
+  local s = { analyzers = object(config.analyzers), severity = object(config.severity) }
+  if config.profile ~= nil then
+    s.profile = config.profile
+  end
   if config.debounce_ms ~= nil then
     s.debounceMs = config.debounce_ms
   end
   return { asyncbook = s }
+end
+
+-- The client's capabilities: Neovim's, plus versioned document changes,
+-- which its apply_workspace_edit checks (a fix for text the buffer no
+-- longer has is refused) though Neovim 0.7 does not say it takes them.
+local function capabilities(config)
+  if config.capabilities then
+    return config.capabilities
+  end
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  caps.workspace = caps.workspace or {}
+  caps.workspace.workspaceEdit = caps.workspace.workspaceEdit or {}
+  caps.workspace.workspaceEdit.documentChanges = true
+  return caps
 end
 
 local function command(config)
@@ -110,6 +133,29 @@ function M.client(bufnr)
   return nil
 end
 
+-- Returns the asyncbook client serving the folder bufnr's file is in,
+-- attached or not: the one for a guide.md (which is not Go) is the
+-- server of its workspace's Go files.
+function M.client_for_file(bufnr)
+  local c = M.client(bufnr)
+  if c then
+    return c
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return nil
+  end
+  local path = vim.fn.fnamemodify(name, ':p')
+  local best, best_len = nil, -1
+  for _, cl in ipairs(clients()) do
+    local root = cl.config and cl.config.root_dir
+    if root and (path == root or path:sub(1, #root + 1) == root .. '/') and #root > best_len then
+      best, best_len = cl, #root
+    end
+  end
+  return best
+end
+
 -- Sends a request to one client (Neovim 0.11 made these methods).
 local function request(client, method, params, handler, bufnr)
   if vim.fn.has('nvim-0.11') == 1 then
@@ -143,7 +189,7 @@ function M.client_config(root)
     root_dir = root,
     init_options = settings,
     settings = settings,
-    capabilities = cfg.capabilities,
+    capabilities = capabilities(cfg),
     handlers = cfg.handlers,
     on_attach = cfg.on_attach,
     on_init = function(client)
@@ -200,7 +246,8 @@ function M.start(bufnr)
 end
 
 -- Changes the settings of the running servers (and of those started
--- later): opts.analyzers and opts.debounce_ms as in setup().
+-- later): opts.analyzers, opts.profile, opts.severity and opts.debounce_ms
+-- as in setup().
 function M.configure(opts)
   M.config = vim.tbl_extend('force', M.config, opts or {})
   local settings = M.settings(M.config)
@@ -211,9 +258,9 @@ function M.configure(opts)
 end
 
 local function with_client(bufnr, what)
-  local client = M.client(bufnr)
+  local client = M.client_for_file(bufnr)
   if not client then
-    notify('no asyncbook server for this buffer (' .. what .. ')', vim.log.levels.WARN)
+    notify('no asyncbook server for this buffer (' .. what .. '): open a Go file of the workspace first', vim.log.levels.WARN)
   end
   return client
 end
@@ -259,6 +306,11 @@ function M.hint(bufnr, done)
   local client = with_client(bufnr, 'hint')
   if not client then
     return false
+  end
+  if not M.client(bufnr) then
+    -- Not a Go buffer (the guide): the exercise's next hint, by file.
+    execute(client, bufnr, 'asyncbook.hint', { uri = vim.uri_from_bufnr(bufnr) }, done)
+    return true
   end
   local win = vim.fn.bufwinid(bufnr)
   local params = vim.lsp.util.make_range_params(win ~= -1 and win or 0, client.offset_encoding or 'utf-16')

@@ -135,3 +135,21 @@ func Migrate(db *sql.DB) error {
 func get(url string) error { return nil }
 
 func Warm(ctx context.Context, base string) error { return get(base) }
+
+// PredictRetry attaches ctx at the top of the next attempt: written above
+// the http.NewRequest, it runs after it, around the loop.
+func (c *Client) PredictRetry(ctx context.Context, body []byte) (*http.Response, error) {
+	var req *http.Request
+	for attempt := 0; attempt < 3; attempt++ {
+		if req != nil {
+			req = req.WithContext(ctx)
+			return c.http.Do(req)
+		}
+		var err error
+		req, err = http.NewRequest("POST", c.url+"/v1/predict", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}

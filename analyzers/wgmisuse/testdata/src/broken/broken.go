@@ -36,3 +36,16 @@ func prefetch(shard string, wg *sync.WaitGroup) {
 	}
 	wg.Done(undefinedArg)
 }
+
+// Loop has an Add without its count and a Wait inside the loop.
+func Loop(shards []string) {
+	var wg sync.WaitGroup
+	wg.Add()
+	for _, s := range shards {
+		go func() {
+			defer wg.Done()
+			fetch(s)
+		}()
+		wg.Wait()
+	}
+}

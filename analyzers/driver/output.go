@@ -1,4 +1,4 @@
-package runner
+package driver
 
 import (
 	"bufio"
@@ -10,15 +10,18 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+
+	"github.com/asyncbook/asyncbook/analyzers/registry"
 )
 
-// WriteText prints findings as go vet does: "file:line:col: message", with
-// file names relative to base when they are below it.
+// WriteText prints findings as go vet does, with the analyzer's name (the
+// one an ignore directive takes): "file:line:col: message (analyzer)", file
+// names relative to base when they are below it.
 func WriteText(w io.Writer, base string, findings []Finding) error {
 	for _, f := range findings {
-		pos := f.Pos
+		pos := f.Position
 		pos.File = relative(base, pos.File)
-		if _, err := fmt.Fprintf(w, "%s: %s\n", pos, f.Message); err != nil {
+		if _, err := fmt.Fprintf(w, "%s: %s (%s)\n", pos, f.Message, f.Analyzer); err != nil {
 			return err
 		}
 	}
@@ -53,7 +56,7 @@ func WriteJSON(w io.Writer, findings []Finding) error {
 	}
 	tree := map[string]map[string][]jsonDiag{}
 	for _, f := range findings {
-		d := jsonDiag{Category: f.Category, Posn: f.Pos.String(), End: f.End.String(), Message: f.Message, URL: f.URL}
+		d := jsonDiag{Category: f.Category, Posn: f.Position.String(), End: f.End.String(), Message: f.Message, URL: f.URL}
 		for _, fix := range f.Fixes {
 			jf := jsonFix{Message: fix.Message}
 			for _, e := range fix.Edits {
@@ -74,10 +77,11 @@ func WriteJSON(w io.Writer, findings []Finding) error {
 	return enc.Encode(tree)
 }
 
-// WriteSARIF prints findings as a SARIF 2.1.0 log for code-scanning upload.
-// Paths are made relative to root (the repository), and columns are given in
-// UTF-16 code units, SARIF's default.
-func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Analyzer, findings []Finding) error {
+// WriteSARIF prints findings as a SARIF 2.1.0 log for code-scanning upload,
+// with the suppressed ones marked as suppressed in source (with the
+// directive's reason). Paths are made relative to root (the repository),
+// and columns are given in UTF-16 code units, SARIF's default.
+func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Analyzer, findings, suppressed []Finding) error {
 	type text struct {
 		Text string `json:"text"`
 	}
@@ -112,14 +116,19 @@ func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Ana
 		Description     text     `json:"description"`
 		ArtifactChanges []change `json:"artifactChanges"`
 	}
+	type suppression struct {
+		Kind          string `json:"kind"`
+		Justification string `json:"justification,omitempty"`
+	}
 	type result struct {
-		RuleID           string     `json:"ruleId"`
-		RuleIndex        int        `json:"ruleIndex"`
-		Level            string     `json:"level"`
-		Message          text       `json:"message"`
-		Locations        []location `json:"locations"`
-		RelatedLocations []location `json:"relatedLocations,omitempty"`
-		Fixes            []fix      `json:"fixes,omitempty"`
+		RuleID           string        `json:"ruleId"`
+		RuleIndex        int           `json:"ruleIndex"`
+		Level            string        `json:"level"`
+		Message          text          `json:"message"`
+		Locations        []location    `json:"locations"`
+		RelatedLocations []location    `json:"relatedLocations,omitempty"`
+		Fixes            []fix         `json:"fixes,omitempty"`
+		Suppressions     []suppression `json:"suppressions,omitempty"`
 	}
 	type rule struct {
 		ID               string `json:"id"`
@@ -174,9 +183,19 @@ func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Ana
 		rn.OriginalURIBaseIDs = map[string]artifact{"%SRCROOT%": {URI: "file://" + filepath.ToSlash(abs) + "/"}}
 	}
 	rn.Results = []result{}
-	for _, f := range findings {
-		r := result{RuleID: f.Analyzer, RuleIndex: index[f.Analyzer], Level: "warning", Message: text{f.Message}}
-		r.Locations = []location{{PhysicalLocation: loc(f.Pos, f.End)}}
+	all := append(append([]Finding(nil), findings...), suppressed...)
+	for _, f := range all {
+		i, ok := index[f.Analyzer]
+		if !ok {
+			i = len(rn.Tool.Driver.Rules)
+			index[f.Analyzer] = i
+			rn.Tool.Driver.Rules = append(rn.Tool.Driver.Rules, rule{ID: f.Analyzer, Name: f.Analyzer, ShortDescription: text{f.Analyzer}, FullDescription: text{f.Analyzer}})
+		}
+		r := result{RuleID: f.Analyzer, RuleIndex: i, Level: sarifLevel(f.Severity), Message: text{f.Message}}
+		if f.Suppressed != nil {
+			r.Suppressions = []suppression{{Kind: "inSource", Justification: f.Suppressed.Reason}}
+		}
+		r.Locations = []location{{PhysicalLocation: loc(f.Position, f.End)}}
 		for i, rel := range f.Related {
 			r.RelatedLocations = append(r.RelatedLocations, location{ID: i + 1, PhysicalLocation: loc(rel.Pos, rel.End), Message: &text{rel.Message}})
 		}
@@ -198,6 +217,14 @@ func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Ana
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []run{rn}})
+}
+
+// sarifLevel maps a severity to SARIF's levels.
+func sarifLevel(s registry.Severity) string {
+	if s == registry.Warning || s == "" {
+		return "warning"
+	}
+	return "note"
 }
 
 // relative returns file relative to base when it lies below base.
@@ -237,11 +264,11 @@ func (m *columnMapper) file(name string) []string {
 // when the file cannot be read.
 func (m *columnMapper) utf16(p Position) int {
 	ls := m.file(p.File)
-	if p.Line < 1 || p.Line > len(ls) || p.Column < 1 {
-		return p.Column
+	if p.Line < 1 || p.Line > len(ls) || p.Col < 1 {
+		return p.Col
 	}
 	line := ls[p.Line-1]
-	n := min(p.Column-1, len(line))
+	n := min(p.Col-1, len(line))
 	col := 1
 	for _, r := range line[:n] {
 		if r >= 0x10000 {
@@ -264,5 +291,5 @@ func (m *columnMapper) position(file string, offset int) Position {
 		start = next
 		line++
 	}
-	return Position{File: file, Line: line, Column: offset - start + 1, Offset: offset}
+	return Position{File: file, Line: line, Col: offset - start + 1, Offset: offset}
 }
