@@ -24,6 +24,8 @@ step() { # step NAME COMMAND...: run it, remember a failure, go on
 go mod download || exit 1
 # The corpus of labelled cases is a module of its own.
 (cd analyzers/corpus/cases && go mod download) || exit 1
+# So is the real-code benchmark's pinned third-party code (bench/realcode).
+(cd bench/realcode/modules && go mod download) || exit 1
 
 gofmt_check() {
   # analysistest data may hold deliberately broken files: gofmt checks the rest.

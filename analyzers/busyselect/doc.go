@@ -18,7 +18,9 @@
 // does not block (a flag, an atomic load, ctx.Err()). It is silent when the
 // default does work, sleeps, returns or breaks, and on a select with default
 // outside a loop: the non-blocking try-send that sheds load when a queue is
-// full is correct. For `for {}` loops the suggested fix deletes the default.
+// full is correct. Test code (_test.go files and files importing testing) is
+// not checked: a test that spins does so on purpose, as a CPU hog or a
+// scheduler test. For `for {}` loops the suggested fix deletes the default.
 //
 // Diagnostics, by category:
 //

@@ -1,8 +1,14 @@
 // Package corpus scores an analyzer suite, or any tool that prints
 // file:line findings, on asyncbook's labelled corpus of ML-flavoured
-// concurrency bugs (cases/bad) and correct code (cases/good). Each case is a
-// package of its own; a bad case marks the line of its bug with "// BUG" and
-// names the analyzer family expected to catch it in an "// Expect:" line.
+// concurrency bugs and correct code. Each case is a package of its own; a
+// bad case marks the line of its bug with "// BUG" and names the analyzer
+// family expected to catch it in an "// Expect:" line.
+//
+// The corpus has two sets. The development set (cases/bad, cases/good) is
+// the one the rules were developed on: they have seen it. The blind set
+// (cases/blind/bad, cases/blind/good) was written and committed before any
+// analyzer ran on it and scored once; its score is reported, never
+// asserted, so that it stays a measure rather than a target.
 package corpus
 
 import (
@@ -19,12 +25,19 @@ import (
 // Case is one labelled case.
 type Case struct {
 	Name     string // folder name, e.g. "b18_timeout_unbuffered_result"
+	Set      string // Development or Blind
 	Bad      bool
 	File     string // absolute path of case.go
 	Summary  string // the first comment line
 	Expect   string // the analyzer expected to catch a bad case
 	BugLines []int  // lines marked // BUG
 }
+
+// The corpus's sets.
+const (
+	Development = "development"
+	Blind       = "blind"
+)
 
 // Hit is a finding a tool reported, by file and line.
 type Hit struct {
@@ -106,26 +119,40 @@ func Dir(from string) (string, error) {
 	}
 }
 
-// Load reads the cases under dir (the cases folder).
+// Load reads the cases of both sets under dir (the cases folder).
 func Load(dir string) ([]Case, error) {
 	var cases []Case
-	for _, kind := range []string{"bad", "good"} {
-		entries, err := os.ReadDir(filepath.Join(dir, kind))
-		if err != nil {
-			return nil, fmt.Errorf("load corpus: %w", err)
-		}
-		for _, e := range entries {
-			if !e.IsDir() {
-				continue
-			}
-			c, err := loadCase(filepath.Join(dir, kind, e.Name(), "case.go"), kind == "bad")
+	for _, set := range []struct{ name, dir string }{{Development, dir}, {Blind, filepath.Join(dir, "blind")}} {
+		for _, kind := range []string{"bad", "good"} {
+			entries, err := os.ReadDir(filepath.Join(set.dir, kind))
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("load corpus: %w", err)
 			}
-			cases = append(cases, c)
+			for _, e := range entries {
+				if !e.IsDir() {
+					continue
+				}
+				c, err := loadCase(filepath.Join(set.dir, kind, e.Name(), "case.go"), kind == "bad")
+				if err != nil {
+					return nil, err
+				}
+				c.Set = set.name
+				cases = append(cases, c)
+			}
 		}
 	}
 	return cases, nil
+}
+
+// InSet returns the cases of one set.
+func InSet(cases []Case, set string) []Case {
+	var out []Case
+	for _, c := range cases {
+		if c.Set == set {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func loadCase(file string, bad bool) (Case, error) {

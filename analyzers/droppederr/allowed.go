@@ -3,6 +3,7 @@ package droppederr
 import (
 	"go/ast"
 	"go/types"
+	"strings"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 )
@@ -26,14 +27,16 @@ var alwaysFine = map[string]bool{
 	"(*hash/maphash.Hash).WriteByte":   true,
 	"(*io.PipeWriter).CloseWithError":  true, // always nil
 	"(*io.PipeReader).CloseWithError":  true,
+	"(*io.PipeWriter).Close":           true, // always nil
+	"(*io.PipeReader).Close":           true,
 }
 
 // newRequests fail only on a bad method or URL: with constants, never at run
 // time.
 var newRequests = map[string]bool{"net/http.NewRequest": true, "net/http.NewRequestWithContext": true}
 
-// connMethods of package net fail only on a connection already closed or
-// broken: nothing to do about it.
+// connMethods, on a net.Conn or a connection that wraps one, fail only on a
+// connection already closed or broken: nothing to do about it.
 var connMethods = map[string]bool{"SetDeadline": true, "SetReadDeadline": true, "SetWriteDeadline": true}
 
 // fprints write to their first argument.
@@ -50,7 +53,7 @@ func (c *checker) allowed(call *ast.CallExpr) bool {
 		return false
 	}
 	full := fn.FullName()
-	if alwaysFine[full] {
+	if alwaysFine[full] || c.ignored[fn] || c.pass.ImportObjectFact(fn, new(recordsError)) {
 		return true
 	}
 	if fprints[full] {
@@ -59,21 +62,131 @@ func (c *checker) allowed(call *ast.CallExpr) bool {
 	if newRequests[full] {
 		return c.constantRequest(call)
 	}
+	if (full == "io.Copy" || full == "io.CopyN") && len(call.Args) > 0 && c.isDiscard(call.Args[0]) {
+		return true // draining a body: nothing to do if it fails
+	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok || c.pass.TypesInfo.Selections[sel] == nil {
 		return false // not a method call
 	}
 	switch {
-	case connMethods[fn.Name()] && fn.Pkg() != nil && fn.Pkg().Path() == "net":
+	case connMethods[fn.Name()] && takesOnly(fn, "time", "Time"):
+		// Setting a deadline fails only on a connection already closed.
+		return true
+	case fn.Name() == "Serve" && takesOnly(fn, "net", "Listener"):
+		// A server's Serve returns once it is shut down, or on an Accept
+		// error of a listener the caller made and owns.
 		return true
 	case writes[fn.Name()]:
 		return c.harmlessWriter(sel.X)
 	case fn.Name() == "Close" && fn.Signature().Params().Len() == 0:
-		// Close is out of scope, deferred or not: its error is seldom
-		// actionable (a pipe, a connection, a response body).
-		return true
+		// Closing what was read (a response body, a connection, a file
+		// opened to read) fails in no way worth handling; closing a
+		// writer commits what was written.
+		return !c.commitsOnClose(call)
 	}
 	return false
+}
+
+// commitsOnClose reports whether call is Close on a writer whose Close
+// commits what the goroutine wrote: the receiver has a Write method, is
+// neither a network connection (it has RemoteAddr) nor a file opened by
+// os.Open, which is read-only, and the goroutine writes to it (calls a
+// Write or Flush method on it, or passes it first to a call, as to io.Copy
+// or fmt.Fprintf). A checkpoint writer that uploads on Close, a gzip or tar
+// writer, a file being written: a failed Close is a failed write.
+func (c *checker) commitsOnClose(call *ast.CallExpr) bool {
+	fn := analysisutil.CalleeFunc(c.pass.TypesInfo, call)
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if fn == nil || !ok || fn.Name() != "Close" || fn.Signature().Params().Len() != 0 || alwaysFine[fn.FullName()] {
+		return false
+	}
+	t := c.pass.TypesInfo.TypeOf(sel.X)
+	if t == nil || !hasMethod(t, "Write") || hasMethod(t, "RemoteAddr") || c.harmlessWriter(sel.X) {
+		return false
+	}
+	return !c.openedReadOnly(sel.X) && c.writesTo(sel.X)
+}
+
+// writesTo reports whether the goroutine being checked writes to w.
+func (c *checker) writesTo(w ast.Expr) bool {
+	if c.body == nil {
+		return false
+	}
+	name := types.ExprString(w)
+	found := false
+	ast.Inspect(c.body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if found || !ok {
+			return !found
+		}
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && types.ExprString(sel.X) == name &&
+			(strings.HasPrefix(sel.Sel.Name, "Write") || sel.Sel.Name == "Flush") {
+			found = true
+		}
+		if len(call.Args) > 0 && types.ExprString(call.Args[0]) == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// takesOnly reports whether fn has one parameter, of type pkg.name.
+func takesOnly(fn *types.Func, pkg, name string) bool {
+	params := fn.Signature().Params()
+	return params.Len() == 1 && analysisutil.IsNamedType(params.At(0).Type(), pkg, name)
+}
+
+// isDiscard reports whether e is io.Discard.
+func (c *checker) isDiscard(e ast.Expr) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	v, ok := c.pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+	return ok && v.Pkg() != nil && v.Pkg().Path() == "io" && v.Name() == "Discard"
+}
+
+func hasMethod(t types.Type, name string) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, name)
+	_, ok := obj.(*types.Func)
+	return ok
+}
+
+// openedReadOnly reports whether e is a variable assigned from os.Open.
+func (c *checker) openedReadOnly(e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	found := false
+	for _, f := range c.pass.Files {
+		if f.FileStart > v.Pos() || v.Pos() > f.FileEnd {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if found || !ok || len(as.Rhs) != 1 {
+				return !found
+			}
+			call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+			if !ok || !analysisutil.IsFunc(c.pass.TypesInfo, call, "os.Open") {
+				return true
+			}
+			for _, l := range as.Lhs {
+				if lid, ok := l.(*ast.Ident); ok && c.pass.TypesInfo.ObjectOf(lid) == v {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // constantRequest reports whether the method and URL of an http.NewRequest

@@ -6,7 +6,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -24,6 +23,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:              analysisutil.MustExtractDoc(doc, "droppederr"),
 	URL:              analysisutil.URL("droppederr"),
 	Requires:         []*analysis.Analyzer{inspect.Analyzer},
+	FactTypes:        []analysis.Fact{new(recordsError)},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -42,11 +42,13 @@ func run(pass *analysis.Pass) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	c := &checker{pass: pass}
+	exportRecordsError(pass)
+	c := &checker{pass: pass, ignored: ignoredEverywhere(pass, insp)}
 	for cur := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
 		if inTest(pass, cur.Node()) {
-			// Tests drive fake peers and drop their errors on purpose: a
-			// real failure shows on the side the test checks.
+			// Tests and their helpers drive fake peers and drop their
+			// errors on purpose: a real failure shows on the side the test
+			// checks.
 			continue
 		}
 		switch n := cur.Node().(type) {
@@ -72,14 +74,21 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// inTest reports whether n is in a _test.go file.
+// inTest reports whether n is in test code: a _test.go file or a file
+// importing "testing".
 func inTest(pass *analysis.Pass, n ast.Node) bool {
-	f := pass.Fset.File(n.Pos())
-	return f != nil && strings.HasSuffix(f.Name(), "_test.go")
+	for _, f := range pass.Files {
+		if f.FileStart <= n.Pos() && n.Pos() <= f.FileEnd {
+			return analysisutil.IsTestSupport(pass, f)
+		}
+	}
+	return false
 }
 
 type checker struct {
-	pass *analysis.Pass
+	pass    *analysis.Pass
+	ignored map[*types.Func]bool // errors the package drops at every call site
+	body    *ast.BlockStmt       // the goroutine being checked, if any
 }
 
 // goCall reports go f(x) when f returns an error.
@@ -105,6 +114,9 @@ func (c *checker) goroutine(body *ast.BlockStmt, start ast.Node, end token.Pos) 
 			Related:  related,
 		})
 	}
+	waited := joined(c.pass.TypesInfo, body, start)
+	c.body = body
+	defer func() { c.body = nil }()
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
@@ -114,7 +126,16 @@ func (c *checker) goroutine(body *ast.BlockStmt, start ast.Node, end token.Pos) 
 			if ok && c.returnsError(call, false) && !c.allowed(call) {
 				report(call, catStmt, "error from %s is dropped in the goroutine: if it fails, nobody finds out")
 			}
+		case *ast.DeferStmt:
+			// Deferred calls are out of scope but for Close on a writer,
+			// where the data is committed: its error is the write's.
+			if c.returnsError(n.Call, false) && c.commitsOnClose(n.Call) {
+				report(n.Call, catStmt, "error from %s is dropped in the goroutine: if it fails, nobody finds out")
+			}
 		case *ast.AssignStmt:
+			if waited {
+				break // an explicit discard in sight of the code that waits: a choice
+			}
 			for _, call := range c.blankErrors(n) {
 				report(call, catBlank, "error from %s is assigned to _ in the goroutine: if it fails, nobody finds out")
 			}

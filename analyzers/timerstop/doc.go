@@ -15,6 +15,11 @@
 // The analyzer reports a ticker or timer held in a local variable when the
 // function never calls its Stop method and the value does not escape (it is
 // not returned, stored, passed to another function or sent on a channel).
+// Timers are reported only in code built for Go before 1.23 (the file's
+// //go:build version, else its module's go directive; an unknown version
+// counts as old, as loopclosure reads it): since Go 1.23 the runtime
+// collects a timer nobody references, stopped or not. Tickers are reported
+// whatever the version: one still referenced keeps firing.
 // It stays silent on time.After and time.Tick, on a timer whose channel is
 // received from unconditionally right after it is created, and on a ticker
 // that drives a loop that never ends. Where the variable is created outside

@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"go/version"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -109,6 +110,9 @@ func isTimerType(t types.Type) bool {
 }
 
 func check(pass *analysis.Pass, idx *index, cur inspector.Cursor, call *ast.CallExpr, k kind) {
+	if k == timer && timersCollected(pass, call) {
+		return
+	}
 	id, stmtCur, ok := boundIdent(cur, k)
 	if !ok {
 		if k == ticker && isChannelOnly(cur) {
@@ -177,6 +181,25 @@ func check(pass *analysis.Pass, idx *index, cur inspector.Cursor, call *ast.Call
 		}
 	}
 	pass.Report(d)
+}
+
+// timersCollected reports whether the Go version of the file holding n (its
+// //go:build line, else the module's go directive) is 1.23 or later: since
+// Go 1.23 the runtime collects a timer nobody references, stopped or not, so
+// an unstopped timer is not a leak there. Tickers are another matter: one
+// still referenced, by the loop that reads it, keeps firing. An unknown
+// version counts as old, as loopclosure does.
+func timersCollected(pass *analysis.Pass, n ast.Node) bool {
+	v := ""
+	for _, f := range pass.Files {
+		if f.FileStart <= n.Pos() && n.Pos() <= f.FileEnd {
+			v = pass.TypesInfo.FileVersions[f]
+		}
+	}
+	if v == "" && pass.Module != nil && pass.Module.GoVersion != "" {
+		v = "go" + pass.Module.GoVersion
+	}
+	return version.IsValid(v) && version.Compare(v, "go1.23") >= 0
 }
 
 // boundIdent returns the variable the result of the creating call at cur is

@@ -18,7 +18,7 @@ func TestFixes(t *testing.T) {
 }
 
 func TestDiagnostics(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), timerstop.Analyzer, "serving", "broken")
+	analysistest.Run(t, analysistest.TestData(), timerstop.Analyzer, "serving", "broken", "modern")
 }
 
 func TestDoc(t *testing.T) {

@@ -21,10 +21,18 @@
 // It stays silent when the loop bounds itself: a semaphore is acquired
 // before the go statement (a channel send, (*semaphore.Weighted).Acquire),
 // the loop waits on a channel or a WaitGroup each iteration, the goroutine
-// acquires a semaphore first thing, or the errgroup had SetLimit called.
-// Loops over a fixed count (`for i := 0; i < workers; i++`, `for range n`),
-// arrays and composite literals (a fixed fan-out over three models) are not
-// input-driven and are never reported. For an errgroup that is only used in
+// acquires a semaphore first thing, or the errgroup had SetLimit called with
+// a real limit (SetLimit(-1) and SetLimit(len(input)) limit nothing). It is
+// silent when the goroutine drives a handle — the loop ranges over a slice
+// or map of pointers to structs or interfaces, like models, brokers or
+// shards, and the goroutine uses its element: one goroutine per model is a
+// fan-out the caller sized — and when the control flow runs the spawn at
+// most once per call (go then return or break). Loops over a fixed count
+// (`for i := 0; i < workers; i++`, `for range n`), arrays, composite
+// literals, slices grown by a fixed count and slices cut to a constant
+// (`xs[:min(len(xs), 4)]`) are not input-driven and are never reported.
+// Test code (_test.go files, files importing testing) is not checked: its
+// input is the test's own. For an errgroup that is only used in
 // its function, the suggested fix calls g.SetLimit(runtime.GOMAXPROCS(0))
 // before the loop.
 //

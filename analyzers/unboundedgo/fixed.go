@@ -60,6 +60,9 @@ func (c *checker) fromInputDepth(x ast.Expr, depth int) bool {
 	case *ast.IndexExpr:
 		return c.fromInputDepth(x.X, depth+1)
 	case *ast.SliceExpr:
+		if x.High != nil && c.constantBound(x.High) {
+			return false // xs[:4], xs[:min(len(xs), 4)]
+		}
 		return c.fromInputDepth(x.X, depth+1)
 	case *ast.StarExpr:
 		return c.fromInputDepth(x.X, depth+1)
@@ -74,11 +77,34 @@ func (c *checker) fromInputDepth(x ast.Expr, depth int) bool {
 	return true
 }
 
+// constantBound reports whether e is at most a constant: a constant, or
+// min(...) with a constant argument.
+func (c *checker) constantBound(e ast.Expr) bool {
+	info := c.pass.TypesInfo
+	if tv, ok := info.Types[e]; ok && tv.Value != nil {
+		return true
+	}
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if b, isBuiltin := info.Uses[id].(*types.Builtin); !ok || !isBuiltin || b.Name() != "min" {
+		return false
+	}
+	for _, a := range call.Args {
+		if c.constantBound(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // varState records, for the variables of the package, how they are made
 // and whether they change afterwards.
 type varState struct {
 	receivers map[*types.Var]bool
-	literal   map[*types.Var]bool     // initialized with a composite literal
+	literal   map[*types.Var]bool     // initialized with a composite literal or nil, grown only by a fixed count
 	makeLen   map[*types.Var]ast.Expr // initialized with make(T, n): n
 	changed   map[*types.Var]bool     // assigned again, address taken, map written by key
 }
@@ -122,7 +148,13 @@ func buildVarState(info *types.Info, files []*ast.File) *varState {
 		}
 	}
 	for _, f := range files {
+		var stack []ast.Node // the nodes around n
 		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			defer func() { stack = append(stack, n) }()
 			switch n := n.(type) {
 			case *ast.FuncDecl:
 				if n.Recv != nil {
@@ -140,6 +172,15 @@ func buildVarState(info *types.Info, files []*ast.File) *varState {
 						initialize(name, n.Values[i])
 					}
 				}
+				if len(n.Values) == 0 {
+					for _, name := range n.Names {
+						if v, ok := info.Defs[name].(*types.Var); ok {
+							if _, isSlice := v.Type().Underlying().(*types.Slice); isSlice {
+								vs.literal[v] = true // var xs []T: empty
+							}
+						}
+					}
+				}
 			case *ast.AssignStmt:
 				for i, lhs := range n.Lhs {
 					if id, ok := lhs.(*ast.Ident); ok && n.Tok == token.DEFINE && info.Defs[id] != nil {
@@ -148,7 +189,7 @@ func buildVarState(info *types.Info, files []*ast.File) *varState {
 						}
 						continue
 					}
-					if v := varOf(lhs); v != nil {
+					if v := varOf(lhs); v != nil && !(len(n.Lhs) == len(n.Rhs) && fixedAppend(info, v, n.Rhs[i]) && fixedTrips(info, stack)) {
 						vs.changed[v] = true
 					}
 					if ix, ok := ast.Unparen(lhs).(*ast.IndexExpr); ok {
@@ -187,4 +228,50 @@ func buildVarState(info *types.Info, files []*ast.File) *varState {
 		})
 	}
 	return vs
+}
+
+// fixedAppend reports whether e is append(v, x, y, ...): it grows v by a
+// fixed count.
+func fixedAppend(info *types.Info, v *types.Var, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok || call.Ellipsis.IsValid() || len(call.Args) == 0 {
+		return false
+	}
+	fn, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if b, isBuiltin := info.Uses[fn].(*types.Builtin); !ok || !isBuiltin || b.Name() != "append" {
+		return false
+	}
+	id, ok := ast.Unparen(call.Args[0]).(*ast.Ident)
+	return ok && info.Uses[id] == v
+}
+
+// fixedTrips reports whether every loop around the innermost function of
+// stack runs a fixed number of times: over a constant, an array or a
+// composite literal, or counting to a constant.
+func fixedTrips(info *types.Info, stack []ast.Node) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return true
+		case *ast.RangeStmt:
+			tv, ok := info.Types[n.X]
+			if !ok || tv.Type == nil {
+				return false
+			}
+			_, lit := ast.Unparen(n.X).(*ast.CompositeLit)
+			_, array := tv.Type.Underlying().(*types.Array)
+			if tv.Value == nil && !lit && !array {
+				return false
+			}
+		case *ast.ForStmt:
+			b, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
+			if !ok || !isCounted(n) {
+				return false
+			}
+			if tx, ty := info.Types[b.X], info.Types[b.Y]; tx.Value == nil && ty.Value == nil {
+				return false
+			}
+		}
+	}
+	return true
 }

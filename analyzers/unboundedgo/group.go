@@ -2,6 +2,7 @@ package unboundedgo
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"strconv"
@@ -73,11 +74,32 @@ func (c *checker) unlimitedGroup(sp spawn) (group, bool) {
 		}
 		switch sel.Sel.Name {
 		case "Go", "TryGo", "Wait":
+		case "SetLimit":
+			if !c.noLimit(u.Parent().Parent()) {
+				return group{}, false
+			}
 		default:
-			return group{}, false // SetLimit, or a method value
+			return group{}, false // a method value
 		}
 	}
 	return group{name: id.Name, def: def, uses: idx.uses[v]}, true
+}
+
+// noLimit reports whether cur is a SetLimit call that limits nothing: a
+// negative limit, or the length of the input itself (one goroutine per
+// item, all at once).
+func (c *checker) noLimit(cur inspector.Cursor) bool {
+	call, ok := cur.Node().(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	arg := call.Args[0]
+	if tv, ok := c.pass.TypesInfo.Types[arg]; ok && tv.Value != nil {
+		n, exact := constant.Int64Val(tv.Value)
+		return exact && n < 0
+	}
+	x := lenArg(c.pass.TypesInfo, arg)
+	return x != nil && c.inputLength(x)
 }
 
 // madeHere reports whether the declaring identifier at def creates a fresh

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/cfg"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 )
@@ -53,8 +54,9 @@ type spawn struct {
 type checker struct {
 	pass   *analysis.Pass
 	in     *inspector.Inspector
-	vars   *varState   // lazily: how variables are made and changed
-	groups *groupIndex // lazily: errgroup variables and their uses
+	cfgs   map[*ast.BlockStmt]*cfg.CFG // lazily: control flow of the functions holding spawns
+	vars   *varState                   // lazily: how variables are made and changed
+	groups *groupIndex                 // lazily: errgroup variables and their uses
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -62,13 +64,20 @@ func run(pass *analysis.Pass) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	c := &checker{pass: pass, in: in}
-	for cur := range in.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
+	c := &checker{pass: pass, in: in, cfgs: map[*ast.BlockStmt]*cfg.CFG{}}
+	for fileCur := range analysisutil.ProductionFiles(pass, in) {
+		c.checkFile(fileCur)
+	}
+	return nil, nil
+}
+
+// checkFile checks the spawns of one file.
+func (c *checker) checkFile(file inspector.Cursor) {
+	for cur := range file.Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
 		if sp, ok := c.spawnAt(cur); ok {
 			c.check(sp)
 		}
 	}
-	return nil, nil
 }
 
 // spawnAt returns the spawn at cur, if cur starts a goroutine.
@@ -103,7 +112,8 @@ func (c *checker) check(sp spawn) {
 		return
 	}
 	tr, ok := c.tripSource(loop, sp)
-	if !ok || c.bounded(loop, sp, tr) || c.acquiresFirst(sp.fn) || c.handsSemaphore(sp) || c.guarded(loop, sp) || c.actorFanOut(loop, sp, tr) {
+	if !ok || c.bounded(loop, sp, tr) || c.acquiresFirst(sp.fn) || c.handsSemaphore(sp) || c.guarded(loop, sp) ||
+		c.handleFanOut(loop, sp, tr) || c.startsOnce(sp) {
 		return
 	}
 	d := analysis.Diagnostic{
@@ -157,71 +167,6 @@ func enclosingLoop(sp spawn) (inspector.Cursor, bool) {
 		return c, true
 	}
 	return sp.cur, false
-}
-
-// actorFanOut reports whether the goroutine drives its element rather than
-// processes it: it calls a method of the element that takes a
-// context.Context, and the element is an interface or a pointer, like a
-// model, a training worker or a replica. One goroutine per resource is a
-// fan-out the caller sized, not one per work item.
-func (c *checker) actorFanOut(loop inspector.Cursor, sp spawn, tr trip) bool {
-	info := c.pass.TypesInfo
-	var value *types.Var // for _, m := range models: m
-	var key *types.Var   // for i := range models: i
-	var input string     // the ranged or measured expression
-	switch l := loop.Node().(type) {
-	case *ast.RangeStmt:
-		if id, ok := l.Value.(*ast.Ident); ok {
-			value, _ = info.Defs[id].(*types.Var)
-		}
-		if id, ok := l.Key.(*ast.Ident); ok {
-			key, _ = info.ObjectOf(id).(*types.Var)
-		}
-	case *ast.ForStmt:
-		if b, ok := ast.Unparen(l.Cond).(*ast.BinaryExpr); ok {
-			if id, ok := ast.Unparen(b.X).(*ast.Ident); ok {
-				key, _ = info.Uses[id].(*types.Var)
-			}
-		}
-	}
-	if x, ok := tr.at.(ast.Expr); ok {
-		input = types.ExprString(x)
-	}
-	isElement := func(e ast.Expr) bool {
-		switch e := ast.Unparen(e).(type) {
-		case *ast.Ident:
-			return value != nil && info.Uses[e] == value
-		case *ast.IndexExpr:
-			id, ok := ast.Unparen(e.Index).(*ast.Ident)
-			return ok && key != nil && info.Uses[id] == key && types.ExprString(e.X) == input
-		}
-		return false
-	}
-	found := false
-	ast.Inspect(sp.cur.Node(), func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || found {
-			return !found
-		}
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		if !ok || !isElement(sel.X) {
-			return true
-		}
-		t := info.TypeOf(sel.X)
-		if t == nil || !(isPointer(t) || types.IsInterface(t)) {
-			return true
-		}
-		fn := analysisutil.CalleeFunc(info, call)
-		if fn == nil {
-			return true
-		}
-		sig, ok := fn.Type().(*types.Signature)
-		if ok && sig.Recv() != nil && sig.Params().Len() > 0 && analysisutil.IsContext(sig.Params().At(0).Type()) {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // guarded reports whether an if statement in the loop around the spawn

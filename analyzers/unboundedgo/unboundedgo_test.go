@@ -18,7 +18,7 @@ func TestFixes(t *testing.T) {
 }
 
 func TestDiagnostics(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), unboundedgo.Analyzer, "serving", "loader", "broken")
+	analysistest.Run(t, analysistest.TestData(), unboundedgo.Analyzer, "serving", "loader", "broken", "fakeserver")
 }
 
 func TestDoc(t *testing.T) {

@@ -22,8 +22,12 @@ echo "== scoring the corpus"
   echo
   echo "Reproduce with \`bash bench/analyzers/run.sh\` ($(go version | cut -d' ' -f3), staticcheck $(staticcheck -version | cut -d' ' -f2-), golangci-lint $(golangci-lint version --short 2>/dev/null || golangci-lint --version | head -1)); golangci-lint runs its standard linters plus noctx and contextcheck."
   echo "The corpus is \`analyzers/corpus/cases\`: each case is a package; a bad case marks its bug with \`// BUG\`, and a tool catches it with a finding within one line of the marker. Any finding in a good case is a false alarm."
+  echo "It has two sets: the development set, which the rules were developed on and have seen, and a blind set written and committed before any analyzer ran on it, scored once (its first score is below, from \`analyzers/corpus/cases/blind/README.md\`; the tables show today's rules). asyncvet runs every profile (\`-profile=strict\`) and, in its own row, the default profile alone."
   echo
   go run ./analyzers/corpus/cmd/corpusreport
+  echo "## The blind set's first score"
+  echo
+  sed -n '/^## First score/,$p' analyzers/corpus/cases/blind/README.md | tail -n +3
 } > docs/reports/corpus.md
 head -8 docs/reports/corpus.md
 

@@ -20,7 +20,7 @@ func Markdown() []byte {
 	b.WriteString("Generated from the registry by `go run ./analyzers/registry/catalog/gen > docs/analyzers.md`; a test fails when it is stale.\n\n")
 	b.WriteString("`asyncvet`, `go vet -vettool=asyncvet`, the language server, `asyncbook check` and `grade`, and the golangci-lint plugin ")
 	b.WriteString("all run this list through one driver (`analyzers/driver`), so they find the same. ")
-	b.WriteString("The `default` profile holds the rules that are precise on code nobody here wrote; `strict` adds the rest. ")
+	b.WriteString("The `default` profile holds the rules that are precise on code nobody here wrote (measured on the real-code benchmark, [realcode.md](reports/realcode.md)); `strict` adds the rest. ")
 	b.WriteString("Which run, and how loudly, comes from the workspace's `" + driver.SettingsFile + "` (the nearest one above a package, up to its module's root):\n\n")
 	b.WriteString("```json\n{\n  \"profile\": \"default\",\n  \"analyzers\": {\"unboundedgo\": false},\n  \"severity\": {\"droppederr\": \"hint\"},\n  \"overrides\": [{\"dir\": \"practice\", \"profile\": \"strict\"}]\n}\n```\n\n")
 	b.WriteString("`analyzers` turns analyzers on (even outside the profile) or off; `severity` (`warning`, `information`, `hint`) is how the editor shows them; ")

@@ -55,11 +55,23 @@ func run(w io.Writer, withPeers bool) error {
 	if err != nil {
 		return err
 	}
-	var hits []corpus.Hit
-	for _, f := range res.Findings {
-		hits = append(hits, corpus.Hit{File: f.File, Line: f.Line, Message: f.Analyzer + ": " + f.Message})
+	inDefault := map[string]bool{}
+	for _, a := range registry.InProfile(registry.Default) {
+		inDefault[a.Name] = true
 	}
-	scores := []corpus.Score{corpus.Grade("asyncvet", cases, hits)}
+	var hits, defaultHits []corpus.Hit
+	for _, f := range res.Findings {
+		h := corpus.Hit{File: f.File, Line: f.Line, Message: f.Analyzer + ": " + f.Message}
+		hits = append(hits, h)
+		if inDefault[f.Analyzer] {
+			defaultHits = append(defaultHits, h)
+		}
+	}
+	type tool struct {
+		name string
+		hits []corpus.Hit
+	}
+	tools := []tool{{"asyncvet -profile=strict", hits}, {"asyncvet (default profile)", defaultHits}}
 	var notRun []string
 	if withPeers {
 		for _, p := range peers {
@@ -74,10 +86,21 @@ func run(w io.Writer, withPeers bool) error {
 			if err != nil && !errors.As(err, &exit) {
 				return fmt.Errorf("run %s: %w", p.name, err)
 			}
-			scores = append(scores, corpus.Grade(p.name, cases, corpus.ParseHits(dir, string(out))))
+			tools = append(tools, tool{p.name, corpus.ParseHits(dir, string(out))})
 		}
 	}
-	write(w, scores, notRun)
+	for _, set := range []struct{ name, title, about string }{
+		{corpus.Development, "Development set", "The cases the rules were developed on (`cases/bad`, `cases/good`): the analyzers have seen them, so this measures regressions, not how well the rules generalise."},
+		{corpus.Blind, "Blind set", "Cases written and committed before any analyzer ran on them (`cases/blind`), scored once; see the notes below the table for what changed after."},
+	} {
+		var scores []corpus.Score
+		for _, t := range tools {
+			scores = append(scores, corpus.Grade(t.name, corpus.InSet(cases, set.name), t.hits))
+		}
+		fmt.Fprintf(w, "## %s\n\n%s\n\n", set.title, set.about)
+		write(w, scores, notRun)
+		fmt.Fprintln(w)
+	}
 	return nil
 }
 

@@ -65,7 +65,7 @@ func WriteLocal(f *os.File, data []byte, step int) {
 	go func() {
 		n, _ := f.Write(data)                            // want `error from f.Write is assigned to _ in the goroutine`
 		fmt.Fprintf(f, "# step %d, %d bytes\n", step, n) // want `error from fmt.Fprintf is dropped in the goroutine`
-		f.Close()                                        // Close is out of scope
+		f.Close()                                        // want `error from f.Close is dropped in the goroutine`
 	}()
 }
 

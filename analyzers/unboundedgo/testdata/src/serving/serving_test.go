@@ -1,25 +1,14 @@
 package serving
 
-import (
-	"context"
-	"sync"
-	"testing"
-)
+import "net"
 
-// Tests start goroutines in loops too; a stress loop over a fixed count and
-// a table of cases are not input-driven.
-func TestConcurrentInfer(t *testing.T) {
-	var wg sync.WaitGroup
-	for i := 0; i < 100; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			infer(Request{})
-		}()
+// A test's accept loop serves the test's own clients.
+func serveForTest(ln net.Listener, s *Server) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go s.serve(c)
 	}
-	tests := []struct{ prompt string }{{"a"}, {"b"}}
-	for _, tc := range tests {
-		wg.Go(func() { Literal(context.Background(), Model{}, Model{}, Model{}, Request{Prompt: tc.prompt}) })
-	}
-	wg.Wait()
 }
