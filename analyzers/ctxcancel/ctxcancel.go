@@ -177,12 +177,18 @@ func checkSleep(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast.C
 	name := ctx.Name()
 	arg := call.Args[0]
 	wait := exprText(pass.Fset, arg)
-	if tv, ok := info.Types[arg]; ok && tv.Value != nil && tv.Value.Kind() == constant.Int {
-		if v, exact := constant.Int64Val(tv.Value); exact {
-			wait = time.Duration(v).String()
+	d, known := constDuration(info, arg)
+	if known {
+		wait = d.String()
+	}
+	if known && d <= shortPoll {
+		// A short poll in a loop that looks at ctx every round sees a
+		// cancellation within one sleep: nothing waits for long.
+		if loop, ok := enclosingLoop(c); ok && checksCtx(info, loop) {
+			return
 		}
 	}
-	d := analysis.Diagnostic{
+	diag := analysis.Diagnostic{
 		Pos:      call.Pos(),
 		End:      call.End(),
 		Category: catSleep,
@@ -191,9 +197,24 @@ func checkSleep(pass *analysis.Pass, sc *scoper, c inspector.Cursor, call *ast.C
 		Related: []analysis.RelatedInformation{{Pos: ctx.Pos(), End: ctx.Pos() + token.Pos(len(name)), Message: name + " is in scope here"}},
 	}
 	if fix, ok := sleepFix(pass, c, call, name); ok {
-		d.SuggestedFixes = []analysis.SuggestedFix{fix}
+		diag.SuggestedFixes = []analysis.SuggestedFix{fix}
 	}
-	pass.Report(d)
+	pass.Report(diag)
+}
+
+// shortPoll is the longest sleep ctxcancel accepts in a polling loop that
+// checks its ctx every round: the delay a cancelled caller can see is no
+// more than one such sleep.
+const shortPoll = 100 * time.Millisecond
+
+// constDuration returns the value of a constant duration expression.
+func constDuration(info *types.Info, e ast.Expr) (time.Duration, bool) {
+	tv, ok := info.Types[e]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.Int {
+		return 0, false
+	}
+	v, exact := constant.Int64Val(tv.Value)
+	return time.Duration(v), exact
 }
 
 // sleepFix replaces a time.Sleep(d) statement by a select on time.After(d)

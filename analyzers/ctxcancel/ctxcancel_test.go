@@ -18,7 +18,7 @@ func TestFixes(t *testing.T) {
 }
 
 func TestDiagnostics(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), ctxcancel.Analyzer, "flusher", "trainercmd", "broken", "once")
+	analysistest.Run(t, analysistest.TestData(), ctxcancel.Analyzer, "flusher", "trainercmd", "broken", "once", "poll")
 }
 
 func TestDoc(t *testing.T) {

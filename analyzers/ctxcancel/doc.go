@@ -15,7 +15,10 @@
 //     and no case receiving from ctx.Done() (or from a chan struct{} stop
 //     channel). Cancelling ctx does not stop the loop.
 //   - sleep-ignores-ctx: time.Sleep with a ctx in scope, typically a retry
-//     backoff or a polling interval. A cancelled request still sleeps.
+//     backoff or a polling interval. A cancelled request still sleeps. A
+//     short constant poll (100ms or less) in a loop that checks ctx.Err()
+//     or ctx.Done() every round is not reported: a cancellation is seen
+//     within one sleep.
 //   - goroutine-never-exits: a go func literal that no path of its control
 //     flow graph leaves: every path loops in a for {} (or a range over a
 //     ticker) without reaching a return or a call that ends the goroutine.
@@ -26,7 +29,9 @@
 // or of any function around a closure, declared before the statement. Locals
 // set to context.Background() or context.TODO() do not count: they are never
 // cancelled. A goroutine the process owns is not reported: one started by
-// func main of package main or by init, under a package-level sync.Once, by
+// func main of package main, by init or by a testable example (func
+// ExampleXxx() in a _test.go file, which go test runs once as the program it
+// illustrates), under a package-level sync.Once, by
 // a function only called from such code, or behind a package-level flag
 // that every path to the go statement tests unset and sets ("if started
 // { return }; started = true", a CompareAndSwap). It starts at most once per

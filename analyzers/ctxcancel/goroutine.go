@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -146,7 +147,21 @@ func (gc *goChecker) isMainOrInit(fd *ast.FuncDecl) bool {
 	if fd.Recv != nil || fd.Name == nil {
 		return false
 	}
-	return fd.Name.Name == "init" || (fd.Name.Name == "main" && gc.pass.Pkg.Name() == "main")
+	return fd.Name.Name == "init" || (fd.Name.Name == "main" && gc.pass.Pkg.Name() == "main") || gc.isExample(fd)
+}
+
+// isExample reports whether fd is a testable example (func ExampleXxx() in
+// a _test.go file): go test runs it once, as the program it illustrates,
+// so a goroutine it starts for good belongs to that program, as in main.
+func (gc *goChecker) isExample(fd *ast.FuncDecl) bool {
+	name := fd.Name.Name
+	if name != "Example" && !strings.HasPrefix(name, "Example") {
+		return false
+	}
+	if fd.Type.Params.NumFields() != 0 || fd.Type.Results.NumFields() != 0 {
+		return false
+	}
+	return strings.HasSuffix(gc.pass.Fset.File(fd.Pos()).Name(), "_test.go")
 }
 
 // startedOnce reports whether the go statement at c runs at most a fixed
