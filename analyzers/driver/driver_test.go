@@ -78,7 +78,7 @@ func Trailing(d time.Duration) {
 }
 
 func Above(d time.Duration) {
-	//asyncvet:ignore timerstop,chanleak the process exits after one tick
+	//asyncvet:ignore timerstop,wgmisuse the process exits after one tick
 	t := time.NewTicker(d)
 	<-t.C
 }
@@ -134,8 +134,8 @@ func TestDirectives(t *testing.T) {
 	f := "infer/infer.go"
 	assert.ElementsMatch(t, []string{
 		fmt.Sprintf("%s:%d timerstop", f, at("// FINDING")),
-		// It silences timerstop, but chanleak, which it names too, found nothing.
-		fmt.Sprintf("%s:%d ignore/unused", f, at("ignore timerstop,chanleak")),
+		// It silences timerstop, but wgmisuse, which it names too, found nothing.
+		fmt.Sprintf("%s:%d ignore/unused", f, at("ignore timerstop,wgmisuse")),
 		fmt.Sprintf("%s:%d ignore/reason", f, at("ignore timerstop\n")),
 		fmt.Sprintf("%s:%d timerstop", f, at("ignore timerstop\n")),
 		fmt.Sprintf("%s:%d ignore/unknown", f, at("timerstpo")),
@@ -152,14 +152,14 @@ func TestDirectives(t *testing.T) {
 
 	assert.Equal(t, []string{
 		fmt.Sprintf("%s:%d timerstop", f, at("exits after one tick")),
-		fmt.Sprintf("%s:%d timerstop", f, at("ignore timerstop,chanleak")+1),
+		fmt.Sprintf("%s:%d timerstop", f, at("ignore timerstop,wgmisuse")+1),
 	}, lines(t, dir, res.Suppressed))
 	for _, s := range res.Suppressed {
 		require.NotNil(t, s.Suppressed)
 		assert.Equal(t, "the process exits after one tick", s.Suppressed.Reason)
 		assert.Equal(t, s.File, s.Suppressed.Directive.File)
 	}
-	assert.Equal(t, at("ignore timerstop,chanleak"), res.Suppressed[1].Suppressed.Directive.Line)
+	assert.Equal(t, at("ignore timerstop,wgmisuse"), res.Suppressed[1].Suppressed.Directive.Line)
 
 	var misspelt, unused driver.Finding
 	for _, f := range res.Findings {

@@ -228,14 +228,14 @@ func Tick(d time.Duration) {
 
 // Other has a stale directive.
 func Other() {
-	x := 1 //asyncvet:ignore chanleak there was a goroutine here once
+	x := 1 //asyncvet:ignore wgmisuse there was a goroutine here once
 	_ = x
 }
 `
 
 func TestPlainOutputNamesTheAnalyzer(t *testing.T) {
 	dir := mod(t, map[string]string{"infer/infer.go": stranded})
-	_, out, _ := asyncvet(t, dir, "./...")
+	_, out, _ := asyncvet(t, dir, "-profile=strict", "./...") // chanleak is in the strict profile
 	assert.Contains(t, out, filepath.Join("infer", "infer.go")+":12:12: ")
 	assert.Regexp(t, `infer.go:12:12: .*ticker.* \(timerstop\)\n`, out, "the name an ignore directive takes")
 	assert.Regexp(t, `infer.go:15:\d+: .* \(chanleak\)\n`, out)
@@ -246,13 +246,13 @@ func TestDirectivesAreTheSameStandaloneAndInGoVet(t *testing.T) {
 	code, out, stderr := asyncvet(t, dir, "./...")
 	assert.Equal(t, 1, code, stderr)
 	assert.NotContains(t, out, "infer.go:7:", "the directive silences timerstop")
-	assert.Contains(t, out, "infer.go:13:9: //asyncvet:ignore chanleak silences nothing: chanleak reports nothing on this line (ignore)")
+	assert.Contains(t, out, "infer.go:13:9: //asyncvet:ignore wgmisuse silences nothing: wgmisuse reports nothing on this line (ignore)")
 	assert.Equal(t, 1, strings.Count(out, "\n"), out)
 
 	code, vout := govet(t, dir, "./...")
 	assert.NotEqual(t, 0, code)
 	assert.NotContains(t, vout, "infer.go:7:", "go vet honours the directive too")
-	assert.Contains(t, vout, "infer.go:13:9: //asyncvet:ignore chanleak silences nothing")
+	assert.Contains(t, vout, "infer.go:13:9: //asyncvet:ignore wgmisuse silences nothing")
 
 	code, vout = govet(t, dir, "-ignore=false", "./...")
 	assert.Equal(t, 0, code, vout)

@@ -380,7 +380,7 @@ func TestTheRegistrysSuite(t *testing.T) {
 	h.initialize(nil)
 	h.open(u, 1, leaky)
 	d := h.diagnostics(u, lsptest.AtVersion(1))
-	assert.True(t, lsptest.HasCode(d.Diagnostics, "lostcancel"), lsptest.Summary(d.Diagnostics))
+	assert.True(t, lsptest.HasCode(d.Diagnostics, "waitgroup"), lsptest.Summary(d.Diagnostics))
 
 	// asyncbook's own analyzers know the other end of what they report,
 	// and how to fix it: take a finding with related information and a
