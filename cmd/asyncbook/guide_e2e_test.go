@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -75,4 +76,42 @@ func headings(out string) []string {
 		}
 	}
 	return hs
+}
+
+// The CLI lists the exercises in the catalog's order, each with its level,
+// and the levels never go down.
+func TestListIsOrderedByLevel(t *testing.T) {
+	root, err := workbook.FindRoot(".")
+	require.NoError(t, err)
+	r := runCLI(t, root, "list", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var entries []struct {
+		Order int    `json:"order"`
+		Slug  string `json:"slug"`
+		Level string `json:"level"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &entries))
+	infos := exercises.All()
+	require.Len(t, entries, len(infos))
+	rank := map[string]int{exercises.Introductory: 1, exercises.Intermediate: 2, exercises.Advanced: 3}
+	for i, e := range entries {
+		assert.Equal(t, infos[i].Slug, e.Slug)
+		assert.Equal(t, i+1, e.Order)
+		assert.Equal(t, infos[i].Level, e.Level)
+		if i > 0 {
+			assert.GreaterOrEqual(t, rank[e.Level], rank[entries[i-1].Level], "%s after %s", e.Slug, entries[i-1].Slug)
+		}
+	}
+
+	r = runCLI(t, root, "list")
+	require.Equal(t, 0, r.code, r.stderr)
+	last := -1
+	for _, info := range infos {
+		at := strings.Index(r.stdout, info.Slug)
+		require.Greater(t, at, last, "%s listed in catalog order", info.Slug)
+		last = at
+		line := r.stdout[at:]
+		line = line[:strings.IndexByte(line, '\n')]
+		assert.Contains(t, line, info.Level)
+	}
 }
