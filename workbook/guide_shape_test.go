@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -30,6 +31,8 @@ func TestEveryGuideIsInterviewReady(t *testing.T) {
 			}
 			assert.Equal(t, InterviewerSections, order, "sections out of order")
 			assert.GreaterOrEqual(t, len(g.Hints), 4)
+			// The timing box states the level the catalog gives the exercise.
+			assert.Contains(t, g.Timing, fmt.Sprintf("Level %d of %d", info.Order, len(exercises.All())), "the guide's level matches the catalog's order")
 			if info.Slug == "distributed-training" {
 				assert.NotEmpty(t, g.Extra["The NCCL question"], "distributed-training asks what changes with NCCL all-reduce")
 			}

@@ -75,6 +75,9 @@ func runGuide(e *env) int {
 		}
 	}
 	u.printf("%s\n", u.bold("# "+x.Info.Title+" — interview guide"))
+	if x.Info.Level != "" {
+		u.printf("%s\n", u.dim(fmt.Sprintf("Exercise %d of %d, %s.", x.Info.Order, len(w.Exercises()), x.Info.Level)))
+	}
 	if *interviewer {
 		// What the interviewer needs before the candidate arrives: the
 		// clock and what the verdict will rest on.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,6 +28,7 @@ func TestGuideInterviewerViewStartsWithTimingAndDecision(t *testing.T) {
 			for _, h := range []string{"## Clarifying questions", "## Evaluation criteria", "## Calibration", "## Extensions", "## Python equivalent", "## What to monitor", "## Discussion points", "## Debugging variant"} {
 				assert.Contains(t, heads, h)
 			}
+			assert.True(t, strings.Contains(r.stdout, fmt.Sprintf("Exercise %d of %d, %s.", info.Order, len(exercises.All()), info.Level)), "the level, as list shows it")
 			assert.True(t, strings.Contains(r.stdout, "45-minute cut"), "the timing box")
 			assert.True(t, strings.Contains(r.stdout, "**Hire at senior:**"), "the decision rule")
 
