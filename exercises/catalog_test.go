@@ -27,8 +27,13 @@ var seedPatterns = []string{
 func TestCatalog(t *testing.T) {
 	infos := All()
 	assert.Len(t, infos, 5)
+	rank := map[string]int{Introductory: 1, Intermediate: 2, Advanced: 3}
 	for i, info := range infos {
 		assert.Equal(t, i+1, info.Order, info.Slug)
+		assert.Contains(t, rank, info.Level, "%s has a level", info.Slug)
+		if i > 0 {
+			assert.GreaterOrEqual(t, rank[info.Level], rank[infos[i-1].Level], "levels rise with the order: %s after %s", info.Slug, infos[i-1].Slug)
+		}
 		for _, f := range []string{"README.md", "guide.md", "exercise.go", "solution.go"} {
 			_, err := fs.Stat(info.Files, f)
 			assert.NoError(t, err, "%s embeds %s", info.Slug, f)

@@ -75,6 +75,7 @@ func currentExercise(w *workbook.Workbook, pos []string, usage string) (*workboo
 
 type listEntry struct {
 	Order    int      `json:"order"`
+	Level    string   `json:"level"`
 	Slug     string   `json:"slug"`
 	Title    string   `json:"title"`
 	Summary  string   `json:"summary"`
@@ -101,7 +102,7 @@ func runList(e *env) int {
 	var next *workbook.Exercise
 	for _, x := range w.Exercises() {
 		p := progress[x.Info.Slug]
-		entries = append(entries, listEntry{x.Info.Order, x.Info.Slug, x.Info.Title, x.Info.Summary, x.Info.Patterns, p.Status(),
+		entries = append(entries, listEntry{x.Info.Order, x.Info.Level, x.Info.Slug, x.Info.Title, x.Info.Summary, x.Info.Patterns, p.Status(),
 			fmt.Sprintf("%d/%d", p.HintsShown, len(x.Guide.Hints))})
 		if next == nil && p.Status() != "passed" {
 			next = x
@@ -122,7 +123,7 @@ func runList(e *env) int {
 		case "failing":
 			status = u.red(status)
 		}
-		u.printf("  %d. %-22s %-24s %s\n", x.Order, x.Slug, x.Title, status)
+		u.printf("  %d. %-22s %-24s %-13s %s\n", x.Order, x.Slug, x.Title, x.Level, status)
 		u.printf("     %s\n", u.dim("teaches: "+strings.Join(x.Patterns, ", ")))
 	}
 	u.printf("\n%d of %d passed.\n", passed, len(entries))

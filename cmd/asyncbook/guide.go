@@ -43,7 +43,8 @@ func runHint(e *env) int {
 
 func runGuide(e *env) int {
 	flags := flag.NewFlagSet("guide", flag.ContinueOnError)
-	interviewer := flags.Bool("interviewer", false, "the interviewer's view: every hint, the rubric and the discussion points")
+	interviewer := flags.Bool("interviewer", false, "the interviewer's view: timing and decision rule first, then every hint, the rubric, calibration and discussion")
+	variant := flags.String("variant", "", "a variant of the interview: \"debugging\" prints the buggy code to hand out and its rubric")
 	pos, err := parseArgs(flags, e.args)
 	if err != nil {
 		return e.ui.errorf("guide: %v", err)
@@ -52,18 +53,41 @@ func runGuide(e *env) int {
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
-	x, err := exerciseArg(w, pos, "guide <exercise> [--interviewer]")
+	x, err := exerciseArg(w, pos, "guide <exercise> [--interviewer | --variant debugging]")
 	if err != nil {
 		return e.ui.errorf("%v", err)
+	}
+	switch *variant {
+	case "":
+	case "debugging":
+		return printDebuggingVariant(e.ui, x)
+	default:
+		return e.ui.errorf("guide: unknown variant %q (the variants are: debugging)", *variant)
 	}
 	progress, err := w.LoadProgress()
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
 	u, g := e.ui, x.Guide
-	section := func(title, body string) { u.printf("\n%s\n\n%s\n", u.bold("## "+title), strings.TrimSpace(body)) }
+	section := func(title, body string) {
+		if strings.TrimSpace(body) != "" {
+			u.printf("\n%s\n\n%s\n", u.bold("## "+title), strings.TrimSpace(body))
+		}
+	}
 	u.printf("%s\n", u.bold("# "+x.Info.Title+" — interview guide"))
+	if x.Info.Level != "" {
+		u.printf("%s\n", u.dim(fmt.Sprintf("Exercise %d of %d, %s.", x.Info.Order, len(w.Exercises()), x.Info.Level)))
+	}
+	if *interviewer {
+		// What the interviewer needs before the candidate arrives: the
+		// clock and what the verdict will rest on.
+		section("Timing", g.Timing)
+		section("Decision rule", g.Decision)
+	}
 	section("Context", g.Context)
+	if *interviewer {
+		section("Clarifying questions", g.Clarifying)
+	}
 	shown := len(g.Hints)
 	if !*interviewer {
 		shown = min(progress[x.Info.Slug].HintsShown, len(g.Hints))
@@ -78,7 +102,22 @@ func runGuide(e *env) int {
 	section("Hints", hints.String())
 	if *interviewer {
 		section("Evaluation criteria", g.Rubric)
+		section("Calibration", joinSubsections("Strong answer", g.Calibration.Strong, "Weak answer", g.Calibration.Weak))
+		section("Extensions", g.Extensions)
+		section("Python equivalent", g.Python)
+		section("What to monitor", g.Monitoring)
 		section("Discussion points", g.Discussion)
+		var extra []string
+		for h := range g.Extra {
+			extra = append(extra, h)
+		}
+		sort.Strings(extra)
+		for _, h := range extra {
+			section(h, g.Extra[h])
+		}
+		if g.Debugging.Handout != "" {
+			section("Debugging variant", "A 15-minute round on buggy code: `asyncbook guide --variant debugging "+x.Info.Slug+"` prints the hand-out and its rubric.")
+		}
 	}
 	if len(g.AnalyzerNotes) > 0 {
 		var names []string
@@ -93,9 +132,37 @@ func runGuide(e *env) int {
 		section("Analyzer notes", notes.String())
 	}
 	if !*interviewer {
-		u.printf("\n%s\n", u.dim("Running a mock interview? `asyncbook guide "+x.Info.Slug+" --interviewer` adds the rubric and discussion points."))
+		u.printf("\n%s\n", u.dim("Running a mock interview? `asyncbook guide "+x.Info.Slug+" --interviewer` adds the timing, rubric, decision rule and discussion points (docs/interviewing.md)."))
 	}
 	return 0
+}
+
+// printDebuggingVariant prints the debugging variant: first the hand-out
+// (what the candidate reads: the task and the buggy code), then, marked for
+// the interviewer, what asyncvet reports on it and the rubric.
+func printDebuggingVariant(u *ui, x *workbook.Exercise) int {
+	v := x.Guide.Debugging
+	if v.Handout == "" {
+		return u.errorf("guide: %s has no debugging variant", x.Info.Slug)
+	}
+	u.printf("%s\n\n%s\n", u.bold("# "+x.Info.Title+" — debugging variant: hand-out"), strings.TrimSpace(v.Handout))
+	u.printf("\n%s\n", u.bold("# For the interviewer (do not hand out)"))
+	if v.Findings != "" {
+		u.printf("\n%s\n\n%s\n", u.bold("## What asyncvet says"), strings.TrimSpace(v.Findings))
+	}
+	u.printf("\n%s\n\n%s\n", u.bold("## Rubric"), strings.TrimSpace(v.Rubric))
+	return 0
+}
+
+// joinSubsections renders "### title" subsections, skipping empty bodies.
+func joinSubsections(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.TrimSpace(pairs[i+1]) != "" {
+			fmt.Fprintf(&b, "### %s\n\n%s\n\n", pairs[i], strings.TrimSpace(pairs[i+1]))
+		}
+	}
+	return b.String()
 }
 
 func runSolution(e *env) int {

@@ -13,6 +13,7 @@ type Info struct {
 	Dir      string   // the package folder under exercises/: "batchinference"
 	Title    string   // "Batch inference"
 	Order    int      // 1-based position in the workbook
+	Level    string   // difficulty label, rising with Order: "introductory", "intermediate", "advanced" (set by the catalog)
 	Summary  string   // one sentence
 	Patterns []string // the key patterns it teaches, in the seed's words
 	// Files holds README.md, guide.md, exercise.go and solution.go.
