@@ -3,9 +3,16 @@ package suite
 import (
 	"bytes"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"strings"
+	"time"
 )
+
+// leakSettle bounds how long the watcher waits, after a property, for the
+// goroutines it started to end or to block for good: a goroutine still
+// finishing its last call cannot be proven leaked yet.
+const leakSettle = 2 * time.Second
 
 // LeakProfileName is the runtime/pprof profile that lists the goroutines
 // the garbage collector proved leaked: blocked on a channel, mutex,
@@ -30,28 +37,43 @@ var leakedHeader = regexp.MustCompile(`^goroutine (\d+) \[[^\]]*\(leaked\)[^\]]*
 // goroutines are leaked, and remembers the ones it has already reported so
 // that a goroutine leaked by one property is not blamed on the next.
 type leakWatcher struct {
-	profile *pprof.Profile
-	seen    map[string]bool
+	profile  *pprof.Profile
+	seen     map[string]bool
+	baseline int // goroutines before the first property
 }
 
 func newLeakWatcher() *leakWatcher {
-	return &leakWatcher{profile: pprof.Lookup(LeakProfileName), seen: map[string]bool{}}
+	return &leakWatcher{profile: pprof.Lookup(LeakProfileName), seen: map[string]bool{}, baseline: runtime.NumGoroutine()}
 }
 
 // available reports whether the binary was built with the profile.
 func (w *leakWatcher) available() bool { return w.profile != nil }
 
 // collect runs the leak-detecting garbage collection and returns the stacks
-// of the goroutines newly found leaked ("" when none or no profile).
+// of the goroutines newly found leaked ("" when none or no profile). While
+// more goroutines run than before the first property (the property's own
+// subtest aside) and are not proven leaked, it looks again, backing off,
+// for at most leakSettle: they are ending, or about to block for good.
 func (w *leakWatcher) collect() string {
 	if w.profile == nil {
 		return ""
 	}
-	var buf bytes.Buffer
-	if err := w.profile.WriteTo(&buf, 2); err != nil {
-		return ""
+	var found []string
+	deadline := time.Now().Add(leakSettle)
+	for wait := time.Millisecond; ; wait *= 2 {
+		var buf bytes.Buffer
+		if err := w.profile.WriteTo(&buf, 2); err != nil {
+			break
+		}
+		if s := w.newlyLeaked(buf.String()); s != "" {
+			found = append(found, s)
+		}
+		if runtime.NumGoroutine()-len(w.seen) <= w.baseline+1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(min(wait, 200*time.Millisecond))
 	}
-	return w.newlyLeaked(buf.String())
+	return strings.Join(found, "\n\n")
 }
 
 // newlyLeaked keeps the leaked goroutines of a debug=2 dump (which lists
