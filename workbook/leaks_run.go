@@ -231,7 +231,7 @@ func reporterSource(p listedPackage, testMain bool) string {
 	os.Exit(code)
 }`
 	if testMain {
-		hook = `func TestZZZAsyncbookLeaks(t *testing.T) { asyncbookReportLeaks(3) }`
+		hook = `func TestZZZAsyncbookLeaks(t *testing.T) { asyncbookReportLeaks(2) }`
 	}
 	return fmt.Sprintf(`package %s_test
 
