@@ -5,7 +5,7 @@
 // `asyncbook check` does), and prints a markdown table of the check's
 // durations and of what each run found (no race and no leak expected).
 //
-//	go run ./bench/dynamic [-runs 2] [-exercise batch-inference]
+//	go run ./bench/dynamic [-runs 2] [-exercise batch-inference] [-short]
 //
 // Each configuration is built once before it is timed, so the table shows
 // a check with a warm build cache (the first race build is much slower).
@@ -41,7 +41,11 @@ var configs = []config{
 func main() {
 	runs := flag.Int("runs", 2, "timed checks per configuration")
 	only := flag.String("exercise", "", "measure only this exercise")
+	short := flag.Bool("short", false, "only goleak-only and the full check (the first and last configurations)")
 	flag.Parse()
+	if *short {
+		configs = []config{configs[0], configs[len(configs)-1]}
+	}
 	if err := run(*runs, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "dynamic:", err)
 		os.Exit(1)

@@ -81,6 +81,31 @@ import "testing"
 
 func TestSend(t *testing.T) { Send() }
 `,
+	"racy/r.go": `package racy
+
+// Count counts to n in two goroutines without a lock.
+func Count(n int) int {
+	total := 0
+	done := make(chan bool)
+	go func() {
+		for i := 0; i < n; i++ {
+			total++
+		}
+		done <- true
+	}()
+	for i := 0; i < n; i++ {
+		total++
+	}
+	<-done
+	return total
+}
+`,
+	"racy/r_test.go": `package racy
+
+import "testing"
+
+func TestCount(t *testing.T) { Count(100) }
+`,
 	"clean/clean.go": `package clean
 
 import "sync"
@@ -130,6 +155,7 @@ func TestLeaksOnAnyModule(t *testing.T) {
 	assert.Contains(t, lines, "withmain/w.go:9:2: goroutine started here leaked: blocked forever on mu.Lock() (sync.Mutex.Lock) (proven by the goroutine-leak profile)")
 	assert.Contains(t, r.stdout, "global/g.go:8:2: goroutine started here still running after the tests: chan send in example.com/mod/global.Send.func1 (not proven leaked")
 	assert.NotContains(t, r.stdout, "clean/")
+	assert.NotContains(t, r.stdout, "racy/", "without -race a race is not looked for, and Count leaks nothing")
 
 	r = runCLI(t, dir, "leaks", "-json", "./leaky", "./clean")
 	assert.Equal(t, 1, r.code, r.stderr)
@@ -145,6 +171,38 @@ func TestLeaksOnAnyModule(t *testing.T) {
 	assert.Equal(t, "example.com/mod/leaky", l.Package)
 	assert.Equal(t, 2, l.Count)
 	assert.Contains(t, res.Detectors, workbook.DetectorLeakProfile)
+
+	r = runCLI(t, dir, "leaks", "-sarif", "./withmain")
+	assert.Equal(t, 1, r.code, r.stderr)
+	var sarif struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sarif), r.stdout)
+	require.Len(t, sarif.Runs, 1)
+	require.Len(t, sarif.Runs[0].Results, 1)
+	sr := sarif.Runs[0].Results[0]
+	assert.Equal(t, workbook.DetectorLeakProfile, sr.RuleID)
+	assert.Equal(t, "warning", sr.Level)
+	require.Len(t, sr.Locations, 1)
+	assert.Equal(t, "withmain/w.go", sr.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+	assert.Equal(t, 9, sr.Locations[0].PhysicalLocation.Region.StartLine)
+	assert.Equal(t, 2, sr.Locations[0].PhysicalLocation.Region.StartColumn)
+
+	// With -race, the race is a finding too (and nothing leaks there).
+	r = runCLI(t, dir, "leaks", "-race", "./racy")
+	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+	assert.Regexp(t, `^racy/r\.go:(9|14):1: data race: (read|write) in example\.com/mod/racy\.Count(\.func1)? races with (read|write) in example\.com/mod/racy\.Count(\.func1)? at racy/r\.go:(9|14)\n$`, r.stdout)
 
 	// The clean package alone: nothing printed, success.
 	r = runCLI(t, dir, "leaks", "./clean")

@@ -47,7 +47,7 @@ func commands() map[string]command {
 		"solution": {"solution <exercise> [--force]", "the reference solution beside yours, once you pass", runSolution},
 		"watch":    {"watch [<exercise>]", "re-check the exercise on every save", runWatch},
 		"grade":    {"grade --exercise <name> --dir <submission> [--json] [--timeout 2m]", "grade a solution submission (for CI)", runGrade},
-		"leaks":    {"leaks [-json] [-race] [packages]", "run any module's tests and report the goroutines they leak, proven by Go's goroutine-leak profile", runLeaks},
+		"leaks":    {"leaks [-json|-sarif] [-race] [packages]", "run any module's tests and report the goroutines they leak, proven by Go's goroutine-leak profile", runLeaks},
 		"version":  {"version", "print the version", runVersion},
 		"lsp":      {"lsp", "serve the language server on stdio", func(e *env) int { return runLSP(e.args, e.stdin, e.stdout, e.stderr) }},
 		"help":     {"help", "this help", runHelp},
