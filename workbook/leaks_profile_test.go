@@ -136,3 +136,17 @@ created by example.com/practice.Solve in goroutine 40
 	assert.Equal(t, DetectorGoleak, leaks[0].Detector)
 	assert.False(t, leaks[0].Proven())
 }
+
+// A toolchain that refuses the experiment is said so, and the check goes
+// on with goleak alone.
+func TestWithLeakProfileSaysWhenTheToolchainLacksIt(t *testing.T) {
+	exp, err := withLeakProfile(t.Context(), ".")
+	require.NoError(t, err, "Go 1.26 has the experiment")
+	assert.Equal(t, LeakProfileExperiment, exp)
+
+	t.Setenv("GOEXPERIMENT", "nosuchexperiment")
+	_, err = withLeakProfile(t.Context(), ".")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "this Go toolchain has no GOEXPERIMENT=goroutineleakprofile")
+	assert.Contains(t, err.Error(), "goleak only")
+}
