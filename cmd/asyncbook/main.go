@@ -41,7 +41,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"list":     {"list [--json]", "the exercises in order, what each teaches, and your progress", runList},
 		"start":    {"start <exercise> [--force]", "make your practice copy of an exercise", runStart},
-		"check":    {"check [<exercise>] [--json]", "run the property suite, goleak and the analyzers on your copy", runCheck},
+		"check":    {"check [<exercise>] [--json]", "run the property suite (with -race and the goroutine-leak profile), goleak and the analyzers on your copy", runCheck},
 		"hint":     {"hint <exercise>", "the next hint from the interview guide", runHint},
 		"guide":    {"guide <exercise> [--interviewer]", "the interview guide (the interviewer's view adds rubric and discussion)", runGuide},
 		"solution": {"solution <exercise> [--force]", "the reference solution beside yours, once you pass", runSolution},
