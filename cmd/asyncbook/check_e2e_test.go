@@ -41,3 +41,21 @@ func TestCheckReportsDataRaces(t *testing.T) {
 	assert.Contains(t, res.Detectors, "race")
 	assert.False(t, res.Passed)
 }
+
+// A copy whose senders block forever once Solve stops receiving: check
+// names the go statement, what the goroutines are blocked on, and that the
+// goroutine-leak profile proved it.
+func TestCheckReportsProvenLeaks(t *testing.T) {
+	ws := workspaceCopy(t)
+	r := runCLI(t, ws, "start", "batch-inference")
+	require.Equal(t, 0, r.code, r.stderr)
+	leaky, err := os.ReadFile(filepath.Join("..", "..", "workbook", "testdata", "dynamic", "leaky", "solve.go"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(ws, "practice", "batchinference", "solve.go"), leaky, 0o644))
+
+	r = runCLI(t, ws, "check", "batch-inference", "--no-speedup")
+	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "Leaked goroutines")
+	assert.Regexp(t, `practice/batchinference/solve\.go:25  started \d+ goroutine\(s\) blocked forever on send to found \(proven by the goroutine-leak profile after [a-z-]+\)`, r.stdout)
+	assert.Contains(t, r.stdout, "leaked goroutine(s)")
+}
