@@ -38,6 +38,13 @@ type CheckResult struct {
 	// Output is the test run's output, for a learner who wants all of it.
 	Output string `json:"-"`
 
+	// Detectors are the dynamic detectors the test run had: "race",
+	// DetectorLeakProfile, DetectorGoleak.
+	Detectors []string `json:"detectors,omitempty"`
+	// Notes say what the run could not do (a toolchain without the
+	// goroutine-leak profile).
+	Notes []string `json:"notes,omitempty"`
+
 	// Suppressed are the analyzers' findings that an //asyncvet:ignore
 	// directive silenced (not counted against a pass).
 	Suppressed []Finding `json:"suppressed,omitempty"`
@@ -54,7 +61,22 @@ type CheckOptions struct {
 	// .asyncbook.json (the editor sends its own with a check).
 	Settings driver.Settings
 	Progress ProgressFunc
+	// NoRace runs the suite without the race detector (by default it runs
+	// with it, and a race fails the property NoRaceProperty).
+	NoRace bool
+	// NoLeakProfile builds the suite without the goroutine-leak profile
+	// (by default it is built with GOEXPERIMENT=goroutineleakprofile when
+	// the toolchain has it; goleak runs either way).
+	NoLeakProfile bool
 }
+
+// NoRaceProperty is the property a data race seen while the suite ran
+// fails.
+const NoRaceProperty = "no-data-races"
+
+// LeakProfileExperiment is the GOEXPERIMENT that gives a test binary the
+// goroutine-leak profile (Go 1.26).
+const LeakProfileExperiment = "goroutineleakprofile"
 
 // DefaultCheckTimeout bounds a check's test run.
 const DefaultCheckTimeout = 3 * time.Minute
@@ -117,7 +139,7 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 	}
 	defer os.RemoveAll(tmp)
 
-	step("running the property suite with goleak", 10)
+	step(progressLine(opts), 10)
 	if err := w.runTests(ctx, "./"+filepath.ToSlash(rel), tmp, opts, res); err != nil {
 		return nil, err
 	}
@@ -130,7 +152,7 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 		res.Findings, res.Suppressed = a.Findings, a.Suppressed
 	}
 	step("done", 100)
-	res.Passed = len(res.BuildErrors) == 0 && !res.TimedOut && len(res.Leaks) == 0 &&
+	res.Passed = len(res.BuildErrors) == 0 && !res.TimedOut && len(res.Leaks) == 0 && len(res.Races) == 0 &&
 		len(res.Findings) == 0 && len(res.Properties) > 0 && len(suite.Failed(res.Properties)) == 0
 	res.Duration = time.Since(start)
 	return res, nil
@@ -147,6 +169,18 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 	reportPath := filepath.Join(tmp, "report.json")
 	speedupPath := filepath.Join(tmp, "speedup.json")
 	args := []string{"test", "-count=1", "-timeout", timeout.String(), "-v"}
+	if !opts.NoRace {
+		args = append(args, "-race")
+		res.Detectors = append(res.Detectors, "race")
+	}
+	env := append(os.Environ(), suite.ReportEnv+"="+reportPath, suite.SpeedupEnv+"="+speedupPath)
+	if !opts.NoLeakProfile {
+		if exp, err := withLeakProfile(ctx, w.root); err != nil {
+			res.Notes = append(res.Notes, err.Error())
+		} else {
+			env = append(env, "GOEXPERIMENT="+exp)
+		}
+	}
 	if !opts.Speedup {
 		args = append(args, "-run", "TestProperties")
 	}
@@ -156,7 +190,7 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, "go", append(args, pkg)...)
 	cmd.Dir = w.root
-	cmd.Env = append(os.Environ(), suite.ReportEnv+"="+reportPath, suite.SpeedupEnv+"="+speedupPath)
+	cmd.Env = env
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -181,8 +215,8 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 		}
 		return nil
 	}
+	var rep suite.Report
 	if b, err := os.ReadFile(reportPath); err == nil {
-		var rep suite.Report
 		if err := json.Unmarshal(b, &rep); err != nil {
 			return fmt.Errorf("check %s: read the suite's report: %w", res.Exercise, err)
 		}
@@ -194,8 +228,97 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 			res.Speedup = &sp
 		}
 	}
-	res.Leaks = ParseLeaks(res.Output)
+	dir := filepath.Join(w.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
+	dynamicEvidence(res, rep, dir, !opts.NoRace)
 	return nil
+}
+
+// dynamicEvidence fills res with what the run's detectors saw in dir's
+// code: the goroutines the leak profile proved leaked (per property), the
+// ones goleak still found running that the profile did not prove, and the
+// data races, as the failed property NoRaceProperty.
+func dynamicEvidence(res *CheckResult, rep suite.Report, dir string, race bool) {
+	proven := map[string]bool{}
+	if rep.LeakProfile {
+		res.Detectors = append(res.Detectors, DetectorLeakProfile)
+	}
+	for _, l := range rep.Leaked {
+		res.Leaks = append(res.Leaks, parseLeakProfile(l.Stacks, l.Property, dir)...)
+		for id := range profileIDs(l.Stacks) {
+			proven[id] = true
+		}
+	}
+	res.Detectors = append(res.Detectors, DetectorGoleak)
+	res.Leaks = append(res.Leaks, parseGoleak(res.Output, proven, dir)...)
+	res.Races = parseRaces(res.Output, dir)
+	if !race || len(res.Properties) == 0 && len(res.Races) == 0 {
+		return
+	}
+	res.Properties = append(res.Properties, raceProperty(res.Races, dir))
+}
+
+// raceProperty is the result of NoRaceProperty: it fails with the races'
+// places in its Observed text (its Where stays empty: the races
+// themselves, in CheckResult.Races, place both accesses).
+func raceProperty(races []Race, dir string) suite.Result {
+	r := suite.Result{Property: NoRaceProperty, Pattern: "shared memory under a lock, or ownership passed on a channel",
+		Description: "no data race: the race detector sees no unsynchronised access to shared memory while the suite runs",
+		Concurrency: true, Pass: len(races) == 0, Observed: "the race detector saw no data race"}
+	if len(races) == 0 {
+		return r
+	}
+	var parts []string
+	for _, race := range races {
+		var sides []string
+		for _, a := range race.Accesses {
+			kind := "read"
+			if a.Write {
+				kind = "write"
+			}
+			file := a.File
+			if rel, err := filepath.Rel(dir, a.File); err == nil && !strings.HasPrefix(rel, "..") {
+				file = rel
+			}
+			sides = append(sides, fmt.Sprintf("%s at %s:%d", kind, file, a.Line))
+		}
+		during := ""
+		if race.Property != "" {
+			during = " (during " + race.Property + ")"
+		}
+		parts = append(parts, strings.Join(sides, " races with ")+during)
+	}
+	r.Observed = fmt.Sprintf("%d data race(s): %s", len(races), strings.Join(parts, "; "))
+	return r
+}
+
+// withLeakProfile returns the GOEXPERIMENT value that adds the
+// goroutine-leak profile to the environment's, or an error saying that the
+// toolchain does not have it.
+func withLeakProfile(ctx context.Context, dir string) (string, error) {
+	exp := LeakProfileExperiment
+	if cur := os.Getenv("GOEXPERIMENT"); cur != "" {
+		exp = cur + "," + exp
+	}
+	cmd := exec.CommandContext(ctx, "go", "env", "GOEXPERIMENT")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT="+exp)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("this Go toolchain has no GOEXPERIMENT=%s (Go 1.26 or later): leaks are found by goleak only, without proof (%s)",
+			LeakProfileExperiment, strings.TrimSpace(string(out)))
+	}
+	return exp, nil
+}
+
+// progressLine says what the test run does, and that building it the
+// first time is slow.
+func progressLine(opts CheckOptions) string {
+	switch {
+	case !opts.NoRace:
+		return "building with the race detector (first time is slow), then running the property suite"
+	case !opts.NoLeakProfile:
+		return "building with the goroutine-leak profile (first time is slow), then running the property suite"
+	}
+	return "running the property suite with goleak"
 }
 
 // Analyze runs the analyzers over the package pkg (a pattern relative to

@@ -69,7 +69,13 @@ var (
 // the "created by" frame), the function it is stuck in, and its state.
 // Goroutines with the same start, function and state are reported once, with
 // their count, however many reports name them.
-func ParseLeaks(output string) []Leak {
+func ParseLeaks(output string) []Leak { return parseGoleak(output, nil, "") }
+
+// parseGoleak is ParseLeaks leaving out the goroutines whose ids are in
+// skip (those the goroutine-leak profile already proved leaked), placing
+// each leak in dir's code when its go statement is elsewhere (see
+// parseLeakProfile).
+func parseGoleak(output string, skip map[string]bool, dir string) []Leak {
 	var leaks []Leak
 	seen := map[string]int{} // key → index in leaks
 	ids := map[string]bool{}
@@ -79,7 +85,7 @@ func ParseLeaks(output string) []Leak {
 		if m == nil {
 			continue
 		}
-		l := Leak{State: m[2], Function: m[3]}
+		l := Leak{State: m[2], Function: m[3], Detector: DetectorGoleak}
 		var stack []string
 		for i++; i < len(lines); i++ {
 			line := lines[i]
@@ -96,7 +102,14 @@ func ParseLeaks(output string) []Leak {
 			}
 		}
 		l.Stack = strings.Join(stack, "\n")
-		if ids[m[1]] {
+		if dir != "" && !inDir(l.File, dir) {
+			if frames, _ := parseFrames(stack); len(frames) > 0 {
+				if f, ok := pick(frames, dir); ok && inDir(f.File, dir) {
+					l.File, l.Line = f.File, f.Line
+				}
+			}
+		}
+		if ids[m[1]] || skip[m[1]] {
 			continue // the same goroutine in a second report
 		}
 		ids[m[1]] = true

@@ -18,6 +18,8 @@ func runCheck(e *env) int {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	timeout := fs.Duration("timeout", workbook.DefaultCheckTimeout, "time limit for the test run")
 	noSpeedup := fs.Bool("no-speedup", false, "skip measuring the speedup")
+	noRace := fs.Bool("no-race", false, "run without the race detector")
+	noLeakProfile := fs.Bool("no-leak-profile", false, "build without the goroutine-leak profile (goleak still runs)")
 	pos, err := parseArgs(fs, e.args)
 	if err != nil {
 		return e.ui.errorf("check: %v", err)
@@ -30,7 +32,7 @@ func runCheck(e *env) int {
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
-	return checkOnce(e, w, x, workbook.CheckOptions{Timeout: *timeout, Speedup: !*noSpeedup}, *asJSON)
+	return checkOnce(e, w, x, workbook.CheckOptions{Timeout: *timeout, Speedup: !*noSpeedup, NoRace: *noRace, NoLeakProfile: *noLeakProfile}, *asJSON)
 }
 
 // checkOnce checks x's practice copy and prints the result; its exit status
@@ -101,11 +103,49 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	} else if !res.TimedOut {
 		u.printf("\n%s the property suite did not run; the test output was:\n%s\n", u.red("FAIL"), res.Output)
 	}
-	if len(res.Leaks) > 0 {
-		u.printf("\nLeaked goroutines (still running after the tests)\n")
-		for _, l := range res.Leaks {
-			u.printf("  %s:%d  started %d goroutine(s) still stuck in %s (%s)\n", rel(l.File), l.Line, l.Count, l.State, l.Function)
+	if len(res.Races) > 0 {
+		u.printf("\nData races (found by the race detector)\n")
+		for _, r := range res.Races {
+			during := ""
+			if r.Property != "" {
+				during = " during " + r.Property
+			}
+			for i, a := range r.Accesses {
+				prefix := "  "
+				if i > 0 {
+					prefix = "    races with "
+				}
+				started := ""
+				if a.CreatedFile != "" {
+					started = fmt.Sprintf(", in the goroutine started at %s:%d", rel(a.CreatedFile), a.CreatedLine)
+				}
+				u.printf("%s%s:%d  %s in %s%s\n", prefix, rel(a.File), a.Line, accessKind(a), a.Function, started)
+			}
+			if during != "" {
+				u.printf("    %s\n", u.dim("seen"+during))
+			}
 		}
+	}
+	if len(res.Leaks) > 0 {
+		u.printf("\nLeaked goroutines\n")
+		for _, l := range res.Leaks {
+			during := ""
+			if l.Property != "" {
+				during = " after " + l.Property
+			}
+			if l.Proven() {
+				what := l.BlockedOn
+				if what == "" {
+					what = l.State
+				}
+				u.printf("  %s:%d  started %d goroutine(s) blocked forever on %s (proven by the goroutine-leak profile%s)\n", rel(l.File), l.Line, l.Count, what, during)
+				continue
+			}
+			u.printf("  %s:%d  started %d goroutine(s) still running after the tests, %s in %s (goleak)\n", rel(l.File), l.Line, l.Count, l.State, l.Function)
+		}
+	}
+	for _, n := range res.Notes {
+		u.printf("\n%s %s\n", u.dim("note:"), n)
 	}
 	if len(res.Findings) > 0 {
 		u.printf("\nAnalyzer findings\n")
@@ -124,7 +164,7 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	}
 	u.printf("\n")
 	if res.Passed {
-		u.printf("%s every property holds, no leaks, no findings (%v). See the reference: asyncbook solution %s\n",
+		u.printf("%s every property holds, no races, no leaks, no findings (%v). See the reference: asyncbook solution %s\n",
 			u.green("PASSED"), res.Duration.Round(time.Second), x.Info.Slug)
 		return
 	}
@@ -132,6 +172,9 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	var why []string
 	if len(failed) > 0 {
 		why = append(why, fmt.Sprintf("%d of %d properties fail", len(failed), len(res.Properties)))
+	}
+	if len(res.Races) > 0 {
+		why = append(why, fmt.Sprintf("%d data race(s)", len(res.Races)))
 	}
 	if len(res.Leaks) > 0 {
 		why = append(why, fmt.Sprintf("%d leaked goroutine(s)", len(res.Leaks)))
@@ -143,6 +186,13 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 		why = append(why, "timed out")
 	}
 	u.printf("%s %s. Stuck? asyncbook hint %s\n", u.red("NOT YET"), strings.Join(why, ", "), x.Info.Slug)
+}
+
+func accessKind(a workbook.Access) string {
+	if a.Write {
+		return "write"
+	}
+	return "read"
 }
 
 // runWatch re-checks the exercise whenever a file of its practice copy

@@ -71,6 +71,11 @@ type Location struct {
 type Report struct {
 	Exercise string   `json:"exercise"`
 	Results  []Result `json:"results"`
+	// LeakProfile says whether the test binary had the goroutine-leak
+	// profile (built with GOEXPERIMENT=goroutineleakprofile); Leaked are
+	// the goroutines it proved leaked, by the property whose run left them.
+	LeakProfile bool     `json:"leak_profile,omitempty"`
+	Leaked      []Leaked `json:"leaked,omitempty"`
 }
 
 // Suite is an exercise's property suite.
@@ -124,10 +129,14 @@ func (s Suite[I]) checkOne(p Property[I], impl I) Result {
 }
 
 // Run checks impl as subtests of t, one per property, and writes the report
-// to $ASYNCBOOK_REPORT when that is set.
+// to $ASYNCBOOK_REPORT when that is set. In a binary built with the
+// goroutine-leak profile, it asks the profile after each property which
+// goroutines are proven leaked, logs them and puts them in the report.
 func (s Suite[I]) Run(t *testing.T, impl I) []Result {
 	t.Helper()
 	var results []Result
+	var leaked []Leaked
+	watch := newLeakWatcher()
 	for _, p := range s.Properties {
 		t.Run(p.Name, func(t *testing.T) {
 			r := s.checkOne(p, impl)
@@ -137,10 +146,15 @@ func (s Suite[I]) Run(t *testing.T, impl I) []Result {
 			} else {
 				t.Logf("%s: %s", p.Name, r.Observed)
 			}
+			if stacks := watch.collect(); stacks != "" {
+				leaked = append(leaked, Leaked{Property: p.Name, Stacks: stacks})
+				t.Errorf("%s: the goroutine-leak profile proved goroutines leaked:\n%s", p.Name, stacks)
+			}
 		})
 	}
 	if path := os.Getenv(ReportEnv); path != "" {
-		if err := WriteReport(path, Report{Exercise: s.Exercise, Results: results}); err != nil {
+		rep := Report{Exercise: s.Exercise, Results: results, LeakProfile: watch.available(), Leaked: leaked}
+		if err := WriteReport(path, rep); err != nil {
 			t.Errorf("write report: %v", err)
 		}
 	}
