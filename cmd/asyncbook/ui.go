@@ -67,3 +67,12 @@ func (u *ui) json(v any) int {
 	}
 	return 0
 }
+
+// plural writes a count with its noun in the right number: "1 more hint",
+// "3 more hints".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
