@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,13 +14,20 @@ import (
 )
 
 // runWatch re-checks the exercise whenever a file of its practice copy
-// changes, until interrupted.
+// changes, until interrupted. Each check clears the screen (on a terminal)
+// and shows what `check` shows; after a pass it moves on to the next
+// exercise not passed yet, starting its practice copy when there is none.
 func runWatch(e *env) int {
 	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
 	interval := fs.Duration("interval", 500*time.Millisecond, "how often to look for changes")
+	noSpeedup := fs.Bool("no-speedup", false, "skip measuring the speedup")
+	timeout := fs.Duration("timeout", workbook.DefaultCheckTimeout, "time limit for each test run")
 	pos, err := parseArgs(fs, e.args)
 	if err != nil {
 		return e.ui.errorf("watch: %v", err)
+	}
+	if *interval <= 0 {
+		return e.ui.errorf("watch: --interval must be positive, not %v", *interval)
 	}
 	w, err := openWorkbook()
 	if err != nil {
@@ -28,27 +37,97 @@ func runWatch(e *env) int {
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
-	dir := w.PracticePath(x)
-	if _, err := os.Stat(filepath.Join(dir, workbook.SolveFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(w.PracticePath(x), workbook.SolveFile)); err != nil {
 		return e.ui.errorf("no practice copy of %s: run `asyncbook start %s` first", x.Info.Slug, x.Info.Slug)
 	}
-	e.ui.printf("Watching %s for changes (Ctrl-C to stop)\n", dir)
-	last := ""
+	opts := workbook.CheckOptions{Timeout: *timeout, Speedup: !*noSpeedup}
 	tick := time.NewTicker(*interval)
 	defer tick.Stop()
+	last := ""
 	for {
+		dir := w.PracticePath(x)
 		if stamp := dirStamp(dir); stamp != last {
 			last = stamp
-			checkOnce(e, w, x, workbook.CheckOptions{Speedup: false}, false)
-			e.ui.printf("%s\n", e.ui.dim("— waiting for the next save —"))
+			e.ui.clearScreen()
+			e.ui.printf("%s\n", e.ui.dim(fmt.Sprintf("Watching %s for changes (Ctrl-C to stop)", relTo(w, dir))))
+			code := checkOnce(e, w, x, opts, false)
+			if e.ctx.Err() != nil {
+				break
+			}
+			if code == 0 {
+				next, err := moveOn(e, w, x)
+				if err != nil {
+					return e.ui.errorf("%v", err)
+				}
+				if next == nil {
+					e.ui.printf("\n%s\n", e.ui.green("Every exercise passes. Well done!"))
+					return 0
+				}
+				x = next
+				last = dirStamp(w.PracticePath(x))
+				e.ui.printf("%s\n", e.ui.dim("— save "+relTo(w, filepath.Join(w.PracticePath(x), workbook.SolveFile))+" to check it —"))
+			} else {
+				e.ui.printf("%s\n", e.ui.dim("— waiting for the next save —"))
+			}
 		}
 		select {
 		case <-e.ctx.Done():
-			e.ui.printf("stopped watching\n")
-			return 0
 		case <-tick.C:
+			continue
+		}
+		break
+	}
+	e.ui.printf("stopped watching\n")
+	return 0
+}
+
+// moveOn picks the exercise after a pass of x: the next one in workbook
+// order that has not passed (wrapping around), its practice copy started
+// when it has none. It returns nil when every exercise passes.
+func moveOn(e *env, w *workbook.Workbook, x *workbook.Exercise) (*workbook.Exercise, error) {
+	progress, err := w.LoadProgress()
+	if err != nil {
+		return nil, err
+	}
+	all := w.Exercises()
+	at := 0
+	for i, y := range all {
+		if y == x {
+			at = i
 		}
 	}
+	var next *workbook.Exercise
+	for k := 1; k < len(all) && next == nil; k++ {
+		if y := all[(at+k)%len(all)]; progress[y.Info.Slug].Passed.IsZero() {
+			next = y
+		}
+	}
+	if next == nil {
+		return nil, nil
+	}
+	solve := filepath.Join(w.PracticePath(next), workbook.SolveFile)
+	_, err = os.Stat(solve)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, err := w.Start(next, false); err != nil {
+			return nil, err
+		}
+		e.ui.printf("\n%s %s: your copy is %s (the sequential version); read exercises/%s/README.md\n",
+			e.ui.bold("Next exercise:"), next.Info.Title, relTo(w, solve), next.Info.Dir)
+	case err != nil:
+		return nil, err
+	default:
+		e.ui.printf("\n%s %s, your copy %s\n", e.ui.bold("Next exercise:"), next.Info.Title, relTo(w, solve))
+	}
+	return next, nil
+}
+
+// relTo returns p relative to the workspace root when it is inside it.
+func relTo(w *workbook.Workbook, p string) string {
+	if r, err := filepath.Rel(w.Root(), p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
 }
 
 // dirStamp summarises the names, sizes and modification times of the Go
