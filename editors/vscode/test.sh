@@ -19,6 +19,11 @@ export ASYNCBOOK_SCREENSHOTS="${ASYNCBOOK_SCREENSHOTS:-/tmp}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/asyncbook-vscode-test.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+# HOME and the XDG folders in $tmp: code-server, Chromium and npm write no
+# config into the user's home (Go's and npm's caches stay shared).
+# shellcheck source=../../scripts/temp-home.sh
+. "$repo/scripts/temp-home.sh"
+asyncbook_temp_home "$tmp/home"
 
 began=$SECONDS
 step_began=$SECONDS
