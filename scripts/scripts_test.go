@@ -3,6 +3,7 @@
 package scripts
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,4 +138,36 @@ func TestFreshRun(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 2, ee.ExitCode())
 	assert.Contains(t, string(b), "unknown option --nope")
+}
+
+// TestLicense: the repository is BSD-3-Clause licensed, and the VS Code
+// extension is packaged with the same LICENSE, never with --skip-license.
+func TestLicense(t *testing.T) {
+	lic, err := os.ReadFile("../LICENSE")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(lic), "BSD 3-Clause License\n\nCopyright (c) 2026 The asyncbook Authors\n"), "%.80s", lic)
+	for _, clause := range []string{"1. Redistributions of source code", "2. Redistributions in binary form", "3. Neither the name of the copyright holder", `PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"`} {
+		assert.Contains(t, string(lic), clause)
+	}
+	ext, err := os.ReadFile("../editors/vscode/LICENSE")
+	require.NoError(t, err)
+	assert.Equal(t, string(lic), string(ext), "editors/vscode/LICENSE is a copy of LICENSE")
+
+	var manifest struct {
+		License string            `json:"license"`
+		Scripts map[string]string `json:"scripts"`
+	}
+	b, err := os.ReadFile("../editors/vscode/package.json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &manifest))
+	assert.Equal(t, "BSD-3-Clause", manifest.License)
+	for _, f := range []string{"../editors/vscode/package.json", "../editors/vscode/test.sh"} {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "--skip-license", f)
+		assert.Contains(t, string(b), "vsce package", f)
+	}
+	ignore, err := os.ReadFile("../editors/vscode/.vscodeignore")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Split(string(ignore), "\n"), "!LICENSE", "the .vsix carries the LICENSE")
 }

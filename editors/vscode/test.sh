@@ -115,7 +115,7 @@ done_step
 
 step "vsce package and inspect the .vsix"
 rm -f out/asyncbook.vsix
-./node_modules/.bin/vsce package --no-dependencies --skip-license --out out/asyncbook.vsix || die "vsce package failed"
+./node_modules/.bin/vsce package --no-dependencies --out out/asyncbook.vsix || die "vsce package failed"
 export ASYNCBOOK_VSIX="$here/out/asyncbook.vsix"
 run_tests vsix node out/e2e/vsix.test.mjs
 done_step
