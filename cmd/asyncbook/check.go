@@ -47,7 +47,7 @@ func checkOnce(e *env, w *workbook.Workbook, x *workbook.Exercise, opts workbook
 	svg := ""
 	if spans := timelineOf(res.Properties); len(spans) > 0 {
 		svg = filepath.Join(w.PracticePath(x), "timeline.svg")
-		if err := os.WriteFile(svg, workbook.TimelineSVG(x.Info.Title, spans), 0o644); err != nil {
+		if err := os.WriteFile(svg, workbook.TimelineSVGWith(x.Info.Title, spans, workbook.TimelineOptions{Limits: workbook.LimitsFromResults(res.Properties, spans)}), 0o644); err != nil {
 			return e.ui.errorf("write timeline: %v", err)
 		}
 	}
