@@ -37,13 +37,22 @@ func runWatch(e *env) int {
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
+	last := ""
 	if _, err := os.Stat(filepath.Join(w.PracticePath(x), workbook.SolveFile)); err != nil {
-		return e.ui.errorf("no practice copy of %s: run `asyncbook start %s` first", x.Info.Slug, x.Info.Slug)
+		if len(pos) > 0 {
+			return e.ui.errorf("no practice copy of %s: run `asyncbook start %s` first", x.Info.Slug, x.Info.Slug)
+		}
+		// Bare, after a pass: the next exercise has no copy yet; start it
+		// as moving on does, and wait for its first save.
+		if err := startNext(e, w, x); err != nil {
+			return e.ui.errorf("%v", err)
+		}
+		last = dirStamp(w.PracticePath(x))
+		e.ui.printf("%s\n", e.ui.dim("— save "+relTo(w, filepath.Join(w.PracticePath(x), workbook.SolveFile))+" to check it —"))
 	}
 	opts := workbook.CheckOptions{Timeout: *timeout, Speedup: !*noSpeedup}
 	tick := time.NewTicker(*interval)
 	defer tick.Stop()
-	last := ""
 	for {
 		dir := w.PracticePath(x)
 		if stamp := dirStamp(dir); stamp != last {
@@ -105,21 +114,30 @@ func moveOn(e *env, w *workbook.Workbook, x *workbook.Exercise) (*workbook.Exerc
 	if next == nil {
 		return nil, nil
 	}
-	solve := filepath.Join(w.PracticePath(next), workbook.SolveFile)
-	_, err = os.Stat(solve)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if _, err := w.Start(next, false); err != nil {
-			return nil, err
-		}
-		e.ui.printf("\n%s %s: your copy is %s (the sequential version); read exercises/%s/README.md\n",
-			e.ui.bold("Next exercise:"), next.Info.Title, relTo(w, solve), next.Info.Dir)
-	case err != nil:
+	if err := startNext(e, w, next); err != nil {
 		return nil, err
-	default:
-		e.ui.printf("\n%s %s, your copy %s\n", e.ui.bold("Next exercise:"), next.Info.Title, relTo(w, solve))
 	}
 	return next, nil
+}
+
+// startNext announces x as the next exercise, starting its practice copy
+// when it has none.
+func startNext(e *env, w *workbook.Workbook, x *workbook.Exercise) error {
+	solve := filepath.Join(w.PracticePath(x), workbook.SolveFile)
+	_, err := os.Stat(solve)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, err := w.Start(x, false); err != nil {
+			return err
+		}
+		e.ui.printf("\n%s %s: your copy is %s (the sequential version); read exercises/%s/README.md\n",
+			e.ui.bold("Next exercise:"), x.Info.Title, relTo(w, solve), x.Info.Dir)
+	case err != nil:
+		return err
+	default:
+		e.ui.printf("\n%s %s, your copy %s\n", e.ui.bold("Next exercise:"), x.Info.Title, relTo(w, solve))
+	}
+	return nil
 }
 
 // relTo returns p relative to the workspace root when it is inside it.

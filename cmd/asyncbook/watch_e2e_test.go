@@ -161,6 +161,21 @@ func TestWatchStopsOnInterrupt(t *testing.T) {
 	assert.NoError(t, wt.wait(t))
 }
 
+// TestBareWatchStartsTheNextExercise: after a pass, a bare watch starts
+// the next exercise not passed and waits for its first save.
+func TestBareWatchStartsTheNextExercise(t *testing.T) {
+	ws := workspaceCopy(t)
+	writeProgress(t, ws, "batch-inference")
+	wt := startWatch(t, ws)
+	out := wt.waitFor(t, "to check it")
+	assert.Contains(t, out, "Next exercise: Data pipeline: your copy is practice/datapipeline/solve.go")
+	assert.FileExists(t, filepath.Join(ws, "practice", "datapipeline", "solve.go"))
+	require.NoError(t, wt.cmd.Process.Signal(syscall.SIGINT))
+	out = wt.waitFor(t, "stopped watching")
+	assert.NotContains(t, out, "Checking", "nothing is checked before the first save")
+	require.NoError(t, wt.wait(t))
+}
+
 func TestWatchBadInput(t *testing.T) {
 	ws := workspaceCopy(t)
 	for _, c := range []struct {
