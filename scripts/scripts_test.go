@@ -51,10 +51,11 @@ func TestTempHome(t *testing.T) {
 		require.NoError(t, err)
 		return strings.TrimSpace(string(out))
 	}
-	env := append(os.Environ(), "HOME="+realHome, "GOMODCACHE="+goEnv("GOMODCACHE"), "GOCACHE="+goEnv("GOCACHE"))
+	require.NoError(t, os.WriteFile(filepath.Join(realHome, ".gitconfig"), []byte("[safe]\n\tdirectory = *\n"), 0o644))
+	env := append(os.Environ(), "HOME="+realHome, "GOMODCACHE="+goEnv("GOMODCACHE"), "GOCACHE="+goEnv("GOCACHE"), "GIT_CONFIG_GLOBAL=")
 	got, out := envOf(t, ".", env, "-c", `. ./temp-home.sh && asyncbook_temp_home "$1" &&
 		for k in HOME XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CACHE_HOME; do echo "$k=${!k}"; done &&
-		echo "GOMODCACHE=$(go env GOMODCACHE)" && echo "GOCACHE=$(go env GOCACHE)" &&
+		echo "GOMODCACHE=$(go env GOMODCACHE)" && echo "GOCACHE=$(go env GOCACHE)" && echo "GIT_CONFIG_GLOBAL=$GIT_CONFIG_GLOBAL" &&
 		mkdir -p "$XDG_CONFIG_HOME/code-server" "$HOME/.emacs.d" && touch "$XDG_CONFIG_HOME/code-server/config.yaml" "$HOME/.emacs.d/x"`, "sh", dir)
 	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"} {
 		assert.True(t, strings.HasPrefix(got[k], dir), "%s=%s is in the temporary folder (%s)", k, got[k], out)
@@ -62,13 +63,14 @@ func TestTempHome(t *testing.T) {
 	}
 	assert.Equal(t, goEnv("GOMODCACHE"), got["GOMODCACHE"], "Go's module cache stays shared")
 	assert.Equal(t, goEnv("GOCACHE"), got["GOCACHE"], "Go's build cache stays shared")
+	assert.Equal(t, filepath.Join(realHome, ".gitconfig"), got["GIT_CONFIG_GLOBAL"], "git's global config stays the user's")
 	// Only what go and npm make for themselves when asked where their caches
 	// are (their own config folders) may appear in the real home.
 	err := filepath.WalkDir(realHome, func(p string, d os.DirEntry, err error) error {
 		require.NoError(t, err)
 		rel, _ := filepath.Rel(realHome, p)
 		switch {
-		case rel == ".", rel == ".config", rel == ".npm",
+		case rel == ".", rel == ".config", rel == ".npm", rel == ".gitconfig",
 			strings.HasPrefix(rel, filepath.Join(".config", "go")), strings.HasPrefix(rel, ".npm"+string(filepath.Separator)):
 		default:
 			t.Errorf("%s was written into the real home", rel)

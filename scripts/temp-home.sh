@@ -5,8 +5,9 @@
 # so that no test (code-server's config, Emacs's native-compilation cache,
 # Neovim's logs, Chromium's profile) writes into the user's home. The tool
 # caches a test run should share with the user's own work (Go's module and
-# build caches and go env settings, npm's cache and npmrc) stay where they
-# are: they are pinned by their own variables before HOME moves.
+# build caches and go env settings, npm's cache and npmrc, git's global
+# config, which may mark the checkout a safe.directory) stay where they are:
+# they are pinned by their own variables before HOME moves.
 asyncbook_temp_home() {
   local dir=$1
   if command -v go >/dev/null; then
@@ -21,6 +22,9 @@ asyncbook_temp_home() {
     if [ -z "${npm_config_userconfig:-}" ] && [ -f "$HOME/.npmrc" ]; then
       export npm_config_userconfig="$HOME/.npmrc"
     fi
+  fi
+  if [ -z "${GIT_CONFIG_GLOBAL:-}" ] && [ -f "$HOME/.gitconfig" ]; then
+    export GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
   fi
   mkdir -p "$dir/.config" "$dir/.local/share" "$dir/.local/state" "$dir/.cache"
   export HOME="$dir" XDG_CONFIG_HOME="$dir/.config" XDG_DATA_HOME="$dir/.local/share" \
