@@ -14,13 +14,15 @@ import (
 // git-ignored practice folder.
 const ProgressFile = "progress.json"
 
-// Progress is a learner's record for one exercise.
+// Progress is a learner's record for one exercise. A time not yet reached
+// (never started, never passed) is left out of the file, never written as
+// the zero time.
 type Progress struct {
-	Started    time.Time `json:"started,omitempty"`
+	Started    time.Time `json:"started,omitzero"`
 	HintsShown int       `json:"hints_shown"`
 	Checks     int       `json:"checks"`
-	Passed     time.Time `json:"passed,omitempty"` // first passing check
-	LastCheck  time.Time `json:"last_check,omitempty"`
+	Passed     time.Time `json:"passed,omitzero"` // first passing check
+	LastCheck  time.Time `json:"last_check,omitzero"`
 	LastPassed bool      `json:"last_passed"`
 }
 
@@ -95,4 +97,42 @@ func (w *Workbook) NextHint(e *Exercise) (Hint, error) {
 		}
 	})
 	return h, err
+}
+
+// InProgress returns the exercise started most recently among those that
+// have not passed, or nil when none is in progress.
+func (w *Workbook) InProgress(progress map[string]Progress) *Exercise {
+	var best *Exercise
+	for _, e := range w.exercises {
+		p := progress[e.Info.Slug]
+		if p.Started.IsZero() || !p.Passed.IsZero() {
+			continue
+		}
+		if best == nil || p.Started.After(progress[best.Info.Slug].Started) {
+			best = e
+		}
+	}
+	return best
+}
+
+// NextUnfinished returns the first exercise, in workbook order, that has
+// not passed yet, or nil when every exercise has.
+func (w *Workbook) NextUnfinished(progress map[string]Progress) *Exercise {
+	for _, e := range w.exercises {
+		if progress[e.Info.Slug].Passed.IsZero() {
+			return e
+		}
+	}
+	return nil
+}
+
+// ShownHints returns the hints of the exercise already shown to the
+// learner, in order.
+func (w *Workbook) ShownHints(e *Exercise) ([]Hint, error) {
+	all, err := w.LoadProgress()
+	if err != nil {
+		return nil, err
+	}
+	n := min(all[e.Info.Slug].HintsShown, len(e.Guide.Hints))
+	return e.Guide.Hints[:max(n, 0)], nil
 }

@@ -36,38 +36,109 @@ const (
 // overwritten without force.
 var ErrPracticeExists = errors.New("practice copy exists")
 
+// BackupDir is the folder, inside PracticeDir, where Start with force keeps
+// the practice copies it replaces: BackupDir/<exercise dir>/<time>/. The
+// leading underscore keeps the go command's ./... patterns out of it.
+const BackupDir = "_backup"
+
 // Start makes the exercise's practice copy: solve.go (the sequential
 // implementation, renamed Solve, as the starting point) and solve_test.go
 // (the property suite with goleak). It refuses to overwrite an existing
-// copy unless force is set. It returns the copy's folder.
+// copy unless force is set; with force, the existing copy is first moved
+// into a backup (see Restart). It returns the copy's folder.
 func (w *Workbook) Start(e *Exercise, force bool) (string, error) {
-	dir := w.PracticePath(e)
+	dir, _, err := w.Restart(e, force)
+	return dir, err
+}
+
+// Restart is Start that also returns where the replaced copy was saved:
+// with force, a practice copy that differs from a fresh one is moved, whole,
+// into PracticeDir/BackupDir/<exercise dir>/<time>/ before the fresh copy is
+// written. backup is "" when there was nothing to keep.
+func (w *Workbook) Restart(e *Exercise, force bool) (dir, backup string, err error) {
+	dir = w.PracticePath(e)
 	if !force {
 		for _, f := range []string{SolveFile, SolveTestFile} {
 			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-				return dir, fmt.Errorf("%w: %s has your work; use --force to start again", ErrPracticeExists, filepath.Join(dir, f))
+				return dir, "", fmt.Errorf("%w: %s has your work; `asyncbook reset %s` (or start --force) starts again and keeps a backup of it", ErrPracticeExists, filepath.Join(dir, f), e.Info.Slug)
 			}
 		}
 	}
 	solve, err := w.SolveSource(e)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	test, err := SolveTestSource(e)
 	if err != nil {
-		return "", err
+		return "", "", err
+	}
+	if force {
+		if backup, err = w.backupPractice(e, solve, test); err != nil {
+			return dir, "", err
+		}
 	}
 	if err := WritePractice(dir, solve, test); err != nil {
-		return "", err
+		return "", backup, err
 	}
 	if _, err := w.UpdateProgress(e.Info.Slug, func(p *Progress) {
 		if p.Started.IsZero() || force {
 			p.Started = time.Now()
 		}
 	}); err != nil {
-		return dir, err
+		return dir, backup, err
 	}
-	return dir, nil
+	return dir, backup, nil
+}
+
+// backupPractice moves the exercise's practice folder into the backup
+// folder unless it holds nothing a fresh copy (solve, test) would not:
+// files the checks write (the timeline) do not count as work.
+func (w *Workbook) backupPractice(e *Exercise, solve, test []byte) (string, error) {
+	dir := w.PracticePath(e)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("back up practice copy: %w", err)
+	}
+	fresh := map[string][]byte{SolveFile: solve, SolveTestFile: test}
+	changed := false
+	for _, ent := range entries {
+		name := ent.Name()
+		if name == "timeline.svg" {
+			continue
+		}
+		want, ok := fresh[name]
+		if !ok || !ent.Type().IsRegular() {
+			changed = true
+			break
+		}
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return "", nil
+	}
+	parent := filepath.Join(w.root, PracticeDir, BackupDir, e.Info.Dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("back up practice copy: %w", err)
+	}
+	stamp := time.Now().Format("20060102-150405")
+	dst := filepath.Join(parent, stamp)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		dst = filepath.Join(parent, fmt.Sprintf("%s-%d", stamp, i))
+	}
+	if err := os.Rename(dir, dst); err != nil {
+		return "", fmt.Errorf("back up practice copy: %w", err)
+	}
+	return dst, nil
 }
 
 // WritePractice writes a practice copy's two files into dir.

@@ -98,11 +98,35 @@ func TestStartRefusesToOverwrite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "package practice // my work\n", string(b), "work is kept")
 
-	_, err = w.Start(e, true)
+	_, backup, err := w.Restart(e, true)
 	require.NoError(t, err)
 	b, err = os.ReadFile(solve)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "func Solve(")
+	require.NotEmpty(t, backup, "the replaced work is kept")
+	assert.Equal(t, filepath.Join(w.Root(), PracticeDir, BackupDir, "demo"), filepath.Dir(backup))
+	b, err = os.ReadFile(filepath.Join(backup, SolveFile))
+	require.NoError(t, err)
+	assert.Equal(t, "package practice // my work\n", string(b), "the backup holds the learner's work")
+
+	// A fresh, untouched copy has nothing worth keeping.
+	_, again, err := w.Restart(e, true)
+	require.NoError(t, err)
+	assert.Empty(t, again)
+
+	// Two restarts within a second keep both backups.
+	require.NoError(t, os.WriteFile(solve, []byte("package practice // v2\n"), 0o644))
+	_, b2, err := w.Restart(e, true)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(solve, []byte("package practice // v3\n"), 0o644))
+	_, b3, err := w.Restart(e, true)
+	require.NoError(t, err)
+	assert.NotEqual(t, b2, b3)
+	for want, dir := range map[string]string{"v2": b2, "v3": b3} {
+		b, err := os.ReadFile(filepath.Join(dir, SolveFile))
+		require.NoError(t, err)
+		assert.Contains(t, string(b), want)
+	}
 
 	p, err := w.LoadProgress()
 	require.NoError(t, err)
@@ -116,9 +140,74 @@ func TestLookupSuggestsTheClosestName(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Equal(t, "demo-scoring", e.Info.Slug)
 	}
-	_, err := w.Lookup("demo-scorng")
-	require.ErrorIs(t, err, ErrUnknownExercise)
-	assert.Contains(t, err.Error(), `did you mean "demo-scoring"`)
+	for _, name := range []string{"demo-scorng", "demoscoring", "scoring", "demo-sc"} {
+		_, err := w.Lookup(name)
+		require.ErrorIs(t, err, ErrUnknownExercise)
+		assert.Contains(t, err.Error(), `did you mean "demo-scoring"`, name)
+	}
+	for _, name := range []string{"nonexistent", "batch-inference", "x", "scor"} {
+		_, err := w.Lookup(name)
+		require.ErrorIs(t, err, ErrUnknownExercise)
+		assert.NotContains(t, err.Error(), "did you mean", "%q is not close to any exercise", name)
+		assert.Contains(t, err.Error(), "the exercises are demo-scoring", name)
+	}
+}
+
+func TestCloseMatches(t *testing.T) {
+	cands := []string{"model-serving", "data-pipeline", "batch-inference", "check", "hint", "hints", "list", "lsp"}
+	for name, want := range map[string][]string{
+		"model-servng":  {"model-serving"},
+		"modelserving":  {"model-serving"},
+		"pipeline":      {"data-pipeline"},
+		"batch":         {"batch-inference"},
+		"chek":          {"check"},
+		"hnt":           {"hint"},
+		"hintz":         {"hint", "hints"},
+		"nonexistent":   nil,
+		"serving-model": nil,
+		"frobnicate":    nil,
+		"a":             nil,
+		"zzz":           nil,
+	} {
+		assert.Equal(t, want, CloseMatches(name, cands), name)
+	}
+}
+
+func TestProgressNeverRecordsAZeroTime(t *testing.T) {
+	w, e := demoWorkspace(t)
+	_, err := w.NextHint(e) // a hint before start: no start time yet
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(w.Root(), PracticeDir, ProgressFile))
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "0001-01-01")
+	assert.NotContains(t, string(b), `"started"`)
+	assert.NotContains(t, string(b), `"passed"`)
+
+	_, err = w.Start(e, false)
+	require.NoError(t, err)
+	b, err = os.ReadFile(filepath.Join(w.Root(), PracticeDir, ProgressFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"started"`)
+	assert.NotContains(t, string(b), "0001-01-01")
+	assert.NotContains(t, string(b), `"passed"`, "not passed yet: no passed time")
+
+	// A file written by an older version, with zero times, reads as not passed.
+	old := `{"demo-scoring":{"started":"2026-01-02T03:04:05Z","passed":"0001-01-01T00:00:00Z","hints_shown":1}}`
+	require.NoError(t, os.WriteFile(filepath.Join(w.Root(), PracticeDir, ProgressFile), []byte(old), 0o644))
+	p, err := w.LoadProgress()
+	require.NoError(t, err)
+	assert.Equal(t, "started", p["demo-scoring"].Status())
+	hints, err := w.ShownHints(e)
+	require.NoError(t, err)
+	require.Len(t, hints, 1)
+	assert.Equal(t, "Look at the loop", hints[0].Title)
+	assert.Equal(t, e, w.InProgress(p))
+	assert.Equal(t, e, w.NextUnfinished(p))
+	_, err = w.UpdateProgress("demo-scoring", func(p *Progress) {})
+	require.NoError(t, err)
+	b, err = os.ReadFile(filepath.Join(w.Root(), PracticeDir, ProgressFile))
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "0001-01-01", "rewriting an old file drops its zero times")
 }
 
 func TestExerciseForFiles(t *testing.T) {

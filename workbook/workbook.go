@@ -70,7 +70,8 @@ func (w *Workbook) Exercises() []*Exercise { return w.exercises }
 var ErrUnknownExercise = errors.New("unknown exercise")
 
 // Lookup returns the exercise with the given slug (or folder name, or
-// 1-based number). An unknown name's error suggests the closest slug.
+// 1-based number). An unknown name's error suggests the slugs close to it
+// (CloseMatches), and otherwise lists the exercises.
 func (w *Workbook) Lookup(name string) (*Exercise, error) {
 	name = strings.TrimSpace(strings.ToLower(name))
 	for _, e := range w.exercises {
@@ -81,13 +82,50 @@ func (w *Workbook) Lookup(name string) (*Exercise, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%w: no name given; the exercises are %s", ErrUnknownExercise, strings.Join(w.slugs(), ", "))
 	}
-	best, dist := "", -1
-	for _, s := range w.slugs() {
-		if d := levenshtein(name, s); dist < 0 || d < dist {
-			best, dist = s, d
+	var close []string
+	for _, e := range w.exercises {
+		if len(CloseMatches(name, []string{e.Info.Slug, e.Info.Dir, strings.ToLower(e.Info.Title)})) > 0 {
+			close = append(close, e.Info.Slug)
 		}
 	}
-	return nil, fmt.Errorf("%w %q: did you mean %q? (the exercises are %s)", ErrUnknownExercise, name, best, strings.Join(w.slugs(), ", "))
+	if len(close) > 0 {
+		return nil, fmt.Errorf("%w %q: did you mean %s? (the exercises are %s)", ErrUnknownExercise, name, quoteJoin(close), strings.Join(w.slugs(), ", "))
+	}
+	return nil, fmt.Errorf("%w %q; the exercises are %s (`asyncbook list` describes them)", ErrUnknownExercise, name, strings.Join(w.slugs(), ", "))
+}
+
+// CloseMatches returns the candidates close enough to name to be what was
+// meant: a few typos away (an edit distance of at most a third of the
+// longer word, and at most 3), or a word of at least 4 letters that starts
+// one or is one of its dash-separated parts. Far names match nothing, so
+// an error never suggests an unrelated one.
+func CloseMatches(name string, candidates []string) []string {
+	name = strings.ToLower(name)
+	var out []string
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		d := levenshtein(name, lc)
+		limit := min(3, max(len(name), len(lc))/3)
+		close := d <= limit
+		if len(name) >= 4 && !close {
+			close = strings.HasPrefix(lc, name)
+			for _, part := range strings.FieldsFunc(lc, func(r rune) bool { return r == '-' || r == ' ' }) {
+				close = close || part == name
+			}
+		}
+		if close {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func quoteJoin(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, " or ")
 }
 
 func (w *Workbook) slugs() []string {

@@ -28,7 +28,7 @@ func runCheck(e *env) int {
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
-	x, err := currentExercise(w, pos, "check [<exercise>]")
+	x, err := currentExercise(e, w, pos, "check [<exercise>]")
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
@@ -49,7 +49,7 @@ func checkOnce(e *env, w *workbook.Workbook, x *workbook.Exercise, opts workbook
 	svg := ""
 	if spans := timelineOf(res.Properties); len(spans) > 0 {
 		svg = filepath.Join(w.PracticePath(x), "timeline.svg")
-		if err := os.WriteFile(svg, workbook.TimelineSVG(x.Info.Title, spans), 0o644); err != nil {
+		if err := os.WriteFile(svg, workbook.TimelineSVGWith(x.Info.Title, spans, workbook.TimelineOptions{Limits: workbook.LimitsFromResults(res.Properties, spans)}), 0o644); err != nil {
 			return e.ui.errorf("write timeline: %v", err)
 		}
 	}
@@ -96,8 +96,12 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	}
 	if len(res.Properties) > 0 {
 		u.printf("\nProperties\n")
+		width := 0
 		for _, p := range res.Properties {
-			u.printf("  %s %-28s %s\n", u.mark(p.Pass), p.Property, u.dim(p.Description))
+			width = max(width, len(p.Property))
+		}
+		for _, p := range res.Properties {
+			u.printf("  %s %-*s  %s\n", u.mark(p.Pass), width, p.Property, u.dim(p.Description))
 			u.printf("       observed: %s\n", p.Observed)
 		}
 	} else if !res.TimedOut {
@@ -138,10 +142,10 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 				if what == "" {
 					what = l.State
 				}
-				u.printf("  %s:%d  started %d goroutine(s) blocked forever on %s (proven by the goroutine-leak profile%s)\n", rel(l.File), l.Line, l.Count, what, during)
+				u.printf("  %s:%d  started %s blocked forever on %s (proven by the goroutine-leak profile%s)\n", rel(l.File), l.Line, plural(l.Count, "goroutine", "goroutines"), what, during)
 				continue
 			}
-			u.printf("  %s:%d  started %d goroutine(s) still running after the tests, %s in %s (goleak)\n", rel(l.File), l.Line, l.Count, l.State, l.Function)
+			u.printf("  %s:%d  started %s still running after the tests, %s in %s (goleak)\n", rel(l.File), l.Line, plural(l.Count, "goroutine", "goroutines"), l.State, l.Function)
 		}
 	}
 	for _, n := range res.Notes {
@@ -171,16 +175,24 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	failed := suite.Failed(res.Properties)
 	var why []string
 	if len(failed) > 0 {
-		why = append(why, fmt.Sprintf("%d of %d properties fail", len(failed), len(res.Properties)))
+		verb := "fail"
+		if len(failed) == 1 {
+			verb = "fails"
+		}
+		noun := "properties"
+		if len(res.Properties) == 1 {
+			noun = "property"
+		}
+		why = append(why, fmt.Sprintf("%d of %d %s %s", len(failed), len(res.Properties), noun, verb))
 	}
 	if len(res.Races) > 0 {
-		why = append(why, fmt.Sprintf("%d data race(s)", len(res.Races)))
+		why = append(why, plural(len(res.Races), "data race", "data races"))
 	}
 	if len(res.Leaks) > 0 {
-		why = append(why, fmt.Sprintf("%d leaked goroutine(s)", len(res.Leaks)))
+		why = append(why, plural(len(res.Leaks), "leaked goroutine", "leaked goroutines"))
 	}
 	if len(res.Findings) > 0 {
-		why = append(why, fmt.Sprintf("%d analyzer finding(s)", len(res.Findings)))
+		why = append(why, plural(len(res.Findings), "analyzer finding", "analyzer findings"))
 	}
 	if res.TimedOut {
 		why = append(why, "timed out")
@@ -193,63 +205,4 @@ func accessKind(a workbook.Access) string {
 		return "write"
 	}
 	return "read"
-}
-
-// runWatch re-checks the exercise whenever a file of its practice copy
-// changes, until interrupted.
-func runWatch(e *env) int {
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	interval := fs.Duration("interval", 500*time.Millisecond, "how often to look for changes")
-	pos, err := parseArgs(fs, e.args)
-	if err != nil {
-		return e.ui.errorf("watch: %v", err)
-	}
-	w, err := openWorkbook()
-	if err != nil {
-		return e.ui.errorf("%v", err)
-	}
-	x, err := currentExercise(w, pos, "watch [<exercise>]")
-	if err != nil {
-		return e.ui.errorf("%v", err)
-	}
-	dir := w.PracticePath(x)
-	if _, err := os.Stat(filepath.Join(dir, workbook.SolveFile)); err != nil {
-		return e.ui.errorf("no practice copy of %s: run `asyncbook start %s` first", x.Info.Slug, x.Info.Slug)
-	}
-	e.ui.printf("Watching %s for changes (Ctrl-C to stop)\n", dir)
-	last := ""
-	tick := time.NewTicker(*interval)
-	defer tick.Stop()
-	for {
-		if stamp := dirStamp(dir); stamp != last {
-			last = stamp
-			checkOnce(e, w, x, workbook.CheckOptions{Speedup: false}, false)
-			e.ui.printf("%s\n", e.ui.dim("— waiting for the next save —"))
-		}
-		select {
-		case <-e.ctx.Done():
-			e.ui.printf("stopped watching\n")
-			return 0
-		case <-tick.C:
-		}
-	}
-}
-
-// dirStamp summarises the names, sizes and modification times of the Go
-// files in dir, so that any save changes it.
-func dirStamp(dir string) string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, ent := range entries {
-		if !strings.HasSuffix(ent.Name(), ".go") {
-			continue
-		}
-		if info, err := ent.Info(); err == nil {
-			fmt.Fprintf(&b, "%s:%d:%d;", ent.Name(), info.Size(), info.ModTime().UnixNano())
-		}
-	}
-	return b.String()
 }

@@ -23,7 +23,7 @@ func runHint(e *env) int {
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
-	x, err := currentExercise(w, pos, "hint <exercise>")
+	x, err := currentExercise(e, w, pos, "hint [<exercise>]")
 	if err != nil {
 		return e.ui.errorf("%v", err)
 	}
@@ -97,7 +97,7 @@ func runGuide(e *env) int {
 		fmt.Fprintf(&hints, "### Hint %d: %s\n\n%s\n\n", h.N, h.Title, h.Body)
 	}
 	if shown < len(g.Hints) {
-		fmt.Fprintf(&hints, "(%d more hint(s): `asyncbook hint %s` shows the next one)", len(g.Hints)-shown, x.Info.Slug)
+		fmt.Fprintf(&hints, "(%s: `asyncbook hint %s` shows the next one)", plural(len(g.Hints)-shown, "more hint", "more hints"), x.Info.Slug)
 	}
 	section("Hints", hints.String())
 	if *interviewer {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -40,19 +39,26 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"list":     {"list [--json]", "the exercises in order, what each teaches, and your progress", runList},
-		"start":    {"start <exercise> [--force]", "make your practice copy of an exercise", runStart},
-		"check":    {"check [<exercise>] [--json]", "run the property suite (with -race and the goroutine-leak profile), goleak and the analyzers on your copy", runCheck},
-		"hint":     {"hint <exercise>", "the next hint from the interview guide", runHint},
+		"start":    {"start <exercise> [--force]", "make your practice copy of an exercise (--force: start again, your copy is backed up)", runStart},
+		"reset":    {"reset [<exercise>]", "start the exercise again from the sequential version; your copy is backed up first", runReset},
+		"check":    {"check [<exercise>] [--json] [--no-speedup] [--no-race] [--no-leak-profile] [--timeout 3m] [--all]", "run the property suite (with -race and the goroutine-leak profile), goleak and the analyzers on your copy (--all: every exercise, as verify)", runCheck},
+		"verify":   {"verify [--no-speedup] [--timeout 3m]", "check every exercise you started, and list what is left", runVerify},
+		"hint":     {"hint [<exercise>]", "the next hint from the interview guide", runHint},
+		"hints":    {"hints [<exercise>]", "re-read the hints you have already been shown", runHints},
 		"guide":    {"guide <exercise> [--interviewer]", "the interview guide (the interviewer's view adds rubric and discussion)", runGuide},
 		"solution": {"solution <exercise> [--force]", "the reference solution beside yours, once you pass", runSolution},
-		"watch":    {"watch [<exercise>]", "re-check the exercise on every save", runWatch},
+		"watch":    {"watch [<exercise>] [--interval 500ms]", "re-check the exercise on every save, and move on to the next after a pass", runWatch},
 		"grade":    {"grade --exercise <name> --dir <submission> [--json] [--timeout 2m]", "grade a solution submission (for CI)", runGrade},
 		"leaks":    {"leaks [-json|-sarif] [-race] [packages]", "run any module's tests and report the goroutines they leak, proven by Go's goroutine-leak profile", runLeaks},
 		"version":  {"version", "print the version", runVersion},
 		"lsp":      {"lsp", "serve the language server on stdio", func(e *env) int { return runLSP(e.args, e.stdin, e.stdout, e.stderr) }},
-		"help":     {"help", "this help", runHelp},
+		"help":     {"help [<command>]", "this help, or a command's", runHelp},
 	}
 }
+
+// commandOrder is the order help lists the commands in: a learner's path
+// through the workbook first, then the rest.
+var commandOrder = []string{"list", "start", "check", "watch", "hint", "hints", "reset", "solution", "guide", "verify", "grade", "lsp", "version", "help"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,23 +67,60 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	name := "list"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
+// isHelpFlag reports whether arg asks for help, the way flag packages spell it.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "-?":
+		return true
 	}
-	switch name {
-	case "-h", "--help":
-		name = "help"
-	case "--version":
-		name = "version"
+	return false
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, ui: newUI(stdout, stderr)}
+	name, named := "list", false
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args, named = args[0], args[1:], true
+	}
+	// -h or --help anywhere (before a "--") asks for help, with the
+	// command's own usage when a command is named.
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if isHelpFlag(a) {
+			if named && name != "help" {
+				e.args = []string{name}
+			}
+			return runHelp(e)
+		}
+		if a == "--version" && !named {
+			return runVersion(e)
+		}
+	}
+	if name == "check" {
+		// check --all is verify: every exercise.
+		for i, a := range args {
+			if a == "--" {
+				break
+			}
+			if a == "--all" || a == "-all" {
+				name, args = "verify", append(append([]string{}, args[:i]...), args[i+1:]...)
+				break
+			}
+		}
 	}
 	cmd, ok := commands()[name]
 	if !ok {
-		fmt.Fprintf(stderr, "asyncbook: unknown command %q; run `asyncbook help`\n", name)
+		msg := fmt.Sprintf("asyncbook: unknown command %q", name)
+		if s := workbook.CloseMatches(name, commandOrder); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
+		}
+		fmt.Fprintf(stderr, "%s\nRun `asyncbook help` for the list of commands.\n", msg)
 		return 2
 	}
-	return cmd.run(&env{ctx: ctx, args: args, stdin: stdin, stdout: stdout, stderr: stderr, ui: newUI(stdout, stderr)})
+	e.args = args
+	return cmd.run(e)
 }
 
 func runVersion(e *env) int {
@@ -85,17 +128,26 @@ func runVersion(e *env) int {
 	return 0
 }
 
+// runHelp prints the list of commands, or one command's usage when named.
 func runHelp(e *env) int {
-	fmt.Fprintf(e.stdout, "asyncbook — Go concurrency exercises for ML engineers\n\nusage:\n")
 	cmds := commands()
-	var names []string
-	for n := range cmds {
-		names = append(names, n)
+	if len(e.args) > 0 {
+		c, ok := cmds[e.args[0]]
+		if !ok {
+			return e.ui.errorf("help: unknown command %q; run `asyncbook help` for the list", e.args[0])
+		}
+		fmt.Fprintf(e.stdout, "usage: asyncbook %s\n\n%s\n", c.usage, c.summary)
+		return 0
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(e.stdout, "  asyncbook %-62s %s\n", cmds[n].usage, cmds[n].summary)
+	fmt.Fprintf(e.stdout, "asyncbook — Go concurrency exercises for ML engineers\n\nusage: asyncbook <command> [arguments]   (no command: list)\n\n")
+	width := 0
+	for _, n := range commandOrder {
+		width = max(width, len(n))
 	}
+	for _, n := range commandOrder {
+		fmt.Fprintf(e.stdout, "  %-*s  %s\n", width, n, cmds[n].summary)
+	}
+	fmt.Fprintf(e.stdout, "\nRun `asyncbook help <command>` or `asyncbook <command> --help` for a command's arguments.\n")
 	return 0
 }
 

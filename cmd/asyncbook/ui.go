@@ -12,10 +12,20 @@ import (
 type ui struct {
 	out, err io.Writer
 	color    bool
+	tty      bool // stdout is a terminal
 }
 
 func newUI(stdout, stderr io.Writer) *ui {
-	return &ui{out: stdout, err: stderr, color: isTerminal(stdout) && os.Getenv("NO_COLOR") == ""}
+	tty := isTerminal(stdout)
+	return &ui{out: stdout, err: stderr, tty: tty, color: tty && os.Getenv("NO_COLOR") == ""}
+}
+
+// clearScreen clears a terminal and puts the cursor top left; on anything
+// else (a pipe, a file) it writes nothing.
+func (u *ui) clearScreen() {
+	if u.tty {
+		fmt.Fprint(u.out, "\x1b[H\x1b[2J\x1b[3J")
+	}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -66,4 +76,13 @@ func (u *ui) json(v any) int {
 		return u.errorf("write json: %v", err)
 	}
 	return 0
+}
+
+// plural writes a count with its noun in the right number: "1 more hint",
+// "3 more hints".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

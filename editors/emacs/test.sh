@@ -38,6 +38,11 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/asyncbook-emacs-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# HOME in $tmp: Emacs's ~/.emacs.d (native-compilation cache, Eglot's
+# state) stays out of the user's home; Go's caches stay shared.
+# shellcheck source=../../scripts/temp-home.sh
+. "$repo/scripts/temp-home.sh"
+asyncbook_temp_home "$tmp/home"
 go build -o "$tmp/asyncbook" ./cmd/asyncbook
 export ASYNCBOOK_BIN=$tmp/asyncbook ASYNCBOOK_REPO=$repo
 

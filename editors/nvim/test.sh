@@ -32,6 +32,10 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/asyncbook-nvim-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# HOME in $tmp too (the XDG folders are set below); Go's caches stay shared.
+# shellcheck source=../../scripts/temp-home.sh
+. "$repo/scripts/temp-home.sh"
+asyncbook_temp_home "$tmp/home"
 go build -o "$tmp/asyncbook" ./cmd/asyncbook
 
 # The go command's build cache stays the usual one (the private cache home

@@ -19,6 +19,11 @@ export ASYNCBOOK_SCREENSHOTS="${ASYNCBOOK_SCREENSHOTS:-/tmp}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/asyncbook-vscode-test.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+# HOME and the XDG folders in $tmp: code-server, Chromium and npm write no
+# config into the user's home (Go's and npm's caches stay shared).
+# shellcheck source=../../scripts/temp-home.sh
+. "$repo/scripts/temp-home.sh"
+asyncbook_temp_home "$tmp/home"
 
 began=$SECONDS
 step_began=$SECONDS
@@ -110,7 +115,7 @@ done_step
 
 step "vsce package and inspect the .vsix"
 rm -f out/asyncbook.vsix
-./node_modules/.bin/vsce package --no-dependencies --skip-license --out out/asyncbook.vsix || die "vsce package failed"
+./node_modules/.bin/vsce package --no-dependencies --out out/asyncbook.vsix || die "vsce package failed"
 export ASYNCBOOK_VSIX="$here/out/asyncbook.vsix"
 run_tests vsix node out/e2e/vsix.test.mjs
 done_step

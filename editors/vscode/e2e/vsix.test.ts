@@ -24,10 +24,11 @@ function text(name: string): string {
 }
 
 describe("the .vsix", () => {
-  test("holds exactly the manifest, the bundle, its notices and the README", () => {
+  test("holds exactly the manifest, the bundle, its notices, the README and the LICENSE", () => {
     assert.deepEqual([...byName.keys()].sort(), [
       "[Content_Types].xml",
       "extension.vsixmanifest",
+      "extension/LICENSE.txt",
       "extension/dist/THIRD_PARTY_NOTICES.txt",
       "extension/dist/extension.js",
       "extension/package.json",
@@ -56,6 +57,11 @@ describe("the .vsix", () => {
     assert.deepEqual(inside.capabilities, repoManifest.capabilities);
     assert.deepEqual(inside.activationEvents, ["onLanguage:go", "workspaceContains:go.mod"]);
     assert.equal(inside.engines.vscode, "^1.82.0");
+    assert.equal(inside.license, "BSD-3-Clause");
+  });
+
+  test("carries the repository's BSD-3-Clause LICENSE", () => {
+    assert.equal(text("extension/LICENSE.txt"), readFileSync("../../LICENSE", "utf8"));
   });
 
   test("the vsixmanifest names the extension and its engine", () => {
