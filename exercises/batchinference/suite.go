@@ -81,6 +81,18 @@ func Suite() suite.Suite[Impl] {
 				Check:       checkCancellation,
 			},
 			{
+				Name:        "cancelled-on-entry",
+				Pattern:     "coordinating parallel workers",
+				Description: "called with a ctx that is already cancelled, the implementation returns ctx's error (not empty results and nil) and sends no request",
+				Check:       checkCancelledOnEntry,
+			},
+			{
+				Name:        "cancelled-between-dispatches",
+				Pattern:     "coordinating parallel workers",
+				Description: "when ctx is cancelled just as a request succeeds and no other is in flight, the implementation returns ctx's error (not holes and nil) and starts nothing more",
+				Check:       checkCancelledBetweenDispatches,
+			},
+			{
 				Name:        "no-leaked-goroutines",
 				Pattern:     "coordinating parallel workers",
 				Description: "no goroutine is left running after the implementation returns, on success or on failure",
@@ -323,7 +335,7 @@ func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
 	if r.inFlight > 0 {
 		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
 	}
-	total := len(spans)
+	total := w.rec.Started() // finished or still running
 	if len(problems) > 0 {
 		o.Observed = strings.Join(problems, "; ") + fmt.Sprintf(" (%d requests in all, of %d in the batch)", total, len(w.models)*len(w.inputs))
 		return o
@@ -388,6 +400,105 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	o.Pass = true
 	o.Observed = fmt.Sprintf("returned %v %v after the cancel; %d requests started after it (margin %d); none left running",
 		r.err, (returnedAt - cancelAt).Round(10*time.Microsecond), later, margin)
+	return o
+}
+
+// holes describes the predictions of res that are missing (zero values), or
+// "" if every slot is filled.
+func (w world) holes(res Results) string {
+	missing := 0
+	for m := range res {
+		for i := range res[m] {
+			if res[m][i].Model == "" {
+				missing++
+			}
+		}
+	}
+	if missing == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d predictions are empty", missing, len(w.models)*len(w.inputs))
+}
+
+// cancelledResult says what is wrong with a run whose ctx was cancelled
+// before the batch could finish: it must report ctx's error, and a caller
+// that checks only err must never read empty predictions as answers.
+func (w world) cancelledResult(r runResult) []string {
+	var problems []string
+	if !errors.Is(r.err, context.Canceled) {
+		got := "nil"
+		if r.err != nil {
+			got = fmt.Sprintf("%q", r.err)
+		}
+		problems = append(problems, fmt.Sprintf("returned error %s, want one wrapping context.Canceled", got))
+		if r.err == nil && r.results != nil {
+			if h := w.holes(r.results); h != "" {
+				problems = append(problems, "with results where "+h+", which a caller would take for answers")
+			}
+		}
+	}
+	if r.inFlight > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
+	}
+	return problems
+}
+
+func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	w := newWorld(propertyModels, propertyJitter, 12)
+	runCtx, cancel := context.WithCancel(ctx)
+	cancel() // the caller gave up before the call
+	r := w.run(runCtx, impl)
+	problems := w.cancelledResult(r)
+	if n := w.rec.Started(); n > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests reached an endpoint although ctx was done before the call", n))
+	}
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	if len(problems) > 0 {
+		o.Observed = "ctx cancelled before the call: " + strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("ctx cancelled before the call: returned %q and sent no request", r.err)
+	return o
+}
+
+// betweenDispatchesAfter is the request at whose end the caller cancels.
+const betweenDispatchesAfter = 3
+
+func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outcome {
+	// One endpoint that serves one request at a time: when its third
+	// request succeeds no other request is in flight, so nothing fails
+	// with ctx's error by itself. The caller cancels at that exact moment
+	// (before Predict returns), and the implementation, about to dispatch
+	// the fourth input, must notice and say so.
+	w := newWorld([]modelSpec{{"classifier", simworld.Classifier, 2 * time.Millisecond, 1}}, 0, 10)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cancelAt time.Duration
+	w.models[0].OnEnded(betweenDispatchesAfter, func() {
+		cancelAt = w.rec.Now()
+		cancel()
+	})
+	r := w.run(runCtx, impl)
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	calls := w.models[0].Calls()
+	if calls < betweenDispatchesAfter {
+		o.Observed = fmt.Sprintf("only %d requests were sent (%v); the cancel comes when request %d ends", calls, r.err, betweenDispatchesAfter)
+		return o
+	}
+	problems := w.cancelledResult(r)
+	// The only request that may still start is one whose dispatch had
+	// begun: the endpoint takes one at a time, so at most one.
+	if later := w.rec.StartedAfter(cancelAt); later > 1 {
+		problems = append(problems, fmt.Sprintf("%d requests started after the cancel (allowed: 1 already being dispatched)", later))
+	}
+	if len(problems) > 0 {
+		o.Observed = fmt.Sprintf("ctx cancelled as request %d of %d succeeded: ", betweenDispatchesAfter, len(w.inputs)) + strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("ctx cancelled as request %d of %d succeeded: returned %q; %d requests made, none left running",
+		betweenDispatchesAfter, len(w.inputs), r.err, w.rec.Started())
 	return o
 }
 

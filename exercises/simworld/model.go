@@ -91,6 +91,8 @@ type Model struct {
 	maxInFlight int
 	overloads   int
 	started     countWaiter
+	ended       int
+	onEnded     map[int]func()
 }
 
 // NewModel returns a model endpoint recording on rec. It panics if
@@ -156,7 +158,12 @@ func (m *Model) Predict(ctx context.Context, in Input) (Prediction, error) {
 	end(err)
 	m.mu.Lock()
 	m.inFlight--
+	m.ended++
+	hook := m.onEnded[m.ended]
 	m.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	if err != nil {
 		return Prediction{}, err
 	}
@@ -189,6 +196,19 @@ func (m *Model) Expect(in Input) Prediction {
 		}
 	}
 	return p
+}
+
+// OnEnded makes the n-th accepted request to end call fn before its Predict
+// returns, after its slot is free. A property uses it to act at an exact
+// point of a batch (cancel the caller's context between two dispatches)
+// without a clock. Set it before the batch starts.
+func (m *Model) OnEnded(n int, fn func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.onEnded == nil {
+		m.onEnded = map[int]func(){}
+	}
+	m.onEnded[n] = fn
 }
 
 // Calls returns how many requests the endpoint accepted.
