@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/asyncbook/asyncbook/exercises/simworld"
 	"github.com/asyncbook/asyncbook/exercises/suite"
@@ -237,6 +238,81 @@ func TestStrandedSendersFailNoLeakedGoroutines(t *testing.T) {
 	close(release) // let the stranded goroutines go, for VerifyTestMain
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"no-leaked-goroutines"}, suite.Failed(res))
+}
+
+// quietStages is a pipeline whose every stage reads ctx being done as "no
+// more work" and returns nil: the old batch-inference shape (#17), where a
+// cancelled run looks like a finished one.
+func quietStages(ctx context.Context, in Input) error {
+	records := make(chan Record, in.Workers)
+	rows := make(chan Row, in.Sink.MaxBatch())
+	var g errgroup.Group
+	g.Go(func() error {
+		defer close(records)
+		for _, src := range in.Sources {
+			for page := range src.Pages {
+				if ctx.Err() != nil {
+					return nil
+				}
+				recs, err := fetchWithRetry(ctx, in, src, page)
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					records <- r
+				}
+			}
+		}
+		return nil
+	})
+	var workers errgroup.Group
+	for range in.Workers {
+		workers.Go(func() error {
+			for r := range records {
+				if ctx.Err() != nil {
+					continue // drain: the run is over
+				}
+				row, err := in.Featurizer.Transform(ctx, r)
+				if err != nil {
+					return err
+				}
+				rows <- row
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(rows)
+		return workers.Wait()
+	})
+	g.Go(func() error {
+		batch := make([]Row, 0, in.Sink.MaxBatch())
+		flush := func() error {
+			if len(batch) == 0 || ctx.Err() != nil {
+				return nil
+			}
+			err := in.Sink.Write(ctx, batch)
+			batch = batch[:0]
+			return err
+		}
+		for row := range rows {
+			batch = append(batch, row)
+			if len(batch) == in.Sink.MaxBatch() {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return flush()
+	})
+	return g.Wait()
+}
+
+func TestQuietStagesFailTheCancelledProperties(t *testing.T) {
+	for _, p := range []string{"cancelled-on-entry", "cancelled-between-dispatches"} {
+		r := suitetest.CheckOne(t, Suite(), p, quietStages)
+		assert.False(t, r.Pass, "a pipeline that returns nil when cancelled should fail %s", p)
+	}
 }
 
 func TestRetryWait(t *testing.T) {

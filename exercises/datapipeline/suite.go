@@ -97,6 +97,18 @@ func Suite() suite.Suite[Impl] {
 				Check:       checkCancellation,
 			},
 			{
+				Name:        "cancelled-on-entry",
+				Pattern:     "coordinating parallel workers",
+				Description: "called with a ctx that is already cancelled, the pipeline returns ctx's error (not nil) without requesting a page or writing a row",
+				Check:       checkCancelledOnEntry,
+			},
+			{
+				Name:        "cancelled-between-dispatches",
+				Pattern:     "coordinating parallel workers",
+				Description: "when ctx is cancelled as a page arrives and no request is on the wire, the pipeline returns ctx's error (not nil, with records missing), requests no further page and leaves nothing running",
+				Check:       checkCancelledBetweenDispatches,
+			},
+			{
 				Name:        "no-leaked-goroutines",
 				Pattern:     "producer-consumer with queues",
 				Description: "no goroutine the pipeline started is still running after it returns, after success and after an error",
@@ -192,15 +204,46 @@ type watcher struct {
 	mu      sync.Mutex
 	closed  int           // error answers read and closed by the pipeline
 	changed chan struct{} // closed and replaced when closed grows
+	pages   int           // 200 answers read and closed by the pipeline
+	onPage  map[int]func()
 }
 
 func (t *watcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
-	if err != nil || resp.StatusCode < 400 {
+	if err != nil {
 		return resp, err
+	}
+	if resp.StatusCode == http.StatusOK {
+		resp.Body = &watchedBody{ReadCloser: resp.Body, onClose: t.notePage}
+		return resp, nil
+	}
+	if resp.StatusCode < 400 {
+		return resp, nil
 	}
 	resp.Body = &watchedBody{ReadCloser: resp.Body, onClose: t.noteClosed}
 	return resp, nil
+}
+
+// afterPage makes the n-th page the pipeline has read in full call fn, as
+// the pipeline closes its body: the page is in the pipeline's hands and no
+// request of it is on the wire.
+func (t *watcher) afterPage(n int, fn func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.onPage == nil {
+		t.onPage = map[int]func(){}
+	}
+	t.onPage[n] = fn
+}
+
+func (t *watcher) notePage() {
+	t.mu.Lock()
+	t.pages++
+	fn := t.onPage[t.pages]
+	t.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 func (t *watcher) noteClosed() {
@@ -672,6 +715,73 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	return w.outcome(errors.Is(r.err, context.Canceled) && stopped && took < bound,
 		"%s (want context.Canceled); returned %v after cancel (bound %v; the backoff is 4s); %s",
 		result(r.err), took.Round(time.Millisecond), bound, report)
+}
+
+// cancelWorld is one slow source behind a fast pipeline: one request at a
+// time, so between two pages nothing of that source is on the wire.
+func cancelWorld() (*world, error) {
+	return newWorld(worldSpec{
+		sources: []simworld.SourceConfig{{Name: "one", Pages: 12, PageSize: 4, Latency: 2 * time.Millisecond, MaxConcurrent: 1}},
+		sink:    simworld.SinkConfig{MaxBatch: 8, MaxConcurrent: 1, Latency: time.Millisecond},
+		rounds:  10,
+		cfg:     Config{Workers: 2, MaxPending: 16, MaxAttempts: 3, Backoff: 2 * time.Millisecond},
+	})
+}
+
+func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := cancelWorld()
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	defer w.close()
+	runCtx, cancel := context.WithCancel(ctx)
+	cancel() // the caller gave up before the call
+	runErr := impl(runCtx, w.in)
+	inFlight := w.rec.InFlight("transform") + w.rec.InFlight("sink")
+	requests := len(w.server("one").Log())
+	writes := w.in.Sink.Writes()
+	pass := errors.Is(runErr, context.Canceled) && requests == 0 && writes == 0 && inFlight == 0
+	return w.outcome(pass, "ctx cancelled before the call: %s (want context.Canceled); %d page requests reached the source, %d sink writes, %d transforms or writes running at return (want none)",
+		result(runErr), requests, writes, inFlight)
+}
+
+// betweenDispatchesAfter is the page at whose arrival the caller cancels.
+const betweenDispatchesAfter = 3
+
+func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := cancelWorld()
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	defer w.close()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cancelledAt := time.Duration(-1)
+	w.watch.afterPage(betweenDispatchesAfter, func() {
+		cancelledAt = w.rec.Now()
+		cancel()
+	})
+	runErr := impl(runCtx, w.in)
+	inFlight := w.rec.InFlight("transform") + w.rec.InFlight("sink")
+	if cancelledAt < 0 {
+		return w.outcome(false, "%s; the pipeline read fewer than %d pages, and the cancel comes with page %d", result(runErr), betweenDispatchesAfter, betweenDispatchesAfter)
+	}
+	summary, complete := w.verify()
+	// Nothing of the source was on the wire at the cancel, so no request
+	// may reach it afterwards.
+	late := 0
+	for _, sp := range w.rec.SpansOf(w.server("one").Resource()) {
+		if sp.Start > cancelledAt {
+			late++
+		}
+	}
+	report := fmt.Sprintf("%d page requests reached the source after the cancel; %d transforms or writes running at return", late, inFlight)
+	pass := errors.Is(runErr, context.Canceled) && late == 0 && inFlight == 0
+	if runErr == nil && !complete {
+		summary = "a caller that checks only the error would take this for a full load: " + summary
+	}
+	return w.outcome(pass, "ctx cancelled as page %d of %d arrived: %s (want context.Canceled); %s; %s",
+		betweenDispatchesAfter, w.in.Sources[0].Pages, result(runErr), report, summary)
 }
 
 func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
