@@ -57,6 +57,10 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 		{"model call detached from its clients", func(m Model, c Config) Server { return solution(detachedModel{m}, c) }, PropClientDisconnect},
 		{"queued request kept after its client left", lazyQueue, PropClientDisconnect},
 		{"Shutdown drops the queue", dropsQueue, PropGracefulShutdown},
+		{"Shutdown ignores its ctx", func(m Model, c Config) Server {
+			s := solution(m, c)
+			return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error { return s.Shutdown(context.WithoutCancel(ctx)) }}
+		}, PropShutdownCancelledOnEntry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"/"+tt.name, func(t *testing.T) {

@@ -42,14 +42,15 @@ var Info = suite.Info{
 
 // Property names, as the tests and the README use them.
 const (
-	PropCorrectResponses = "correct-responses"
-	PropBatchLimits      = "batch-limits"
-	PropLoneRequest      = "lone-request"
-	PropDynamicBatching  = "dynamic-batching"
-	PropLoadShedding     = "load-shedding"
-	PropRequestDeadline  = "request-deadline"
-	PropClientDisconnect = "client-disconnect"
-	PropGracefulShutdown = "graceful-shutdown"
+	PropCorrectResponses         = "correct-responses"
+	PropBatchLimits              = "batch-limits"
+	PropLoneRequest              = "lone-request"
+	PropDynamicBatching          = "dynamic-batching"
+	PropLoadShedding             = "load-shedding"
+	PropRequestDeadline          = "request-deadline"
+	PropClientDisconnect         = "client-disconnect"
+	PropGracefulShutdown         = "graceful-shutdown"
+	PropShutdownCancelledOnEntry = "shutdown-cancelled-on-entry"
 )
 
 // Suite returns the property suite every implementation is checked by: a
@@ -107,6 +108,12 @@ func Suite() suite.Suite[Impl] {
 				Pattern:     "producer-consumer with queues",
 				Description: "Shutdown refuses new requests with 503, answers every admitted request 200, returns after they are served, and leaves no goroutine behind",
 				Check:       checkGracefulShutdown,
+			},
+			{
+				Name:        PropShutdownCancelledOnEntry,
+				Pattern:     "coordinating parallel workers",
+				Description: "Shutdown called with a ctx that is already done returns ctx's error at once, although admitted requests still wait on the model, and refuses new requests with 503",
+				Check:       checkShutdownCancelledOnEntry,
 			},
 		},
 	}
@@ -428,6 +435,56 @@ func idOf(byID map[string]*call, cl *call) string {
 		}
 	}
 	return "?"
+}
+
+func checkShutdownCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 2, MaxWait: 2 * time.Millisecond, QueueSize: 4, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	// One request in a held model call, one waiting behind it: draining
+	// cannot finish until the model is released.
+	w.send(0)
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	w.send(1)
+	if err := w.tally.await(ctx, longWait, "the second request reaches its handler", func(c counts) bool { return c.entered >= 2 }); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	shutdownCtx, cancel := context.WithCancel(ctx)
+	cancel() // no time at all to drain
+	w.shutdownCalled = true
+	errc := make(chan error, 1) // buffered: the goroutine never blocks if we stop waiting
+	go func() { errc <- w.srv.Shutdown(shutdownCtx) }()
+	var shutdownErr error
+	returned := false
+	bound := time.NewTimer(shortWait)
+	defer bound.Stop()
+	select {
+	case shutdownErr = <-errc:
+		returned = true
+	case <-bound.C:
+	}
+	probe := w.send(2)
+	_ = probe.await(ctx, shortWait)
+	hold.Release() // let whatever still waits on the model finish
+	if !returned {
+		select {
+		case shutdownErr = <-errc:
+		case <-ctx.Done():
+		}
+	}
+	w.wait()
+	obs := fmt.Sprintf("Shutdown with a done ctx while 2 admitted requests waited on the held model: returned within %v: %v, with %v; a new request got %s",
+		shortWait, returned, shutdownErr, describe(probe.reply))
+	pass := returned && errors.Is(shutdownErr, context.Canceled) && probe.reply.Status == http.StatusServiceUnavailable
+	if !pass {
+		obs += " (want context.Canceled at once, and 503)"
+	}
+	return w.outcome(pass, "%s", obs)
 }
 
 func checkGracefulShutdown(ctx context.Context, impl Impl) suite.Outcome {
