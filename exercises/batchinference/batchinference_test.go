@@ -254,6 +254,22 @@ func oldShape(ctx context.Context, models []*Model, inputs []Input) (Results, er
 	return results, nil
 }
 
+// modelsIndependent cancels within a model but not across models: the
+// outer group has no context, so after one model fails the others go on
+// dispatching their whole batch.
+func modelsIndependent(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
+	results := make(Results, len(models))
+	var g errgroup.Group
+	for m, model := range models {
+		results[m] = make([]Prediction, len(inputs))
+		g.Go(func() error { return predictAll(ctx, model, inputs, results[m]) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
 // quietWorkers runs Limit workers per model; a worker that sees ctx done
 // before taking the next input simply stops, and nobody reports why.
 func quietWorkers(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
@@ -413,6 +429,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 		{bareError, "error not wrapped with model and input", "first-error-cancels"},
 		{ignoresCtx, "caller's context ignored", "cancellation"},
 		{earlyReturn, "returns before its goroutines end", "no-leaked-goroutines"},
+		{modelsIndependent, "one model's failure does not stop the others", "first-error-cancels"},
 		{oldShape, "dispatch stops on ctx, g.Wait's nil returned (#17)", "cancelled-on-entry"},
 		{quietWorkers, "workers stop on ctx without reporting it", "cancelled-between-dispatches"},
 		{quietWorkers, "workers stop on ctx without reporting it", "cancelled-on-entry"},
