@@ -43,7 +43,7 @@ func unbounded(ctx context.Context, models []*Model, inputs []Input) (Results, e
 	for m, model := range models {
 		results[m] = make([]Prediction, len(inputs))
 		for i, in := range inputs {
-			g.Go(func() error { //asyncvet:ignore unboundedgo deliberately unbounded: the suite must catch it
+			g.Go(func() error { // deliberately unbounded: the suite must catch it
 				p, err := model.Predict(gctx, in)
 				if err != nil {
 					return fmt.Errorf("model %s on input %s: %w", model.Name(), in.ID, err)

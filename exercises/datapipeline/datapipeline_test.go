@@ -188,7 +188,7 @@ func strandedSenders(release <-chan struct{}) Impl {
 		var senders sync.WaitGroup
 		for _, src := range in.Sources {
 			senders.Add(1)
-			go func() { //asyncvet:ignore unboundedgo deliberately unbounded: the suite must catch it
+			go func() { // deliberately unbounded: the suite must catch it
 				defer senders.Done()
 				for page := range src.Pages {
 					recs, err := FetchPage(ctx, in.Client, src, page)
