@@ -2,6 +2,7 @@ package datapipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/asyncbook/asyncbook/exercises/simworld"
 	"github.com/asyncbook/asyncbook/exercises/suite"
@@ -313,6 +315,102 @@ func TestQuietStagesFailTheCancelledProperties(t *testing.T) {
 		r := suitetest.CheckOne(t, Suite(), p, quietStages)
 		assert.False(t, r.Pass, "a pipeline that returns nil when cancelled should fail %s", p)
 	}
+}
+
+// perPage is a correct answer in another style: no stages and no
+// channels, but one goroutine per page in flight carrying its page from
+// source to sink, with a weighted semaphore for every limit (the source's
+// requests, the transform pool, the sink's writes, the records pending).
+func perPage(ctx context.Context, in Input) error {
+	if in.Workers < 1 || in.Sink.MaxBatch() < 1 || in.Sink.MaxConcurrent() < 1 {
+		return fmt.Errorf("run pipeline: bad config %+v", in.Config)
+	}
+	credit := semaphore.NewWeighted(int64(in.MaxPending))
+	workers := semaphore.NewWeighted(int64(in.Workers))
+	writers := semaphore.NewWeighted(int64(in.Sink.MaxConcurrent()))
+	g, ctx := errgroup.WithContext(ctx)
+	for _, src := range in.Sources {
+		if src.PageSize > in.MaxPending {
+			return fmt.Errorf("run pipeline: %s pages hold %d records, more than MaxPending %d", src.Name, src.PageSize, in.MaxPending)
+		}
+		requests := semaphore.NewWeighted(int64(src.MaxConcurrent))
+		g.Go(func() error { // this source's dispatcher
+			for page := range src.Pages {
+				if err := requests.Acquire(ctx, 1); err != nil {
+					return fmt.Errorf("wait to request %s page %d: %w", src.Name, page, err)
+				}
+				if err := credit.Acquire(ctx, int64(src.PageSize)); err != nil {
+					requests.Release(1)
+					return fmt.Errorf("wait for room for %s page %d: %w", src.Name, page, err)
+				}
+				g.Go(func() error {
+					recs, err := fetchWithRetry(ctx, in, src, page)
+					requests.Release(1)
+					if err != nil || len(recs) > src.PageSize {
+						credit.Release(int64(src.PageSize))
+						return errors.Join(err, fmt.Errorf("%s page %d: %d records", src.Name, page, len(recs)))
+					}
+					credit.Release(int64(src.PageSize - len(recs)))
+					return carryPage(ctx, in, recs, workers, writers, credit)
+				})
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// carryPage transforms a page's records on the shared pool and writes them
+// in batches, giving back each batch's credit once it is written (or the
+// whole page's, if it fails).
+func carryPage(ctx context.Context, in Input, recs []Record, workers, writers, credit *semaphore.Weighted) error {
+	rows := make([]Row, len(recs))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, r := range recs {
+		if err := workers.Acquire(gctx, 1); err != nil {
+			break // g.Wait reports why, or ctx does below
+		}
+		g.Go(func() error {
+			defer workers.Release(1)
+			row, err := in.Featurizer.Transform(gctx, r)
+			if err != nil {
+				return fmt.Errorf("transform %s: %w", r.ID, err)
+			}
+			rows[i] = row
+			return nil
+		})
+	}
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	for len(rows) > 0 && err == nil {
+		n := min(len(rows), in.Sink.MaxBatch())
+		if err = writers.Acquire(ctx, 1); err != nil {
+			break
+		}
+		err = in.Sink.Write(ctx, rows[:n])
+		writers.Release(1)
+		if err == nil {
+			credit.Release(int64(n))
+			rows = rows[n:]
+		}
+	}
+	if err != nil {
+		credit.Release(int64(len(rows)))
+	}
+	return err
+}
+
+func TestPerPageAlternativePassesEveryRun(t *testing.T) {
+	suitetest.PassesEveryRun(t, Suite(), Impl(perPage), suitetest.Runs(20)/4)
+}
+
+func TestAlternativesPassUnderCPUHog(t *testing.T) {
+	suitetest.UnderCPUHog(t, func() {
+		t.Run("per page", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(perPage), suitetest.Runs(20)/10) })
+		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
+	})
 }
 
 func TestRetryWait(t *testing.T) {
