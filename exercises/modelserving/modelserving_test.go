@@ -57,6 +57,7 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 		{"model call detached from its clients", func(m Model, c Config) Server { return solution(detachedModel{m}, c) }, PropClientDisconnect},
 		{"queued request kept after its client left", lazyQueue, PropClientDisconnect},
 		{"Shutdown drops the queue", dropsQueue, PropGracefulShutdown},
+		{"model call under its first request's context", actorServer(true), PropClientDisconnect},
 		{"Shutdown ignores its ctx", func(m Model, c Config) Server {
 			s := solution(m, c)
 			return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error { return s.Shutdown(context.WithoutCancel(ctx)) }}
@@ -69,6 +70,17 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 			assert.False(t, r.Pass, "%s should fail %s", tt.name, tt.property)
 		})
 	}
+}
+
+func TestActorAlternativePassesEveryRun(t *testing.T) {
+	suitetest.PassesEveryRun(t, Suite(), actorServer(false), suitetest.Runs(20)/4)
+}
+
+func TestAlternativesPassUnderCPUHog(t *testing.T) {
+	suitetest.UnderCPUHog(t, func() {
+		t.Run("actor", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), actorServer(false), suitetest.Runs(20)/10) })
+		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
+	})
 }
 
 // TestGracefulShutdownCatchesALeakedBatcher: a Shutdown that returns at
