@@ -310,6 +310,11 @@ func quietStages(ctx context.Context, in Input) error {
 	return g.Wait()
 }
 
+func TestUnlinkedSourcesFailErrorPropagation(t *testing.T) {
+	r := suitetest.CheckOne(t, Suite(), "error-propagation", sourcesUnlinked)
+	assert.False(t, r.Pass, "one source's failure must stop the others")
+}
+
 func TestQuietStagesFailTheCancelledProperties(t *testing.T) {
 	for _, p := range []string{"cancelled-on-entry", "cancelled-between-dispatches"} {
 		r := suitetest.CheckOne(t, Suite(), p, quietStages)
@@ -402,13 +407,96 @@ func carryPage(ctx context.Context, in Input, recs []Record, workers, writers, c
 	return err
 }
 
-func TestPerPageAlternativePassesEveryRun(t *testing.T) {
-	suitetest.PassesEveryRun(t, Suite(), Impl(perPage), suitetest.Runs(20)/4)
+// errgroupLimits is a correct answer in a third style: no fixed pools, but
+// an errgroup with SetLimit for each bound (a source's requests, the
+// transform pool), fetches that hand each record to the transform group
+// themselves, and the reference's loaders.
+func errgroupLimits(ctx context.Context, in Input) error { return errgroupPipeline(ctx, in, true) }
+
+// sourcesUnlinked is errgroupLimits with the sources in a group without a
+// context: one source's fatal error does not stop the others, and the run
+// returns it only once every other source is downloaded.
+func sourcesUnlinked(ctx context.Context, in Input) error { return errgroupPipeline(ctx, in, false) }
+
+func errgroupPipeline(ctx context.Context, in Input, linked bool) error {
+	if err := validate(in); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	credit := semaphore.NewWeighted(int64(in.MaxPending))
+	rows := make(chan Row, in.Sink.MaxBatch())
+	transforms, tctx := errgroup.WithContext(ctx)
+	transforms.SetLimit(in.Workers)
+	g.Go(func() error {
+		defer close(rows) // every fetch and transform has returned
+		// A failed transform stops the fetches; a failed fetch stops the
+		// other sources (records already fetched are few: the credit).
+		sources, sctx := errgroup.WithContext(tctx)
+		if !linked {
+			sources, sctx = &errgroup.Group{}, tctx
+		}
+		for _, src := range in.Sources {
+			sources.Go(func() error {
+				fetches, fctx := errgroup.WithContext(sctx)
+				fetches.SetLimit(src.MaxConcurrent)
+				for page := range src.Pages {
+					if err := credit.Acquire(fctx, int64(src.PageSize)); err != nil {
+						return errors.Join(fmt.Errorf("wait for room for %s page %d: %w", src.Name, page, err), fetches.Wait())
+					}
+					fetches.Go(func() error {
+						recs, err := fetchWithRetry(fctx, in, src, page)
+						if err != nil {
+							credit.Release(int64(src.PageSize))
+							return err
+						}
+						credit.Release(int64(src.PageSize - len(recs)))
+						for _, r := range recs {
+							transforms.Go(func() error {
+								row, err := in.Featurizer.Transform(tctx, r)
+								if err != nil {
+									return fmt.Errorf("transform %s: %w", r.ID, err)
+								}
+								select {
+								case rows <- row:
+									return nil
+								case <-tctx.Done():
+									return tctx.Err()
+								}
+							})
+						}
+						return nil
+					})
+				}
+				return fetches.Wait()
+			})
+		}
+		return errors.Join(sources.Wait(), transforms.Wait())
+	})
+	for range in.Sink.MaxConcurrent() {
+		g.Go(func() error { return load(ctx, in, credit, rows) })
+	}
+	return g.Wait()
+}
+
+var alternatives = []struct {
+	name string
+	impl Impl
+}{
+	{"one goroutine per page, semaphores", perPage},
+	{"errgroup SetLimit per bound", errgroupLimits},
+}
+
+func TestAlternativesPassEveryRun(t *testing.T) {
+	for _, a := range alternatives {
+		t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/4) })
+	}
 }
 
 func TestAlternativesPassUnderCPUHog(t *testing.T) {
 	suitetest.UnderCPUHog(t, func() {
-		t.Run("per page", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(perPage), suitetest.Runs(20)/10) })
+		for _, a := range alternatives {
+			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/10) })
+		}
 		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
 	})
 }
