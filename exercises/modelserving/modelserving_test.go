@@ -72,13 +72,25 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 }
 
-func TestActorAlternativePassesEveryRun(t *testing.T) {
-	suitetest.PassesEveryRun(t, Suite(), actorServer(false), suitetest.Runs(20)/4)
+var alternatives = []struct {
+	name string
+	impl Impl
+}{
+	{"actor", actorServer(false)},
+	{"events", eventServer},
+}
+
+func TestAlternativesPassEveryRun(t *testing.T) {
+	for _, a := range alternatives {
+		t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/4) })
+	}
 }
 
 func TestAlternativesPassUnderCPUHog(t *testing.T) {
 	suitetest.UnderCPUHog(t, func() {
-		t.Run("actor", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), actorServer(false), suitetest.Runs(20)/10) })
+		for _, a := range alternatives {
+			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/10) })
+		}
 		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
 	})
 }
