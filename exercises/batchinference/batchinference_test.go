@@ -409,9 +409,9 @@ func TestAlternativesPassEveryRun(t *testing.T) {
 func TestAlternativesPassUnderCPUHog(t *testing.T) {
 	suitetest.UnderCPUHog(t, func() {
 		for _, a := range alternatives {
-			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/4) })
+			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/10) })
 		}
-		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/4) })
+		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
 	})
 }
 
