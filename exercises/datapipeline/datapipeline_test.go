@@ -418,49 +418,55 @@ func errgroupLimits(ctx context.Context, in Input) error { return errgroupPipeli
 // returns it only once every other source is downloaded.
 func sourcesUnlinked(ctx context.Context, in Input) error { return errgroupPipeline(ctx, in, false) }
 
-func errgroupPipeline(ctx context.Context, in Input, linked bool) error {
+func errgroupPipeline(parent context.Context, in Input, linked bool) error {
 	if err := validate(in); err != nil {
 		return err
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(parent)
+	// One context for every stage: the first failure anywhere cancels
+	// all of them, with itself as the cause.
+	ctx, stop := context.WithCancelCause(gctx)
+	defer stop(nil)
+	fail := func(err error) error {
+		stop(err)
+		return err
+	}
 	credit := semaphore.NewWeighted(int64(in.MaxPending))
 	rows := make(chan Row, in.Sink.MaxBatch())
-	transforms, tctx := errgroup.WithContext(ctx)
+	var transforms errgroup.Group
 	transforms.SetLimit(in.Workers)
 	g.Go(func() error {
 		defer close(rows) // every fetch and transform has returned
-		// A failed transform stops the fetches; a failed fetch stops the
-		// other sources (records already fetched are few: the credit).
-		sources, sctx := errgroup.WithContext(tctx)
-		if !linked {
-			sources, sctx = &errgroup.Group{}, tctx
-		}
+		var sources errgroup.Group
 		for _, src := range in.Sources {
 			sources.Go(func() error {
-				fetches, fctx := errgroup.WithContext(sctx)
+				var fetches errgroup.Group
 				fetches.SetLimit(src.MaxConcurrent)
 				for page := range src.Pages {
-					if err := credit.Acquire(fctx, int64(src.PageSize)); err != nil {
-						return errors.Join(fmt.Errorf("wait for room for %s page %d: %w", src.Name, page, err), fetches.Wait())
+					if err := credit.Acquire(ctx, int64(src.PageSize)); err != nil {
+						return errors.Join(fetches.Wait(), err)
 					}
 					fetches.Go(func() error {
-						recs, err := fetchWithRetry(fctx, in, src, page)
+						recs, err := fetchWithRetry(ctx, in, src, page)
 						if err != nil {
 							credit.Release(int64(src.PageSize))
+							if linked {
+								return fail(err)
+							}
 							return err
 						}
 						credit.Release(int64(src.PageSize - len(recs)))
 						for _, r := range recs {
 							transforms.Go(func() error {
-								row, err := in.Featurizer.Transform(tctx, r)
+								row, err := in.Featurizer.Transform(ctx, r)
 								if err != nil {
-									return fmt.Errorf("transform %s: %w", r.ID, err)
+									return fail(fmt.Errorf("transform %s: %w", r.ID, err))
 								}
 								select {
 								case rows <- row:
 									return nil
-								case <-tctx.Done():
-									return tctx.Err()
+								case <-ctx.Done():
+									return ctx.Err()
 								}
 							})
 						}
@@ -475,7 +481,11 @@ func errgroupPipeline(ctx context.Context, in Input, linked bool) error {
 	for range in.Sink.MaxConcurrent() {
 		g.Go(func() error { return load(ctx, in, credit, rows) })
 	}
-	return g.Wait()
+	err := g.Wait()
+	if cause := context.Cause(ctx); err != nil && cause != nil {
+		return cause // the first failure, not the cancellations it caused
+	}
+	return err
 }
 
 var alternatives = []struct {
