@@ -62,6 +62,15 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 			s := solution(m, c)
 			return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error { return s.Shutdown(context.WithoutCancel(ctx)) }}
 		}, PropShutdownCancelledOnEntry},
+		{"Shutdown looks at its ctx only on entry", func(m Model, c Config) Server {
+			s := solution(m, c)
+			return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error {
+				if err := ctx.Err(); err != nil {
+					return s.Shutdown(ctx)
+				}
+				return s.Shutdown(context.WithoutCancel(ctx))
+			}}
+		}, PropShutdownCancelledDrain},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"/"+tt.name, func(t *testing.T) {

@@ -51,6 +51,7 @@ const (
 	PropClientDisconnect         = "client-disconnect"
 	PropGracefulShutdown         = "graceful-shutdown"
 	PropShutdownCancelledOnEntry = "shutdown-cancelled-on-entry"
+	PropShutdownCancelledDrain   = "shutdown-cancelled-between-dispatches"
 )
 
 // Suite returns the property suite every implementation is checked by: a
@@ -114,6 +115,12 @@ func Suite() suite.Suite[Impl] {
 				Pattern:     "coordinating parallel workers",
 				Description: "Shutdown called with a ctx that is already done returns ctx's error at once, although admitted requests still wait on the model, and refuses new requests with 503",
 				Check:       checkShutdownCancelledOnEntry,
+			},
+			{
+				Name:        PropShutdownCancelledDrain,
+				Pattern:     "coordinating parallel workers",
+				Description: "when Shutdown's ctx ends while it drains (between two model calls), Shutdown returns ctx's error at once instead of waiting for the rest of the queue",
+				Check:       checkShutdownCancelledDrain,
 			},
 		},
 	}
@@ -485,6 +492,81 @@ func checkShutdownCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome
 		obs += " (want context.Canceled at once, and 503)"
 	}
 	return w.outcome(pass, "%s", obs)
+}
+
+func checkShutdownCancelledDrain(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 1, MaxWait: 2 * time.Millisecond, QueueSize: 4, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	// Three requests, one model call each: the first held, two waiting.
+	w.send(0)
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	w.send(1)
+	w.send(2)
+	if err := w.tally.await(ctx, longWait, "the requests reach their handlers", func(c counts) bool { return c.entered >= 3 }); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	shutdownCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w.shutdownCalled = true
+	errc := make(chan error, 1) // buffered: the goroutine never blocks if we stop waiting
+	go func() { errc <- w.srv.Shutdown(shutdownCtx) }()
+	// Shutdown is draining once it refuses newcomers; then the first call
+	// ends and the next one starts (held): the caller gives up right then.
+	// A probe every 20 ms until one is refused with 503 (one sent before
+	// Shutdown took effect is admitted and served later, after the others).
+	for i := 0; i < int(longWait/(20*time.Millisecond)); i++ {
+		w.send(100 + i)
+		if w.tally.await(ctx, 20*time.Millisecond, "a newcomer refused with 503", func(c counts) bool {
+			return c.status[http.StatusServiceUnavailable] > 0
+		}) == nil {
+			break
+		}
+	}
+	early := false
+	select {
+	case <-errc:
+		early = true // returned before the queue was drained: graceful-shutdown's business
+	default:
+	}
+	stepErr := hold.Step(waitCtx(ctx, longWait))
+	nextErr := w.awaitModelCalls(ctx, 2, 1)
+	cancel()
+	var shutdownErr error
+	returned := false
+	bound := time.NewTimer(shortWait)
+	defer bound.Stop()
+	if !early {
+		select {
+		case shutdownErr = <-errc:
+			returned = true
+		case <-bound.C:
+		}
+	}
+	hold.Release()
+	if !early && !returned {
+		select {
+		case shutdownErr = <-errc:
+		case <-ctx.Done():
+		}
+	}
+	w.wait()
+	switch {
+	case early:
+		return w.outcome(false, "Shutdown returned before its ctx ended, with 2 requests still waiting on the held model")
+	case stepErr != nil || nextErr != nil:
+		return w.outcome(false, "the second model call never started while Shutdown drained: %v", errors.Join(stepErr, nextErr))
+	}
+	obs := fmt.Sprintf("Shutdown draining 3 one-request calls; its ctx ended as the second call started: returned within %v: %v, with %v", shortWait, returned, shutdownErr)
+	if !returned || !errors.Is(shutdownErr, context.Canceled) {
+		return w.outcome(false, "%s (want context.Canceled at once: a Shutdown that checks its ctx only on entry waits for the whole queue)", obs)
+	}
+	return w.outcome(true, "%s", obs)
 }
 
 func checkGracefulShutdown(ctx context.Context, impl Impl) suite.Outcome {
