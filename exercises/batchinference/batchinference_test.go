@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
@@ -41,7 +43,7 @@ func unbounded(ctx context.Context, models []*Model, inputs []Input) (Results, e
 	for m, model := range models {
 		results[m] = make([]Prediction, len(inputs))
 		for i, in := range inputs {
-			g.Go(func() error { //asyncvet:ignore unboundedgo deliberately unbounded: the suite must catch it
+			g.Go(func() error { // deliberately unbounded: the suite must catch it
 				p, err := model.Predict(gctx, in)
 				if err != nil {
 					return fmt.Errorf("model %s on input %s: %w", model.Name(), in.ID, err)
@@ -217,6 +219,202 @@ func earlyReturn(ctx context.Context, models []*Model, inputs []Input) (Results,
 	return results, nil
 }
 
+// oldShape is the reference as it stood before #17: dispatch stops when
+// ctx is done, and the function returns what g.Wait returns, so a batch
+// cancelled before any request failed comes back as empty predictions and
+// a nil error.
+func oldShape(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
+	results := make(Results, len(models))
+	g, gctx := errgroup.WithContext(ctx)
+	for m, model := range models {
+		out := make([]Prediction, len(inputs))
+		results[m] = out
+		g.Go(func() error {
+			inner, ictx := errgroup.WithContext(gctx)
+			inner.SetLimit(model.Limit())
+			for i, in := range inputs {
+				if ictx.Err() != nil {
+					break
+				}
+				inner.Go(func() error {
+					p, err := model.Predict(ictx, in)
+					if err != nil {
+						return fmt.Errorf("model %s on input %s: %w", model.Name(), in.ID, err)
+					}
+					out[i] = p
+					return nil
+				})
+			}
+			return inner.Wait()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// modelsIndependent cancels within a model but not across models: the
+// outer group has no context, so after one model fails the others go on
+// dispatching their whole batch.
+func modelsIndependent(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
+	results := make(Results, len(models))
+	var g errgroup.Group
+	for m, model := range models {
+		results[m] = make([]Prediction, len(inputs))
+		g.Go(func() error { return predictAll(ctx, model, inputs, results[m]) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// quietWorkers runs Limit workers per model; a worker that sees ctx done
+// before taking the next input simply stops, and nobody reports why.
+func quietWorkers(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
+	results := make(Results, len(models))
+	g, gctx := errgroup.WithContext(ctx)
+	for m, model := range models {
+		results[m] = make([]Prediction, len(inputs))
+		var next atomic.Int64
+		for range model.Limit() {
+			g.Go(func() error {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(inputs) || gctx.Err() != nil {
+						return nil
+					}
+					p, err := model.Predict(gctx, inputs[i])
+					if err != nil {
+						return fmt.Errorf("model %s on input %s: %w", model.Name(), inputs[i].ID, err)
+					}
+					results[m][i] = p
+				}
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// workerPool is a correct answer in another style: per model, Limit
+// workers share an index counter; the first failure cancels a context with
+// itself as the cause, and the cause is what the caller gets.
+func workerPool(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	results := make(Results, len(models))
+	var wg sync.WaitGroup
+	for m, model := range models {
+		results[m] = make([]Prediction, len(inputs))
+		var next atomic.Int64
+		for range model.Limit() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					i := int(next.Add(1) - 1)
+					if i >= len(inputs) {
+						return
+					}
+					p, err := model.Predict(ctx, inputs[i])
+					if err != nil {
+						cancel(fmt.Errorf("model %s on input %s: %w", model.Name(), inputs[i].ID, err))
+						return
+					}
+					results[m][i] = p
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// semaphored is a correct answer in a third style: a dispatcher per model
+// takes a weighted semaphore's permit per request, and a mutex-guarded
+// first error cancels everything.
+func semaphored(parent context.Context, models []*Model, inputs []Input) (Results, error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	results := make(Results, len(models))
+	for m, model := range models {
+		results[m] = make([]Prediction, len(inputs))
+		sem := semaphore.NewWeighted(int64(model.Limit()))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, in := range inputs {
+				if sem.Acquire(ctx, 1) != nil {
+					return // cancelled: by a failure or by the caller
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer sem.Release(1)
+					p, err := model.Predict(ctx, in)
+					if err != nil {
+						fail(fmt.Errorf("model %s on input %s: %w", model.Name(), in.ID, err))
+						return
+					}
+					results[m][i] = p
+				}()
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// alternatives are correct answers in styles other than the reference.
+var alternatives = []struct {
+	name string
+	impl Impl
+}{
+	{"worker pool with a cause", workerPool},
+	{"semaphore per endpoint", semaphored},
+}
+
+func TestAlternativesPassEveryRun(t *testing.T) {
+	for _, a := range alternatives {
+		t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)) })
+	}
+}
+
+func TestAlternativesPassUnderCPUHog(t *testing.T) {
+	suitetest.UnderCPUHog(t, func() {
+		for _, a := range alternatives {
+			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/10) })
+		}
+		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
+	})
+}
+
 func TestPropertiesHaveTeeth(t *testing.T) {
 	cases := []struct {
 		impl     Impl
@@ -231,6 +429,10 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 		{bareError, "error not wrapped with model and input", "first-error-cancels"},
 		{ignoresCtx, "caller's context ignored", "cancellation"},
 		{earlyReturn, "returns before its goroutines end", "no-leaked-goroutines"},
+		{modelsIndependent, "one model's failure does not stop the others", "first-error-cancels"},
+		{oldShape, "dispatch stops on ctx, g.Wait's nil returned (#17)", "cancelled-on-entry"},
+		{quietWorkers, "workers stop on ctx without reporting it", "cancelled-between-dispatches"},
+		{quietWorkers, "workers stop on ctx without reporting it", "cancelled-on-entry"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

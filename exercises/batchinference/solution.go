@@ -24,7 +24,6 @@ import (
 func solution(ctx context.Context, models []*Model, inputs []Input) (Results, error) {
 	results := make(Results, len(models))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(len(models)) // one goroutine per model, stated explicitly
 	for m, model := range models {
 		out := make([]Prediction, len(inputs))
 		results[m] = out
@@ -41,7 +40,8 @@ func solution(ctx context.Context, models []*Model, inputs []Input) (Results, er
 
 // predictAll runs model over inputs with at most model.Limit() requests in
 // flight and writes the prediction for inputs[i] to out[i]. It returns the
-// first error, after the requests already in flight have ended.
+// first error, after the requests already in flight have ended, or ctx's
+// error if ctx ended before every input was served.
 func predictAll(ctx context.Context, model *Model, inputs []Input, out []Prediction) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(model.Limit())
@@ -61,5 +61,11 @@ func predictAll(ctx context.Context, model *Model, inputs []Input, out []Predict
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// The loop may have stopped with no request failing: ctx ended (the
+	// caller gave up, or another model failed) between two dispatches, or
+	// before the first. Then some of out are holes: say why, never nil.
+	return ctx.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/goleak"
@@ -79,6 +80,18 @@ func Suite() suite.Suite[Impl] {
 				Pattern:     "coordinating parallel workers",
 				Description: "after ctx is cancelled the implementation returns ctx's error promptly, starts no new requests, and every started request has ended",
 				Check:       checkCancellation,
+			},
+			{
+				Name:        "cancelled-on-entry",
+				Pattern:     "coordinating parallel workers",
+				Description: "called with a ctx that is already cancelled, the implementation returns ctx's error (not empty results and nil) and sends no request",
+				Check:       checkCancelledOnEntry,
+			},
+			{
+				Name:        "cancelled-between-dispatches",
+				Pattern:     "coordinating parallel workers",
+				Description: "when ctx is cancelled just as a request succeeds and no other is in flight, the implementation returns ctx's error (not holes and nil) and starts nothing more",
+				Check:       checkCancelledBetweenDispatches,
 			},
 			{
 				Name:        "no-leaked-goroutines",
@@ -282,11 +295,65 @@ func checkParallelAcrossModels(ctx context.Context, impl Impl) suite.Outcome {
 	return o
 }
 
+// holdBound bounds first-error-cancels' waits: for every endpoint to be
+// busy before the failure, and for requests in flight at the failure to be
+// cancelled before the world lets them finish anyway.
+const holdBound = 2 * time.Second
+
 func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
 	w := newWorld(propertyModels, propertyJitter, 60)
 	failing, bad := w.models[0], w.inputs[1]
 	failing.FailOn(bad.ID)
-	r := w.run(ctx, impl)
+	// Freeze the batch in a known state: every request waits, after its
+	// latency, until the world releases it or its ctx ends, and the
+	// failing one fails only once every endpoint has all its slots taken.
+	// Then no request can end by itself after the failure, so no slot
+	// frees up but by cancellation: a new request after the failure is
+	// one the implementation chose to start, never a race it lost.
+	release, fire := make(chan struct{}), make(chan struct{})
+	for _, m := range w.models {
+		m.HoldUntil(release)
+	}
+	failing.HoldUntil(fire, bad.ID)
+	done := make(chan runResult, 1) // buffered: the run never blocks if we stop waiting
+	go func() { done <- w.run(ctx, impl) }()
+
+	busy, stopBusy := context.WithTimeout(ctx, holdBound/2)
+	full := true
+	for _, m := range w.models {
+		if m.AwaitCalls(busy, m.Limit()) != nil {
+			full = false // not parallel enough to fill every endpoint: fail anyway
+			break
+		}
+	}
+	stopBusy()
+	close(fire)
+	var r runResult
+	released, closed := false, false
+	bound := time.NewTimer(holdBound)
+	select {
+	case r = <-done:
+	case <-bound.C:
+		// Had the failure happened, the requests still held were never
+		// cancelled; if not (a serial implementation still waits on its
+		// first request), the batch simply goes on.
+		for _, s := range w.rec.SpansOf(failing.Resource()) {
+			if s.Label == bad.ID && s.Err == simworld.ErrServer.Error() {
+				released = true
+			}
+		}
+		close(release)
+		closed = true
+		select {
+		case r = <-done:
+		case <-ctx.Done():
+			return suite.Outcome{Observed: "still running after its property's time was up", Timeline: w.rec.Spans()}
+		}
+	}
+	bound.Stop()
+	if !closed {
+		close(release)
+	}
 	spans := w.rec.Spans()
 	o := suite.Outcome{Timeline: spans}
 
@@ -312,46 +379,67 @@ func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
 	}
 	later := 0
 	for _, s := range spans {
-		if found && s.Start > failEnd {
+		if found && s.Start > failEnd && s.Err != simworld.ErrOverloaded.Error() {
 			later++
 		}
 	}
-	margin := w.sumLimits()
+	// The failing request's own slot is the only one free at the
+	// failure; an implementation that frees it before it cancels may start
+	// one request there.
+	const margin = 1
 	if later > margin {
-		problems = append(problems, fmt.Sprintf("%d requests started after the failure (allowed: %d already being dispatched)", later, margin))
+		problems = append(problems, fmt.Sprintf("%d requests started after the failure (allowed: %d, in the failed request's slot)", later, margin))
+	}
+	if released {
+		problems = append(problems, fmt.Sprintf("the requests in flight when %s failed were not cancelled (they ran until the world released them %v later)", failing.Name(), holdBound))
 	}
 	if r.inFlight > 0 {
 		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
 	}
-	total := len(spans)
+	state := "every endpoint busy with Limit requests when it failed"
+	if !full {
+		state = fmt.Sprintf("not every endpoint was busy with Limit requests within %v", holdBound/2)
+	}
+	total := w.rec.Started() // finished or still running
 	if len(problems) > 0 {
-		o.Observed = strings.Join(problems, "; ") + fmt.Sprintf(" (%d requests in all, of %d in the batch)", total, len(w.models)*len(w.inputs))
+		o.Observed = strings.Join(problems, "; ") + fmt.Sprintf(" (%s; %d requests in all, of %d in the batch)", state, total, len(w.models)*len(w.inputs))
 		return o
 	}
 	o.Pass = true
-	o.Observed = fmt.Sprintf("returned %q; %d requests started after the failure (margin %d); %d of %d requests made", r.err, later, margin, total, len(w.models)*len(w.inputs))
+	o.Observed = fmt.Sprintf("returned %q; %s; %d requests started after the failure (margin %d); %d of %d requests made", r.err, state, later, margin, total, len(w.models)*len(w.inputs))
 	return o
 }
 
 func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	const promptly = 2 * time.Second
 	w := newWorld(propertyModels, propertyJitter, 60)
+	release := make(chan struct{})
+	for _, m := range w.models {
+		m.HoldUntil(release)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan runResult, 1) // buffered: the run never blocks if we stop waiting
 	go func() { done <- w.run(runCtx, impl) }()
 
-	// Cancel once the batch is under way: after the first model's third
-	// request started (waiting on the endpoint, not on a clock).
-	wait, stopWait := context.WithTimeout(ctx, 10*time.Second)
-	err := w.models[0].AwaitCalls(wait, 3)
-	stopWait()
+	// Cancel once the batch is frozen in a known state: every endpoint
+	// busy with Limit requests, all held until cancelled (or, for an
+	// implementation too serial to fill them, after holdBound/2). No slot
+	// frees up by itself, so a request that starts after the cancel is one
+	// the implementation chose to start.
+	busy, stopBusy := context.WithTimeout(ctx, holdBound/2)
+	full := true
+	for _, m := range w.models {
+		if m.AwaitCalls(busy, m.Limit()) != nil {
+			full = false
+			break
+		}
+	}
+	stopBusy()
 	cancelAt := w.rec.Now()
 	cancel()
-	if err != nil {
-		<-done
-		return suite.Outcome{Observed: fmt.Sprintf("never got under way: %v", err), Timeline: w.rec.Spans()}
-	}
+	let := sync.OnceFunc(func() { close(release) }) // lets held requests finish without a cancel
+	defer let()
 
 	var r runResult
 	timer := time.NewTimer(promptly)
@@ -359,17 +447,21 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	select {
 	case r = <-done:
 	case <-timer.C:
+		let()
 		select {
 		case <-done:
 		case <-ctx.Done():
 		}
-		return suite.Outcome{Observed: fmt.Sprintf("still running %v after ctx was cancelled", promptly), Timeline: w.rec.Spans()}
+		return suite.Outcome{Observed: fmt.Sprintf("still running %v after ctx was cancelled (its requests in flight were not cancelled)", promptly), Timeline: w.rec.Spans()}
 	}
 	returnedAt := w.rec.Now()
 
 	spans := w.rec.Spans()
 	later := w.rec.StartedAfter(cancelAt)
-	margin := w.sumLimits()
+	margin := len(w.models) // one dispatch per endpoint may have been under way
+	if full {
+		margin = 0 // no slot was free: nothing could start but by choice
+	}
 	var problems []string
 	if !errors.Is(r.err, context.Canceled) {
 		problems = append(problems, fmt.Sprintf("returned %v, want an error wrapping context.Canceled", r.err))
@@ -388,6 +480,105 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	o.Pass = true
 	o.Observed = fmt.Sprintf("returned %v %v after the cancel; %d requests started after it (margin %d); none left running",
 		r.err, (returnedAt - cancelAt).Round(10*time.Microsecond), later, margin)
+	return o
+}
+
+// holes describes the predictions of res that are missing (zero values), or
+// "" if every slot is filled.
+func (w world) holes(res Results) string {
+	missing := 0
+	for m := range res {
+		for i := range res[m] {
+			if res[m][i].Model == "" {
+				missing++
+			}
+		}
+	}
+	if missing == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d predictions are empty", missing, len(w.models)*len(w.inputs))
+}
+
+// cancelledResult says what is wrong with a run whose ctx was cancelled
+// before the batch could finish: it must report ctx's error, and a caller
+// that checks only err must never read empty predictions as answers.
+func (w world) cancelledResult(r runResult) []string {
+	var problems []string
+	if !errors.Is(r.err, context.Canceled) {
+		got := "nil"
+		if r.err != nil {
+			got = fmt.Sprintf("%q", r.err)
+		}
+		problems = append(problems, fmt.Sprintf("returned error %s, want one wrapping context.Canceled", got))
+		if r.err == nil && r.results != nil {
+			if h := w.holes(r.results); h != "" {
+				problems = append(problems, "with results where "+h+", which a caller would take for answers")
+			}
+		}
+	}
+	if r.inFlight > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
+	}
+	return problems
+}
+
+func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	w := newWorld(propertyModels, propertyJitter, 12)
+	runCtx, cancel := context.WithCancel(ctx)
+	cancel() // the caller gave up before the call
+	r := w.run(runCtx, impl)
+	problems := w.cancelledResult(r)
+	if n := w.rec.Started(); n > 0 {
+		problems = append(problems, fmt.Sprintf("%d requests reached an endpoint although ctx was done before the call", n))
+	}
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	if len(problems) > 0 {
+		o.Observed = "ctx cancelled before the call: " + strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("ctx cancelled before the call: returned %q and sent no request", r.err)
+	return o
+}
+
+// betweenDispatchesAfter is the request at whose end the caller cancels.
+const betweenDispatchesAfter = 3
+
+func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outcome {
+	// One endpoint that serves one request at a time: when its third
+	// request succeeds no other request is in flight, so nothing fails
+	// with ctx's error by itself. The caller cancels at that exact moment
+	// (before Predict returns), and the implementation, about to dispatch
+	// the fourth input, must notice and say so.
+	w := newWorld([]modelSpec{{"classifier", simworld.Classifier, 2 * time.Millisecond, 1}}, 0, 10)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cancelAt time.Duration
+	w.models[0].OnEnded(betweenDispatchesAfter, func() {
+		cancelAt = w.rec.Now()
+		cancel()
+	})
+	r := w.run(runCtx, impl)
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	calls := w.models[0].Calls()
+	if calls < betweenDispatchesAfter {
+		o.Observed = fmt.Sprintf("only %d requests were sent (%v); the cancel comes when request %d ends", calls, r.err, betweenDispatchesAfter)
+		return o
+	}
+	problems := w.cancelledResult(r)
+	// The only request that may still start is one whose dispatch had
+	// begun: the endpoint takes one at a time, so at most one.
+	if later := w.rec.StartedAfter(cancelAt); later > 1 {
+		problems = append(problems, fmt.Sprintf("%d requests started after the cancel (allowed: 1 already being dispatched)", later))
+	}
+	if len(problems) > 0 {
+		o.Observed = fmt.Sprintf("ctx cancelled as request %d of %d succeeded: ", betweenDispatchesAfter, len(w.inputs)) + strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("ctx cancelled as request %d of %d succeeded: returned %q; %d requests made, none left running",
+		betweenDispatchesAfter, len(w.inputs), r.err, w.rec.Started())
 	return o
 }
 

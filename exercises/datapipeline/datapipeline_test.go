@@ -2,6 +2,7 @@ package datapipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/asyncbook/asyncbook/exercises/simworld"
 	"github.com/asyncbook/asyncbook/exercises/suite"
@@ -187,7 +190,7 @@ func strandedSenders(release <-chan struct{}) Impl {
 		var senders sync.WaitGroup
 		for _, src := range in.Sources {
 			senders.Add(1)
-			go func() { //asyncvet:ignore unboundedgo deliberately unbounded: the suite must catch it
+			go func() { // deliberately unbounded: the suite must catch it
 				defer senders.Done()
 				for page := range src.Pages {
 					recs, err := FetchPage(ctx, in.Client, src, page)
@@ -237,6 +240,275 @@ func TestStrandedSendersFailNoLeakedGoroutines(t *testing.T) {
 	close(release) // let the stranded goroutines go, for VerifyTestMain
 	suitetest.LogResults(t, res)
 	assert.Equal(t, []string{"no-leaked-goroutines"}, suite.Failed(res))
+}
+
+// quietStages is a pipeline whose every stage reads ctx being done as "no
+// more work" and returns nil: the old batch-inference shape (#17), where a
+// cancelled run looks like a finished one.
+func quietStages(ctx context.Context, in Input) error {
+	records := make(chan Record, in.Workers)
+	rows := make(chan Row, in.Sink.MaxBatch())
+	var g errgroup.Group
+	g.Go(func() error {
+		defer close(records)
+		for _, src := range in.Sources {
+			for page := range src.Pages {
+				if ctx.Err() != nil {
+					return nil
+				}
+				recs, err := fetchWithRetry(ctx, in, src, page)
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					records <- r
+				}
+			}
+		}
+		return nil
+	})
+	var workers errgroup.Group
+	for range in.Workers {
+		workers.Go(func() error {
+			for r := range records {
+				if ctx.Err() != nil {
+					continue // drain: the run is over
+				}
+				row, err := in.Featurizer.Transform(ctx, r)
+				if err != nil {
+					return err
+				}
+				rows <- row
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(rows)
+		return workers.Wait()
+	})
+	g.Go(func() error {
+		batch := make([]Row, 0, in.Sink.MaxBatch())
+		flush := func() error {
+			if len(batch) == 0 || ctx.Err() != nil {
+				return nil
+			}
+			err := in.Sink.Write(ctx, batch)
+			batch = batch[:0]
+			return err
+		}
+		for row := range rows {
+			batch = append(batch, row)
+			if len(batch) == in.Sink.MaxBatch() {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return flush()
+	})
+	return g.Wait()
+}
+
+func TestUnlinkedSourcesFailErrorPropagation(t *testing.T) {
+	r := suitetest.CheckOne(t, Suite(), "error-propagation", sourcesUnlinked)
+	assert.False(t, r.Pass, "one source's failure must stop the others")
+}
+
+func TestQuietStagesFailTheCancelledProperties(t *testing.T) {
+	for _, p := range []string{"cancelled-on-entry", "cancelled-between-dispatches"} {
+		r := suitetest.CheckOne(t, Suite(), p, quietStages)
+		assert.False(t, r.Pass, "a pipeline that returns nil when cancelled should fail %s", p)
+	}
+}
+
+// perPage is a correct answer in another style: no stages and no
+// channels, but one goroutine per page in flight carrying its page from
+// source to sink, with a weighted semaphore for every limit (the source's
+// requests, the transform pool, the sink's writes, the records pending).
+func perPage(ctx context.Context, in Input) error {
+	if in.Workers < 1 || in.Sink.MaxBatch() < 1 || in.Sink.MaxConcurrent() < 1 {
+		return fmt.Errorf("run pipeline: bad config %+v", in.Config)
+	}
+	credit := semaphore.NewWeighted(int64(in.MaxPending))
+	workers := semaphore.NewWeighted(int64(in.Workers))
+	writers := semaphore.NewWeighted(int64(in.Sink.MaxConcurrent()))
+	g, ctx := errgroup.WithContext(ctx)
+	for _, src := range in.Sources {
+		if src.PageSize > in.MaxPending {
+			return fmt.Errorf("run pipeline: %s pages hold %d records, more than MaxPending %d", src.Name, src.PageSize, in.MaxPending)
+		}
+		requests := semaphore.NewWeighted(int64(src.MaxConcurrent))
+		g.Go(func() error { // this source's dispatcher
+			for page := range src.Pages {
+				if err := requests.Acquire(ctx, 1); err != nil {
+					return fmt.Errorf("wait to request %s page %d: %w", src.Name, page, err)
+				}
+				if err := credit.Acquire(ctx, int64(src.PageSize)); err != nil {
+					requests.Release(1)
+					return fmt.Errorf("wait for room for %s page %d: %w", src.Name, page, err)
+				}
+				g.Go(func() error {
+					recs, err := fetchWithRetry(ctx, in, src, page)
+					requests.Release(1)
+					if err != nil || len(recs) > src.PageSize {
+						credit.Release(int64(src.PageSize))
+						return errors.Join(err, fmt.Errorf("%s page %d: %d records", src.Name, page, len(recs)))
+					}
+					credit.Release(int64(src.PageSize - len(recs)))
+					return carryPage(ctx, in, recs, workers, writers, credit)
+				})
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// carryPage transforms a page's records on the shared pool and writes them
+// in batches, giving back each batch's credit once it is written (or the
+// whole page's, if it fails).
+func carryPage(ctx context.Context, in Input, recs []Record, workers, writers, credit *semaphore.Weighted) error {
+	rows := make([]Row, len(recs))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, r := range recs {
+		if err := workers.Acquire(gctx, 1); err != nil {
+			break // g.Wait reports why, or ctx does below
+		}
+		g.Go(func() error {
+			defer workers.Release(1)
+			row, err := in.Featurizer.Transform(gctx, r)
+			if err != nil {
+				return fmt.Errorf("transform %s: %w", r.ID, err)
+			}
+			rows[i] = row
+			return nil
+		})
+	}
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	for len(rows) > 0 && err == nil {
+		n := min(len(rows), in.Sink.MaxBatch())
+		if err = writers.Acquire(ctx, 1); err != nil {
+			break
+		}
+		err = in.Sink.Write(ctx, rows[:n])
+		writers.Release(1)
+		if err == nil {
+			credit.Release(int64(n))
+			rows = rows[n:]
+		}
+	}
+	if err != nil {
+		credit.Release(int64(len(rows)))
+	}
+	return err
+}
+
+// errgroupLimits is a correct answer in a third style: no fixed pools, but
+// an errgroup with SetLimit for each bound (a source's requests, the
+// transform pool), fetches that hand each record to the transform group
+// themselves, and the reference's loaders.
+func errgroupLimits(ctx context.Context, in Input) error { return errgroupPipeline(ctx, in, true) }
+
+// sourcesUnlinked is errgroupLimits with the sources in a group without a
+// context: one source's fatal error does not stop the others, and the run
+// returns it only once every other source is downloaded.
+func sourcesUnlinked(ctx context.Context, in Input) error { return errgroupPipeline(ctx, in, false) }
+
+func errgroupPipeline(parent context.Context, in Input, linked bool) error {
+	if err := validate(in); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(parent)
+	// One context for every stage: the first failure anywhere cancels
+	// all of them, with itself as the cause.
+	ctx, stop := context.WithCancelCause(gctx)
+	defer stop(nil)
+	fail := func(err error) error {
+		stop(err)
+		return err
+	}
+	credit := semaphore.NewWeighted(int64(in.MaxPending))
+	rows := make(chan Row, in.Sink.MaxBatch())
+	var transforms errgroup.Group
+	transforms.SetLimit(in.Workers)
+	g.Go(func() error {
+		defer close(rows) // every fetch and transform has returned
+		var sources errgroup.Group
+		for _, src := range in.Sources {
+			sources.Go(func() error {
+				var fetches errgroup.Group
+				fetches.SetLimit(src.MaxConcurrent)
+				for page := range src.Pages {
+					if err := credit.Acquire(ctx, int64(src.PageSize)); err != nil {
+						return errors.Join(fetches.Wait(), err)
+					}
+					fetches.Go(func() error {
+						recs, err := fetchWithRetry(ctx, in, src, page)
+						if err != nil {
+							credit.Release(int64(src.PageSize))
+							if linked {
+								return fail(err)
+							}
+							return err
+						}
+						credit.Release(int64(src.PageSize - len(recs)))
+						for _, r := range recs {
+							transforms.Go(func() error {
+								row, err := in.Featurizer.Transform(ctx, r)
+								if err != nil {
+									return fail(fmt.Errorf("transform %s: %w", r.ID, err))
+								}
+								select {
+								case rows <- row:
+									return nil
+								case <-ctx.Done():
+									return ctx.Err()
+								}
+							})
+						}
+						return nil
+					})
+				}
+				return fetches.Wait()
+			})
+		}
+		return errors.Join(sources.Wait(), transforms.Wait())
+	})
+	for range in.Sink.MaxConcurrent() {
+		g.Go(func() error { return load(ctx, in, credit, rows) })
+	}
+	err := g.Wait()
+	if cause := context.Cause(ctx); err != nil && cause != nil {
+		return cause // the first failure, not the cancellations it caused
+	}
+	return err
+}
+
+var alternatives = []struct {
+	name string
+	impl Impl
+}{
+	{"one goroutine per page, semaphores", perPage},
+	{"errgroup SetLimit per bound", errgroupLimits},
+}
+
+func TestAlternativesPassEveryRun(t *testing.T) {
+	for _, a := range alternatives {
+		t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/4) })
+	}
+}
+
+func TestAlternativesPassUnderCPUHog(t *testing.T) {
+	suitetest.UnderCPUHog(t, func() {
+		for _, a := range alternatives {
+			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/10) })
+		}
+		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
+	})
 }
 
 func TestRetryWait(t *testing.T) {

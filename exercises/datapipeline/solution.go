@@ -12,9 +12,10 @@ import (
 
 // solution runs the three stages at once, connected by bounded channels:
 //
-//	fetchers ──records──▶ transform pool ──rows──▶ loader ──▶ sink
-//	(MaxConcurrent         (Workers                (one, greedy
-//	 per source)            goroutines)             batches)
+//	fetchers ──records──▶ transform pool ──rows──▶ loaders ──▶ sink
+//	(MaxConcurrent         (Workers                (the sink's
+//	 per source)            goroutines)             MaxConcurrent,
+//	                                                greedy batches)
 //
 // Each stage owns the channel it sends on and closes it when it returns,
 // so the next stage's range loop ends; one errgroup owns the three stages,
@@ -47,18 +48,22 @@ func solution(ctx context.Context, in Input) error {
 		defer close(rows) // the transform pool is the only sender on rows
 		return transform(ctx, in, records, rows)
 	})
-	g.Go(func() error {
-		return load(ctx, in, credit, rows)
-	})
+	// The sink takes MaxConcurrent writes at once: one loader each, so a
+	// slow write does not hold back the next batch.
+	for range in.Sink.MaxConcurrent() {
+		g.Go(func() error {
+			return load(ctx, in, credit, rows)
+		})
+	}
 	return g.Wait()
 }
 
 // validate refuses configurations that would deadlock: a page larger than
 // the whole credit could never be requested.
 func validate(in Input) error {
-	if in.Workers < 1 || in.Sink.MaxBatch() < 1 || in.MaxAttempts < 1 {
-		return fmt.Errorf("run pipeline: need workers, sink batch and attempts >= 1, got %d, %d, %d",
-			in.Workers, in.Sink.MaxBatch(), in.MaxAttempts)
+	if in.Workers < 1 || in.Sink.MaxBatch() < 1 || in.Sink.MaxConcurrent() < 1 || in.MaxAttempts < 1 {
+		return fmt.Errorf("run pipeline: need workers, sink batch, sink writers and attempts >= 1, got %d, %d, %d, %d",
+			in.Workers, in.Sink.MaxBatch(), in.Sink.MaxConcurrent(), in.MaxAttempts)
 	}
 	for _, src := range in.Sources {
 		if src.PageSize > in.MaxPending || src.MaxConcurrent < 1 {
@@ -76,13 +81,6 @@ func validate(in Input) error {
 // has returned (so the caller may close out), with the first error.
 func extract(ctx context.Context, in Input, credit *semaphore.Weighted, out chan<- Record) error {
 	g, ctx := errgroup.WithContext(ctx)
-	// The bound is the sum of the sources' limits; saying so to the group
-	// makes it explicit (and g.Go would wait rather than exceed it).
-	fetchers := 0
-	for _, src := range in.Sources {
-		fetchers += min(src.MaxConcurrent, src.Pages)
-	}
-	g.SetLimit(max(fetchers, 1))
 	for _, src := range in.Sources {
 		pages := make(chan int, src.Pages) // filled and closed here: no sender goroutine needed
 		for p := range src.Pages {
@@ -118,6 +116,7 @@ func extractPage(ctx context.Context, in Input, credit *semaphore.Weighted, src 
 		return err
 	}
 	if len(recs) > src.PageSize {
+		credit.Release(int64(src.PageSize)) // the page is dropped: give back all it took
 		return fmt.Errorf("extract %s page %d: %d records, more than the page size %d", src.Name, page, len(recs), src.PageSize)
 	}
 	credit.Release(int64(src.PageSize - len(recs))) // a short page returns what it did not use

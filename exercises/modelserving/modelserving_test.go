@@ -57,6 +57,20 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 		{"model call detached from its clients", func(m Model, c Config) Server { return solution(detachedModel{m}, c) }, PropClientDisconnect},
 		{"queued request kept after its client left", lazyQueue, PropClientDisconnect},
 		{"Shutdown drops the queue", dropsQueue, PropGracefulShutdown},
+		{"model call under its first request's context", actorServer(true), PropClientDisconnect},
+		{"Shutdown ignores its ctx", func(m Model, c Config) Server {
+			s := solution(m, c)
+			return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error { return s.Shutdown(context.WithoutCancel(ctx)) }}
+		}, PropShutdownCancelledOnEntry},
+		{"Shutdown looks at its ctx only on entry", func(m Model, c Config) Server {
+			s := solution(m, c)
+			return ServerFuncs{Handler: s, OnShutdown: func(ctx context.Context) error {
+				if err := ctx.Err(); err != nil {
+					return s.Shutdown(ctx)
+				}
+				return s.Shutdown(context.WithoutCancel(ctx))
+			}}
+		}, PropShutdownCancelledDrain},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"/"+tt.name, func(t *testing.T) {
@@ -65,6 +79,29 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 			assert.False(t, r.Pass, "%s should fail %s", tt.name, tt.property)
 		})
 	}
+}
+
+var alternatives = []struct {
+	name string
+	impl Impl
+}{
+	{"actor", actorServer(false)},
+	{"events", eventServer},
+}
+
+func TestAlternativesPassEveryRun(t *testing.T) {
+	for _, a := range alternatives {
+		t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/4) })
+	}
+}
+
+func TestAlternativesPassUnderCPUHog(t *testing.T) {
+	suitetest.UnderCPUHog(t, func() {
+		for _, a := range alternatives {
+			t.Run(a.name, func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), a.impl, suitetest.Runs(20)/10) })
+		}
+		t.Run("reference", func(t *testing.T) { suitetest.PassesEveryRun(t, Suite(), Impl(solution), suitetest.Runs(20)/10) })
+	})
 }
 
 // TestGracefulShutdownCatchesALeakedBatcher: a Shutdown that returns at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -41,14 +42,16 @@ var Info = suite.Info{
 
 // Property names, as the tests and the README use them.
 const (
-	PropCorrectResponses = "correct-responses"
-	PropBatchLimits      = "batch-limits"
-	PropLoneRequest      = "lone-request"
-	PropDynamicBatching  = "dynamic-batching"
-	PropLoadShedding     = "load-shedding"
-	PropRequestDeadline  = "request-deadline"
-	PropClientDisconnect = "client-disconnect"
-	PropGracefulShutdown = "graceful-shutdown"
+	PropCorrectResponses         = "correct-responses"
+	PropBatchLimits              = "batch-limits"
+	PropLoneRequest              = "lone-request"
+	PropDynamicBatching          = "dynamic-batching"
+	PropLoadShedding             = "load-shedding"
+	PropRequestDeadline          = "request-deadline"
+	PropClientDisconnect         = "client-disconnect"
+	PropGracefulShutdown         = "graceful-shutdown"
+	PropShutdownCancelledOnEntry = "shutdown-cancelled-on-entry"
+	PropShutdownCancelledDrain   = "shutdown-cancelled-between-dispatches"
 )
 
 // Suite returns the property suite every implementation is checked by: a
@@ -98,7 +101,7 @@ func Suite() suite.Suite[Impl] {
 			{
 				Name:        PropClientDisconnect,
 				Pattern:     "concurrent API requests",
-				Description: "when clients disconnect their handlers return, a queued request never reaches the model, and a model call whose clients all left is cancelled",
+				Description: "when clients disconnect their handlers return, a queued request never reaches the model, a model call whose clients all left is cancelled, and one client leaving a batch does not cost its batchmates their answer",
 				Check:       checkClientDisconnect,
 			},
 			{
@@ -106,6 +109,18 @@ func Suite() suite.Suite[Impl] {
 				Pattern:     "producer-consumer with queues",
 				Description: "Shutdown refuses new requests with 503, answers every admitted request 200, returns after they are served, and leaves no goroutine behind",
 				Check:       checkGracefulShutdown,
+			},
+			{
+				Name:        PropShutdownCancelledOnEntry,
+				Pattern:     "coordinating parallel workers",
+				Description: "Shutdown called with a ctx that is already done returns ctx's error at once, although admitted requests still wait on the model, and refuses new requests with 503",
+				Check:       checkShutdownCancelledOnEntry,
+			},
+			{
+				Name:        PropShutdownCancelledDrain,
+				Pattern:     "coordinating parallel workers",
+				Description: "when Shutdown's ctx ends while it drains (between two model calls), Shutdown returns ctx's error at once instead of waiting for the rest of the queue",
+				Check:       checkShutdownCancelledDrain,
 			},
 		},
 	}
@@ -325,33 +340,233 @@ func checkClientDisconnect(ctx context.Context, impl Impl) suite.Outcome {
 	hold := w.model.Hold()
 	defer hold.Release()
 
+	// a is alone in a held model call; e, b and c wait behind it.
 	a := w.send(0)
 	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
 		return w.outcome(false, "a lone request never reached the model: %v", err)
 	}
-	b := w.send(1) // waits behind a's model call
+	byID := map[string]*call{TestInput(0).ID: a}
+	var e, b, c *call
+	for k, dst := range []**call{&e, &b, &c} {
+		*dst = w.send(1 + k)
+		byID[TestInput(1+k).ID] = *dst
+		if err := w.tally.await(ctx, longWait, "the request reaches its handler", func(n counts) bool { return n.entered >= 2+k }); err != nil {
+			return w.outcome(false, "%v", err)
+		}
+	}
+	// Each departure happens alone, and the next step waits until the
+	// server's request context has seen it: no race between two cancels.
+	leave := func(cl *call, k int) error {
+		cl.cancel()
+		return w.tally.await(ctx, longWait, "the server notices a client left", func(n counts) bool { return n.left >= k })
+	}
+	// e leaves while queued: it must never reach the model.
+	if err := leave(e, 1); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	// a leaves during its call: nobody else wants that call, so it must
+	// end although the model is held.
+	if err := leave(a, 2); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	errCall := w.model.Await(waitCtx(ctx, shortWait), "the abandoned model call ends",
+		func(calls []simworld.ServingCall) bool { return len(calls) > 0 && calls[0].Done })
+	// The next call (held) serves b and c together in a batching server.
+	// The client of its first request leaves; whoever else is in the call
+	// stays and must get the answer.
+	errNext := w.awaitModelCalls(ctx, 2, 1)
+	var batch []string
+	var leaver, stayer *call
+	if errNext == nil {
+		calls := w.model.Calls()
+		batch = calls[len(calls)-1].IDs
+		if l, ok := byID[batch[0]]; ok && l != a && l != e {
+			leaver = l
+		}
+	}
+	if leaver == nil {
+		leaver = b
+	}
+	stayer = c
+	if leaver == c {
+		stayer = b
+	}
+	errLeft := leave(leaver, 3)
+	hold.Release()
+	errStayer := stayer.await(ctx, shortWait)
+	later := w.send(4)
+	w.wait()
+
+	final := w.tally.snapshot()
+	eReached := w.model.Received(TestInput(1).ID)
+	callEnded := "no"
+	if errCall == nil {
+		callEnded = "yes, " + orNone(w.model.Calls()[0].Err)
+	}
+	stayed := "no answer"
+	if errStayer == nil && stayer.answered() {
+		stayed = describe(stayer.reply)
+	}
+	var problems []string
+	if errCall != nil {
+		problems = append(problems, "the model call of a client who left kept running (it served nobody else)")
+	}
+	if eReached {
+		problems = append(problems, "a queued request reached the model after its client left")
+	}
+	if errNext != nil || errLeft != nil {
+		problems = append(problems, fmt.Sprintf("the next model call never ran (%v)", errors.Join(errNext, errLeft)))
+	}
+	if bad := checkPrediction(TestInput(map[*call]int{b: 2, c: 3}[stayer]), stayer.reply); stayer.reply.Status != http.StatusOK || bad != "" {
+		problems = append(problems, fmt.Sprintf("the request that stayed got %s, want 200 with its prediction: one client leaving must not cancel a call its batchmates still wait for", stayed))
+	}
+	if final.entered != final.exited {
+		problems = append(problems, fmt.Sprintf("%d handlers never returned", final.entered-final.exited))
+	}
+	if later.reply.Status != http.StatusOK {
+		problems = append(problems, "a later request got "+describe(later.reply))
+	}
+	obs := fmt.Sprintf("clients left one at a time, model held: a queued request (reached the model: %v); the only client of a model call (call ended: %s); %s from the next call %v, whose other client got %s; a later request got %s",
+		eReached, callEnded, idOf(byID, leaver), batch, stayed, describe(later.reply))
+	if len(problems) > 0 {
+		return w.outcome(false, "%s: %s", strings.Join(problems, "; "), obs)
+	}
+	return w.outcome(true, "%s", obs)
+}
+
+// idOf returns the input ID cl was sent with.
+func idOf(byID map[string]*call, cl *call) string {
+	for id, c := range byID {
+		if c == cl {
+			return id
+		}
+	}
+	return "?"
+}
+
+func checkShutdownCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 2, MaxWait: 2 * time.Millisecond, QueueSize: 4, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	// One request in a held model call, one waiting behind it: draining
+	// cannot finish until the model is released.
+	w.send(0)
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	w.send(1)
 	if err := w.tally.await(ctx, longWait, "the second request reaches its handler", func(c counts) bool { return c.entered >= 2 }); err != nil {
 		return w.outcome(false, "%v", err)
 	}
-	a.cancel()
-	b.cancel()
-	errHandlers := w.tally.await(ctx, shortWait, "both handlers return", func(c counts) bool { return c.exited >= 2 })
-	errCall := w.model.Await(waitCtx(ctx, shortWait), "the abandoned model call ends",
-		func(calls []simworld.ServingCall) bool { return simworld.RunningCalls(calls) == 0 })
-	hold.Release()
-	c := w.send(2)
-	w.wait()
-
-	bReached := w.model.Received(TestInput(1).ID)
-	first := w.model.Calls()[0]
-	callEnded := "no"
-	if errCall == nil {
-		callEnded = "yes, " + orNone(first.Err)
+	shutdownCtx, cancel := context.WithCancel(ctx)
+	cancel() // no time at all to drain
+	w.shutdownCalled = true
+	errc := make(chan error, 1) // buffered: the goroutine never blocks if we stop waiting
+	go func() { errc <- w.srv.Shutdown(shutdownCtx) }()
+	var shutdownErr error
+	returned := false
+	bound := time.NewTimer(shortWait)
+	defer bound.Stop()
+	select {
+	case shutdownErr = <-errc:
+		returned = true
+	case <-bound.C:
 	}
-	obs := fmt.Sprintf("two clients left while the model was held (one in a model call, one waiting): handlers returned: %s; abandoned model call ended: %s; waiting request reached the model: %v; a later request got %s",
-		yes(errHandlers), callEnded, bReached, describe(c.reply))
-	pass := errHandlers == nil && errCall == nil && !bReached && c.reply.Status == http.StatusOK
+	probe := w.send(2)
+	_ = probe.await(ctx, shortWait)
+	hold.Release() // let whatever still waits on the model finish
+	if !returned {
+		select {
+		case shutdownErr = <-errc:
+		case <-ctx.Done():
+		}
+	}
+	w.wait()
+	obs := fmt.Sprintf("Shutdown with a done ctx while 2 admitted requests waited on the held model: returned within %v: %v, with %v; a new request got %s",
+		shortWait, returned, shutdownErr, describe(probe.reply))
+	pass := returned && errors.Is(shutdownErr, context.Canceled) && probe.reply.Status == http.StatusServiceUnavailable
+	if !pass {
+		obs += " (want context.Canceled at once, and 503)"
+	}
 	return w.outcome(pass, "%s", obs)
+}
+
+func checkShutdownCancelledDrain(ctx context.Context, impl Impl) suite.Outcome {
+	cfg := Config{MaxBatch: 1, MaxWait: 2 * time.Millisecond, QueueSize: 4, Timeout: 10 * time.Second}
+	w := newWorld(ctx, impl, cfg)
+	defer w.close()
+	hold := w.model.Hold()
+	defer hold.Release()
+
+	// Three requests, one model call each: the first held, two waiting.
+	w.send(0)
+	if err := w.awaitModelCalls(ctx, 1, 1); err != nil {
+		return w.outcome(false, "a lone request never reached the model: %v", err)
+	}
+	w.send(1)
+	w.send(2)
+	if err := w.tally.await(ctx, longWait, "the requests reach their handlers", func(c counts) bool { return c.entered >= 3 }); err != nil {
+		return w.outcome(false, "%v", err)
+	}
+	shutdownCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w.shutdownCalled = true
+	errc := make(chan error, 1) // buffered: the goroutine never blocks if we stop waiting
+	go func() { errc <- w.srv.Shutdown(shutdownCtx) }()
+	// Shutdown is draining once it refuses newcomers; then the first call
+	// ends and the next one starts (held): the caller gives up right then.
+	// A probe every 20 ms until one is refused with 503 (one sent before
+	// Shutdown took effect is admitted and served later, after the others).
+	for i := 0; i < int(longWait/(20*time.Millisecond)); i++ {
+		w.send(100 + i)
+		if w.tally.await(ctx, 20*time.Millisecond, "a newcomer refused with 503", func(c counts) bool {
+			return c.status[http.StatusServiceUnavailable] > 0
+		}) == nil {
+			break
+		}
+	}
+	early := false
+	select {
+	case <-errc:
+		early = true // returned before the queue was drained: graceful-shutdown's business
+	default:
+	}
+	stepErr := hold.Step(waitCtx(ctx, longWait))
+	nextErr := w.awaitModelCalls(ctx, 2, 1)
+	cancel()
+	var shutdownErr error
+	returned := false
+	bound := time.NewTimer(shortWait)
+	defer bound.Stop()
+	if !early {
+		select {
+		case shutdownErr = <-errc:
+			returned = true
+		case <-bound.C:
+		}
+	}
+	hold.Release()
+	if !early && !returned {
+		select {
+		case shutdownErr = <-errc:
+		case <-ctx.Done():
+		}
+	}
+	w.wait()
+	switch {
+	case early:
+		return w.outcome(false, "Shutdown returned before its ctx ended, with 2 requests still waiting on the held model")
+	case stepErr != nil || nextErr != nil:
+		return w.outcome(false, "the second model call never started while Shutdown drained: %v", errors.Join(stepErr, nextErr))
+	}
+	obs := fmt.Sprintf("Shutdown draining 3 one-request calls; its ctx ended as the second call started: returned within %v: %v, with %v", shortWait, returned, shutdownErr)
+	if !returned || !errors.Is(shutdownErr, context.Canceled) {
+		return w.outcome(false, "%s (want context.Canceled at once: a Shutdown that checks its ctx only on entry waits for the whole queue)", obs)
+	}
+	return w.outcome(true, "%s", obs)
 }
 
 func checkGracefulShutdown(ctx context.Context, impl Impl) suite.Outcome {
@@ -556,6 +771,11 @@ func newWorld(ctx context.Context, impl Impl, cfg Config) *world {
 	w.ts = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w.tally.update(func(c *counts) { c.entered++ })
 		defer w.tally.update(func(c *counts) { c.exited++ })
+		// The request's context ends when its client leaves (or when
+		// the handler returns, after stop): count the departures the
+		// server has seen, so a property acts only after it saw one.
+		stop := context.AfterFunc(r.Context(), func() { w.tally.update(func(c *counts) { c.left++ }) })
+		defer stop()
 		w.srv.ServeHTTP(rw, r)
 	}))
 	w.url = w.ts.URL + "/predict"
@@ -586,6 +806,18 @@ type call struct {
 	cancel context.CancelFunc // disconnects the client
 	done   chan struct{}      // closed once reply is set
 	reply  simworld.LoadReply
+}
+
+// await waits until c is answered, for at most bound.
+func (c *call) await(ctx context.Context, bound time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for an answer: %w", ctx.Err())
+	}
 }
 
 func (c *call) answered() bool {
@@ -646,6 +878,7 @@ func (w *world) outcome(pass bool, format string, args ...any) suite.Outcome {
 // counts is what the world saw from outside the server.
 type counts struct {
 	entered, exited int         // handler calls begun and returned
+	left            int         // clients the server saw leave while their handler ran
 	answered        int         // requests sent with send that returned
 	status          map[int]int // their responses per status
 }

@@ -91,6 +91,10 @@ type Model struct {
 	maxInFlight int
 	overloads   int
 	started     countWaiter
+	ended       int
+	onEnded     map[int]func()
+	hold        <-chan struct{}            // every request waits for it, if set
+	holdFor     map[string]<-chan struct{} // per input ID, overriding hold
 }
 
 // NewModel returns a model endpoint recording on rec. It panics if
@@ -150,13 +154,25 @@ func (m *Model) Predict(ctx context.Context, in Input) (Prediction, error) {
 	}
 	fail = fail || rng.Float64() < m.cfg.ErrorRate
 	err := Sleep(ctx, d)
+	if hold := m.holdOf(in.ID); err == nil && hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
 	if err == nil && fail {
 		err = ErrServer
 	}
 	end(err)
 	m.mu.Lock()
 	m.inFlight--
+	m.ended++
+	hook := m.onEnded[m.ended]
 	m.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	if err != nil {
 		return Prediction{}, err
 	}
@@ -189,6 +205,49 @@ func (m *Model) Expect(in Input) Prediction {
 		}
 	}
 	return p
+}
+
+// OnEnded makes the n-th accepted request to end call fn before its Predict
+// returns, after its slot is free. A property uses it to act at an exact
+// point of a batch (cancel the caller's context between two dispatches)
+// without a clock. Set it before the batch starts.
+func (m *Model) OnEnded(n int, fn func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.onEnded == nil {
+		m.onEnded = map[int]func(){}
+	}
+	m.onEnded[n] = fn
+}
+
+// HoldUntil makes accepted requests wait, after their latency, until
+// release is closed or their ctx is done: with no ids, every request; with
+// ids, the requests for those inputs (which then wait for this release and
+// no other). A property uses it to freeze a batch in a known state (every
+// slot taken, nothing about to finish) before it makes something happen.
+// Set it before the batch starts.
+func (m *Model) HoldUntil(release <-chan struct{}, ids ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(ids) == 0 {
+		m.hold = release
+		return
+	}
+	if m.holdFor == nil {
+		m.holdFor = map[string]<-chan struct{}{}
+	}
+	for _, id := range ids {
+		m.holdFor[id] = release
+	}
+}
+
+func (m *Model) holdOf(id string) <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ch, ok := m.holdFor[id]; ok {
+		return ch
+	}
+	return m.hold
 }
 
 // Calls returns how many requests the endpoint accepted.

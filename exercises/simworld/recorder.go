@@ -32,6 +32,7 @@ type Recorder struct {
 	maxInFlight map[string]int
 	total       int
 	maxTotal    int
+	starts      []time.Duration // every call's start, finished or not
 }
 
 // NewRecorder returns an empty recorder whose clock starts now.
@@ -53,6 +54,7 @@ func (r *Recorder) Begin(resource, label string) (end func(err error)) {
 		r.maxInFlight[resource] = r.inFlight[resource]
 	}
 	r.total++
+	r.starts = append(r.starts, start)
 	if r.total > r.maxTotal {
 		r.maxTotal = r.total
 	}
@@ -124,16 +126,25 @@ func (r *Recorder) SpansOf(resource string) []Span {
 	return out
 }
 
-// StartedAfter counts the spans (finished or not yet) that began after t.
-// Only finished spans are counted; call it once the implementation returned.
+// StartedAfter counts the calls, finished or still running, that began
+// after t.
 func (r *Recorder) StartedAfter(t time.Duration) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	n := 0
-	for _, s := range r.Spans() {
-		if s.Start > t {
+	for _, s := range r.starts {
+		if s > t {
 			n++
 		}
 	}
 	return n
+}
+
+// Started returns how many calls began in all, finished or still running.
+func (r *Recorder) Started() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.starts)
 }
 
 // Sleep waits for d or until ctx is done, whichever comes first, and returns

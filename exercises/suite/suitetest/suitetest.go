@@ -4,7 +4,12 @@ package suitetest
 
 import (
 	"context"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/asyncbook/asyncbook/exercises/suite"
@@ -104,3 +109,76 @@ func BenchmarkSpeedup[I any](b *testing.B, seq, impl I, workload func(context.Co
 	b.ReportMetric(ideal, "ideal-speedup")
 	b.ReportMetric(measured/ideal*100, "%-of-ideal")
 }
+
+// RunsEnv names the environment variable that sets how many times
+// PassesEveryRun checks an implementation (the tests' default otherwise).
+const RunsEnv = "ASYNCBOOK_RUNS"
+
+// Runs returns $ASYNCBOOK_RUNS if it is a positive number, else def.
+func Runs(def int) int {
+	if n, err := strconv.Atoi(os.Getenv(RunsEnv)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// PassesEveryRun checks impl with the whole suite runs times and fails the
+// test with every property that failed in any run, and how often. It is how
+// an exercise shows that a correct answer in another style than the
+// reference never fails: a property a correct answer fails one run in
+// twenty is a property that lies to a learner.
+func PassesEveryRun[I any](t *testing.T, s suite.Suite[I], impl I, runs int) {
+	t.Helper()
+	failures := map[string]int{}
+	examples := map[string]string{}
+	for range runs {
+		for _, r := range s.Check(impl) {
+			if !r.Pass {
+				failures[r.Property]++
+				examples[r.Property] = r.Observed
+			}
+		}
+	}
+	for _, p := range s.Properties {
+		if n := failures[p.Name]; n > 0 {
+			t.Errorf("%s failed %d of %d runs; last: %s", p.Name, n, runs, examples[p.Name])
+		}
+	}
+	t.Logf("%d runs, %d property failures", runs, len(failures))
+}
+
+// UnderCPUHog runs fn with GOMAXPROCS=1 and two goroutines that spin for
+// the CPU the whole time: the scheduling a loaded machine gives a check. A
+// property that a correct answer passes only when its goroutines run
+// promptly fails here. The spinners end before UnderCPUHog returns.
+func UnderCPUHog(t *testing.T, fn func()) {
+	t.Helper()
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := range 10000 { // spin between checks of stop
+					x += i
+				}
+				hogSink.Store(int64(x))
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer close(stop)
+	fn()
+}
+
+// hogSink keeps the spinners' work from being optimised away.
+var hogSink atomic.Int64
