@@ -1,0 +1,311 @@
+package workbook
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/asyncbook/asyncbook/workbook/sandbox"
+)
+
+// These tests grade hostile submissions the way CI would, one attack per
+// class, each checked for its verdict and for what it left behind. The ones
+// that run code need bubblewrap; the policy ones do not.
+
+func gradeWorkbook(t *testing.T) *Workbook {
+	t.Helper()
+	w, err := Open(filepath.Join("..")) // the module root
+	require.NoError(t, err)
+	return w
+}
+
+func needSandbox(t *testing.T) {
+	t.Helper()
+	if _, err := sandbox.Detect(context.Background()); err != nil {
+		t.Skipf("no sandbox here: %v", err)
+	}
+}
+
+// sub writes a submission folder with the given files.
+func sub(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for n, src := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte(src), 0o644))
+	}
+	return dir
+}
+
+// reference returns the exercise's reference solution as a submission's
+// solve.go (func solution renamed Solve, package practice).
+func reference(t *testing.T, w *Workbook, slug string) string {
+	t.Helper()
+	e, err := w.Lookup(slug)
+	require.NoError(t, err)
+	src, err := w.ReferenceSource(e)
+	require.NoError(t, err)
+	return string(src)
+}
+
+// withInit adds an init function and imports to a submission.
+func withInit(src, imports, body string) string {
+	src = strings.Replace(src, "import (", "import (\n"+imports+"\n", 1)
+	return src + "\nfunc init() {\n" + body + "\n}\n"
+}
+
+const sequentialSolve = `package practice
+
+import (
+	"context"
+
+	"github.com/asyncbook/asyncbook/exercises/batchinference"
+)
+
+func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchinference.Input) (batchinference.Results, error) {
+	return batchinference.Sequential(ctx, models, inputs)
+}
+`
+
+func grade(t *testing.T, w *Workbook, dir string, opts GradeOptions) *GradeReport {
+	t.Helper()
+	e, err := w.Lookup("batch-inference")
+	require.NoError(t, err)
+	if opts.Timeout == 0 {
+		opts.Timeout = 90 * time.Second
+	}
+	rep, err := w.Grade(context.Background(), e, dir, opts)
+	require.NoError(t, err)
+	t.Logf("verdict %s: %s", rep.Verdict, rep.Reason)
+	return rep
+}
+
+// TestGradePolicy: every form of reaching outside is refused before
+// anything is built, with the reason; allowed code is not.
+func TestGradePolicy(t *testing.T) {
+	w := gradeWorkbook(t)
+	e, err := w.Lookup("batch-inference")
+	require.NoError(t, err)
+	p := exercisePolicy(e, filepath.Join(w.root, "exercises", e.Info.Dir))
+	refused := map[string]string{
+		"os":                         `import "os"`,
+		"dot os":                     `import . "os"`,
+		"renamed os":                 `import fs "os"`,
+		"blank":                      `import _ "net/http/pprof"`,
+		"os/exec":                    `import "os/exec"`,
+		"syscall":                    `import "syscall"`,
+		"x/sys":                      `import "golang.org/x/sys/unix"`,
+		"unsafe":                     `import "unsafe"`,
+		"reflect":                    `import "reflect"`,
+		"net":                        `import "net"`,
+		"runtime":                    `import "runtime"`,
+		"runtime/debug":              `import "runtime/debug"`,
+		"testing":                    `import "testing"`,
+		"plugin":                     `import "plugin"`,
+		"cgo":                        "// #include <stdio.h>\nimport \"C\"",
+		"embed":                      `import "embed"`,
+		"suite":                      `import "github.com/asyncbook/asyncbook/exercises/suite"`,
+		"other exercise":             `import "github.com/asyncbook/asyncbook/exercises/datapipeline"`,
+		"workbook":                   `import "github.com/asyncbook/asyncbook/workbook"`,
+		"io/ioutil":                  `import "io/ioutil"`,
+		"internal":                   `import "internal/poll"`,
+		"unknown third-party module": `import "github.com/evil/pkg"`,
+		"linkname":                   "import _ \"unsafe\"\n//go:linkname now time.now",
+		"go:embed":                   "//go:embed secret.txt\nvar x string",
+	}
+	for name, decl := range refused {
+		t.Run(name, func(t *testing.T) {
+			v := sourceViolations(p, map[string][]byte{"solve.go": []byte("package practice\n\n" + decl + "\n")}, nil)
+			assert.NotEmpty(t, v)
+		})
+	}
+	v := sourceViolations(p, map[string][]byte{"solve.go": []byte("package practice\n")}, []string{"evil_amd64.s"})
+	assert.Contains(t, strings.Join(v, "\n"), "assembly")
+	v = sourceViolations(p, map[string][]byte{"solve.go": []byte(`//go:build ignore
+
+package practice
+
+import "os"
+`)}, nil)
+	assert.NotEmpty(t, v, "build constraints do not hide a file from the policy")
+
+	for name, decl := range map[string]string{
+		"concurrency": `import ("context"; "sync"; "sync/atomic"; "time"; "errors"; "fmt"; "golang.org/x/sync/errgroup"; "golang.org/x/sync/semaphore")`,
+		"data":        `import ("sort"; "slices"; "maps"; "math"; "strings"; "container/heap"; "strconv")`,
+		"exercise":    `import bi "github.com/asyncbook/asyncbook/exercises/batchinference"`,
+		"noinline":    "//go:noinline\nfunc f() {}",
+	} {
+		t.Run("allowed "+name, func(t *testing.T) {
+			assert.Empty(t, sourceViolations(p, map[string][]byte{"solve.go": []byte("package practice\n\n" + decl + "\n")}, nil))
+		})
+	}
+}
+
+// TestGradeTypedPolicy: what the type-checked package uses of the
+// exercise and of shared state.
+func TestGradeTypedPolicy(t *testing.T) {
+	needSandbox(t)
+	w := gradeWorkbook(t)
+	ref := reference(t, w, "batch-inference")
+	for name, tc := range map[string]struct{ src, want string }{
+		"calls the exercise's suite": {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `_ = bi.Suite()`), "exercise's suite or solution"},
+		"mutates the exercise's info": {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `bi.Info.Slug = "x"`), "writes batchinference.Info"},
+		"swaps a sentinel error":      {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `bi.ErrOverloaded = nil`), "writes batchinference.ErrOverloaded"},
+		"aliases a shared slice":      {withInit(ref, `sw "github.com/asyncbook/asyncbook/exercises/simworld"`, `t := sw.Topics; t[0] = "x"`), "reads simworld.Topics"},
+		"changes the default client":  {withInit(ref, `"net/http"`, `c := http.DefaultClient; c.Timeout = 1`), "reads http.DefaultClient"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep := grade(t, w, sub(t, map[string]string{"solve.go": tc.src}), GradeOptions{})
+			assert.Equal(t, VerdictForbidden, rep.Verdict)
+			assert.Contains(t, strings.Join(rep.Violations, "\n"), tc.want)
+			assert.Empty(t, rep.Properties, "it never ran")
+		})
+	}
+}
+
+// TestGradeReferencesPass: each exercise's reference solution, submitted,
+// passes the policy (the allowlist is enough to solve the exercises), and
+// batch-inference's passes the grade in the sandbox.
+func TestGradeReferencesPass(t *testing.T) {
+	w := gradeWorkbook(t)
+	for _, e := range w.Exercises() {
+		src := reference(t, w, e.Info.Slug)
+		p := exercisePolicy(e, filepath.Join(w.root, "exercises", e.Info.Dir))
+		assert.Empty(t, sourceViolations(p, map[string][]byte{"solve.go": []byte(src)}, nil), e.Info.Slug)
+	}
+	needSandbox(t)
+	rep := grade(t, w, sub(t, map[string]string{"solve.go": reference(t, w, "batch-inference")}), GradeOptions{})
+	assert.Equal(t, VerdictPassed, rep.Verdict, rep.Output)
+	assert.True(t, rep.Passed)
+	assert.Equal(t, "bubblewrap", rep.Sandbox)
+	assert.Len(t, rep.Properties, 7)
+	assert.Equal(t, 0, rep.ExitCode)
+}
+
+// TestGradeSequentialFails: the sequential version fails its concurrency
+// properties in the sandbox too (the suite has teeth there).
+func TestGradeSequentialFails(t *testing.T) {
+	needSandbox(t)
+	w := gradeWorkbook(t)
+	rep := grade(t, w, sub(t, map[string]string{"solve.go": sequentialSolve}), GradeOptions{})
+	assert.Equal(t, VerdictFailed, rep.Verdict)
+	assert.False(t, rep.Passed)
+	assert.Contains(t, rep.Reason, "fails properties")
+}
+
+// The attacks below run with the policy off (skipPolicy), as a submission
+// that got past it would: they test the layers behind it.
+
+func TestGradeForgedReport(t *testing.T) {
+	needSandbox(t)
+	w := gradeWorkbook(t)
+	forged := `{"exercise":"batch-inference","ran":true,"code":0,"results":[]}`
+	for name, body := range map[string]string{
+		// A report written over the harness's descriptor from init, then exit 0.
+		"report channel, then exit": `f := os.NewFile(3, "r"); f.Write([]byte("00 ` + strings.ReplaceAll(forged, `"`, `\"`) + `\n")); os.Exit(0)`,
+		// The same, and the harness still runs: two lines, one unsigned.
+		"report channel, then run": `f := os.NewFile(3, "r"); f.Write([]byte("00 ` + strings.ReplaceAll(forged, `"`, `\"`) + `\n"))`,
+		// The old channels: a report file and the exit status.
+		"report file and exit 0": `os.WriteFile(os.Getenv("ASYNCBOOK_REPORT"), []byte("` + strings.ReplaceAll(forged, `"`, `\"`) + `"), 0o644); os.Exit(0)`,
+		// Skip every test: the report lacks the properties.
+		"-test.run=^$": `os.Args = append(os.Args, "-test.run=^$")`,
+		// Hide a leak by closing stderr: the harness finds leaks itself.
+		"closed stderr": `os.Stderr.Close(); os.Stdout.Close()`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := sequentialSolve
+			if name == "closed stderr" {
+				src = reference(t, w, "batch-inference")
+				src = strings.Replace(src, "func Solve(", "var stray = make(chan int)\n\nfunc Solve(", 1)
+				body += "\n\tgo func() { stray <- 1 }()"
+			}
+			src = withInit(src, `"os"`, body)
+			rep := grade(t, w, sub(t, map[string]string{"solve.go": src}), GradeOptions{skipPolicy: true})
+			assert.False(t, rep.Passed)
+			assert.Equal(t, 0, rep.Score)
+			switch name {
+			case "report channel, then exit", "report channel, then run":
+				assert.Equal(t, VerdictForged, rep.Verdict)
+			case "report file and exit 0":
+				assert.Equal(t, VerdictCrashed, rep.Verdict)
+			case "-test.run=^$":
+				assert.Equal(t, VerdictIncomplete, rep.Verdict)
+			case "closed stderr":
+				assert.NotEmpty(t, rep.Leaks, rep.Reason)
+			}
+		})
+	}
+}
+
+// TestGradeSandbox: secrets, network, writes outside, processes left
+// behind, memory and output bombs, cross-submission writes.
+func TestGradeSandbox(t *testing.T) {
+	needSandbox(t)
+	w := gradeWorkbook(t)
+	t.Setenv("SECRET", "hunter2-do-not-leak")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	dialed := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+			select {
+			case dialed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	outside := filepath.Join(t.TempDir(), "pwned")
+	marker := "asyncbook-sandbox-orphan-" + filepath.Base(t.TempDir())
+
+	attacks := map[string]struct {
+		imports, body string
+		verdict       string
+		check         func(t *testing.T, rep *GradeReport)
+	}{
+		"secret env": {`"os"`, `panic("secret=" + os.Getenv("SECRET"))`, VerdictCrashed, func(t *testing.T, rep *GradeReport) {
+			assert.Contains(t, rep.Reason, "secret=")
+			assert.NotContains(t, rep.Reason+rep.Output, "hunter2")
+		}},
+		"network dial": {`"net"; "fmt"`, `c, err := net.Dial("tcp", "` + ln.Addr().String() + `"); if err == nil { c.Close() }; panic(fmt.Sprint("dial: ", err))`, VerdictCrashed, func(t *testing.T, rep *GradeReport) {
+			select {
+			case <-dialed:
+				t.Error("the submission reached the host's listener")
+			default:
+			}
+		}},
+		"write outside": {`"os"; "fmt"`, `err := os.WriteFile("` + outside + `", []byte("x"), 0o644); err2 := os.WriteFile("` + filepath.Join(w.root, "exercises", "batchinference", "zz_pwned.go") + `", []byte("package batchinference"), 0o644); panic(fmt.Sprint(err, err2))`, VerdictCrashed, func(t *testing.T, rep *GradeReport) {
+			assert.NoFileExists(t, outside)
+			assert.NoFileExists(t, filepath.Join(w.root, "exercises", "batchinference", "zz_pwned.go"))
+		}},
+		"process left behind": {`"os/exec"; "syscall"`, `c := exec.Command("/bin/sh", "-c", "exec -a ` + marker + ` sleep 300"); c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}; c.Start()`, VerdictFailed, func(t *testing.T, rep *GradeReport) {
+			out, _ := exec.Command("pgrep", "-f", marker).Output()
+			assert.Empty(t, strings.TrimSpace(string(out)), "no process survives the grade")
+		}},
+		"memory bomb": {`"fmt"`, `var keep [][]byte; for i := 0; i < 64; i++ { b := make([]byte, 256<<20); for j := range b { b[j] = 1 }; keep = append(keep, b) }; fmt.Println(len(keep))`, VerdictOutOfMemory, nil},
+		"output flood": {`"fmt"; "strings"`, `s := strings.Repeat("x", 1<<16); for { fmt.Println(s) }`, VerdictOutput, nil},
+	}
+	for name, a := range attacks {
+		t.Run(name, func(t *testing.T) {
+			src := withInit(sequentialSolve, a.imports, a.body)
+			rep := grade(t, w, sub(t, map[string]string{"solve.go": src}), GradeOptions{skipPolicy: true, Limits: sandbox.Limits{Memory: 2 << 30}})
+			assert.False(t, rep.Passed)
+			assert.Equal(t, a.verdict, rep.Verdict, rep.Output)
+			if a.check != nil {
+				a.check(t, rep)
+			}
+		})
+	}
+}
