@@ -21,6 +21,8 @@ step() { # step NAME COMMAND...: run it, remember a failure, go on
   fi
 }
 
+# grade's tests run submissions under bubblewrap (Debian package bubblewrap).
+command -v bwrap >/dev/null || { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || echo "scripts/test.sh: bubblewrap is missing; grade's sandbox tests will be skipped" >&2
 go mod download || exit 1
 # The corpus of labelled cases is a module of its own.
 (cd analyzers/corpus/cases && go mod download) || exit 1

@@ -194,7 +194,12 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	rep.ExitCode = run.ExitCode
 	if signed != nil {
 		rep.Properties = append(rep.Properties, signed.Results...)
-		rep.Leaks = append(rep.Leaks, ParseLeaks(signed.Leaks)...)
+		for _, l := range ParseLeaks(signed.Leaks) {
+			if rel, err := filepath.Rel(subDir, l.File); err == nil && !strings.HasPrefix(rel, "..") {
+				l.File = rel
+			}
+			rep.Leaks = append(rep.Leaks, l)
+		}
 		rep.Speedup = signed.Speedup
 	}
 	if v, why := runVerdict(run, signed, runErr, want, timeout); v != "" {

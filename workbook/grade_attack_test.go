@@ -155,7 +155,7 @@ func TestGradeTypedPolicy(t *testing.T) {
 	w := gradeWorkbook(t)
 	ref := reference(t, w, "batch-inference")
 	for name, tc := range map[string]struct{ src, want string }{
-		"calls the exercise's suite": {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `_ = bi.Suite()`), "exercise's suite or solution"},
+		"calls the exercise's suite":  {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `_ = bi.Suite()`), "exercise's suite or solution"},
 		"mutates the exercise's info": {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `bi.Info.Slug = "x"`), "writes batchinference.Info"},
 		"swaps a sentinel error":      {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `bi.ErrOverloaded = nil`), "writes batchinference.ErrOverloaded"},
 		"aliases a shared slice":      {withInit(ref, `sw "github.com/asyncbook/asyncbook/exercises/simworld"`, `t := sw.Topics; t[0] = "x"`), "reads simworld.Topics"},
@@ -229,7 +229,9 @@ func TestGradeForgedReport(t *testing.T) {
 			src = withInit(src, `"os"`, body)
 			rep := grade(t, w, sub(t, map[string]string{"solve.go": src}), GradeOptions{skipPolicy: true})
 			assert.False(t, rep.Passed)
-			assert.Equal(t, 0, rep.Score)
+			if name != "closed stderr" {
+				assert.Equal(t, 0, rep.Score)
+			}
 			switch name {
 			case "report channel, then exit", "report channel, then run":
 				assert.Equal(t, VerdictForged, rep.Verdict)
@@ -238,7 +240,9 @@ func TestGradeForgedReport(t *testing.T) {
 			case "-test.run=^$":
 				assert.Equal(t, VerdictIncomplete, rep.Verdict)
 			case "closed stderr":
-				assert.NotEmpty(t, rep.Leaks, rep.Reason)
+				assert.Equal(t, VerdictFailed, rep.Verdict)
+				require.NotEmpty(t, rep.Leaks, rep.Reason)
+				assert.Equal(t, "solve.go", rep.Leaks[0].File)
 			}
 		})
 	}
@@ -294,7 +298,7 @@ func TestGradeSandbox(t *testing.T) {
 			out, _ := exec.Command("pgrep", "-f", marker).Output()
 			assert.Empty(t, strings.TrimSpace(string(out)), "no process survives the grade")
 		}},
-		"memory bomb": {`"fmt"`, `var keep [][]byte; for i := 0; i < 64; i++ { b := make([]byte, 256<<20); for j := range b { b[j] = 1 }; keep = append(keep, b) }; fmt.Println(len(keep))`, VerdictOutOfMemory, nil},
+		"memory bomb":  {`"fmt"`, `var keep [][]byte; for i := 0; i < 64; i++ { b := make([]byte, 256<<20); for j := range b { b[j] = 1 }; keep = append(keep, b) }; fmt.Println(len(keep))`, VerdictOutOfMemory, nil},
 		"output flood": {`"fmt"; "strings"`, `s := strings.Repeat("x", 1<<16); for { fmt.Println(s) }`, VerdictOutput, nil},
 	}
 	for name, a := range attacks {

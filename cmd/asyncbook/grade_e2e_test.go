@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +46,7 @@ func TestGradeSubmissions(t *testing.T) {
 		assert.Equal(t, 0, code)
 		assert.True(t, rep.Passed, rep.Reason)
 		assert.Equal(t, "all checks passed", rep.Reason)
+		assert.Equal(t, workbook.VerdictPassed, rep.Verdict)
 		assert.GreaterOrEqual(t, rep.Score, 90)
 		assert.Len(t, rep.Properties, 7)
 		assert.Equal(t, workbook.GradeSchemaVersion, rep.Schema)
@@ -57,7 +60,7 @@ func TestGradeSubmissions(t *testing.T) {
 		assert.Equal(t, 1, code)
 		assert.False(t, rep.Passed)
 		require.NotEmpty(t, rep.Leaks, "reason: %s", rep.Reason)
-		assert.Contains(t, rep.Leaks[0].File, "solve.go")
+		assert.Equal(t, "solve.go", rep.Leaks[0].File)
 		assert.Contains(t, rep.Leaks[0].State, "chan send")
 	})
 
@@ -96,8 +99,51 @@ func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchin
 		code, rep := grade(t, ws, submission(t, evil))
 		assert.Equal(t, 1, code)
 		require.NotEmpty(t, rep.Violations)
-		assert.Contains(t, rep.Violations[0], "os.WriteFile")
+		assert.Contains(t, rep.Violations[0], `imports "os"`)
+		assert.Equal(t, workbook.VerdictForbidden, rep.Verdict)
 		assert.Empty(t, rep.Properties, "it never runs")
+	})
+
+	t.Run("no sandbox", func(t *testing.T) {
+		// A PATH with go but without bwrap: grade refuses, as the
+		// grader's own failure (exit 2), unless told to run unsafely.
+		bin := t.TempDir()
+		goBin, err := exec.LookPath("go")
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink(goBin, filepath.Join(bin, "go")))
+		run := func(extra ...string) (int, workbook.GradeReport, string) {
+			cmd := exec.Command(binary, append([]string{"grade", "--exercise", "batch-inference", "--dir", submission(t, good), "--json"}, extra...)...)
+			cmd.Dir = ws
+			cmd.Env = append(os.Environ(), "PATH="+bin, "NO_COLOR=1")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			var rep workbook.GradeReport
+			require.NoError(t, json.Unmarshal(out.Bytes(), &rep), "stdout: %s\nstderr: %s", out.String(), errb.String())
+			return code, rep, errb.String()
+		}
+		code, rep, stderr := run()
+		assert.Equal(t, 2, code)
+		assert.Equal(t, workbook.VerdictSandboxMissing, rep.Verdict)
+		assert.Contains(t, rep.Reason, "bubblewrap")
+		assert.Contains(t, stderr, "--unsafe-no-sandbox")
+		assert.Empty(t, rep.Properties, "it never runs")
+
+		code, rep, _ = run("--unsafe-no-sandbox")
+		assert.Equal(t, 0, code, rep.Reason)
+		assert.Equal(t, workbook.VerdictPassed, rep.Verdict)
+		assert.Equal(t, "none", rep.Sandbox)
+	})
+
+	t.Run("grader failure exits 2", func(t *testing.T) {
+		r := runCLI(t, ws, "grade", "--exercise", "no-such-exercise", "--dir", t.TempDir(), "--json")
+		assert.Equal(t, 2, r.code)
+		r = runCLI(t, ws, "grade", "--exercise", "batch-inference", "--dir", filepath.Join(t.TempDir(), "missing"), "--json")
+		assert.Equal(t, 2, r.code)
 	})
 
 	t.Run("empty folder", func(t *testing.T) {
