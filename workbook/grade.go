@@ -490,6 +490,9 @@ func buildHarness(ctx context.Context, mod, pattern, bin string) ([]string, erro
 	defer cancel()
 	cmd := exec.CommandContext(buildCtx, "go", "test", "-c", "-o", bin, pattern)
 	cmd.Dir, cmd.Env = mod, buildEnv()
+	// go and the compilers it started go together on cancel.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -294,7 +294,7 @@ func TestGradeSandbox(t *testing.T) {
 			assert.NoFileExists(t, outside)
 			assert.NoFileExists(t, filepath.Join(w.root, "exercises", "batchinference", "zz_pwned.go"))
 		}},
-		"process left behind": {`"os/exec"; "syscall"`, `c := exec.Command("/bin/sh", "-c", "exec -a ` + marker + ` sleep 300"); c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}; c.Start()`, VerdictFailed, func(t *testing.T, rep *GradeReport) {
+		"process left behind": {`"os/exec"; "syscall"`, `c := exec.Command("/bin/sh", "-c", "sleep 300; echo ` + marker + `"); c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}; if err := c.Start(); err != nil { panic(err) }`, VerdictFailed, func(t *testing.T, rep *GradeReport) {
 			out, _ := exec.Command("pgrep", "-f", marker).Output()
 			assert.Empty(t, strings.TrimSpace(string(out)), "no process survives the grade")
 		}},
@@ -312,4 +312,62 @@ func TestGradeSandbox(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGradeSandboxCost measures what the sandbox costs: the same harness
+// binary (batch-inference's reference solution) run alternately under
+// bubblewrap and directly, with the same limits. It is a measurement, not
+// a check: run it with ASYNCBOOK_MEASURE=1 (docs/grading.md has the numbers).
+func TestGradeSandboxCost(t *testing.T) {
+	if os.Getenv("ASYNCBOOK_MEASURE") == "" {
+		t.Skip("a measurement: set ASYNCBOOK_MEASURE=1")
+	}
+	needSandbox(t)
+	ctx := context.Background()
+	w := gradeWorkbook(t)
+	e, err := w.Lookup("batch-inference")
+	require.NoError(t, err)
+	tmp := t.TempDir()
+	mod := filepath.Join(tmp, "mod")
+	buildStart := time.Now()
+	require.NoError(t, w.freshCopy(ctx, e, mod))
+	subRel := PracticeDir + "/" + e.Info.Dir
+	require.NoError(t, writeGradingPackage(e, filepath.Join(mod, filepath.FromSlash(subRel)), ModulePath+"/"+subRel,
+		map[string][]byte{"solve.go": []byte(reference(t, w, e.Info.Slug))}))
+	bin := filepath.Join(tmp, "bin", "grade.test")
+	errs, err := buildHarness(ctx, mod, "./"+subRel, bin)
+	require.NoError(t, err)
+	require.Empty(t, errs)
+	build := time.Since(buildStart)
+	sbx, err := sandbox.Detect(ctx)
+	require.NoError(t, err)
+	runners := map[string]*sandbox.Runner{"bubblewrap": sbx, "none": sandbox.Unsandboxed()}
+	times := map[string][]time.Duration{}
+	const rounds = 5
+	for i := 0; i < rounds; i++ {
+		for _, name := range []string{"bubblewrap", "none"} {
+			start := time.Now()
+			res, signed, rerr, err := runHarness(ctx, runners[name], bin, 2*time.Minute, sandbox.Limits{})
+			require.NoError(t, err)
+			require.NoError(t, rerr, string(res.Output))
+			require.NotNil(t, signed)
+			times[name] = append(times[name], time.Since(start))
+		}
+	}
+	median := func(d []time.Duration) time.Duration {
+		s := append([]time.Duration(nil), d...)
+		for i := range s {
+			for j := i + 1; j < len(s); j++ {
+				if s[j] < s[i] {
+					s[i], s[j] = s[j], s[i]
+				}
+			}
+		}
+		return s[len(s)/2]
+	}
+	sb, none := median(times["bubblewrap"]), median(times["none"])
+	t.Logf("copy+build %v; run median of %d: bubblewrap %v, none %v; run ratio %.3f; grade ratio (copy+build+run) %.3f",
+		build.Round(time.Millisecond), rounds, sb.Round(time.Millisecond), none.Round(time.Millisecond),
+		float64(sb)/float64(none), float64(build+sb)/float64(build+none))
+	t.Logf("all: bubblewrap %v, none %v", times["bubblewrap"], times["none"])
 }
