@@ -156,6 +156,9 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 		if rep.Violations, err = loadViolations(ctx, mod, "./"+subRel, exercisePolicy(e, filepath.Join(mod, "exercises", e.Info.Dir))); err != nil {
 			return nil, err
 		}
+		for i := range rep.Violations {
+			rep.Violations[i] = strings.ReplaceAll(rep.Violations[i], subDir+string(filepath.Separator), "")
+		}
 		if len(rep.Violations) > 0 {
 			rep.Verdict, rep.Reason = VerdictForbidden, "the submission may not do this: "+rep.Violations[0]
 			return rep, nil
@@ -528,8 +531,13 @@ func tail(s string, n int) string {
 	return s[len(s)-n:]
 }
 
+// maxSubmission bounds the size of a submission's Go files together.
+const maxSubmission = 1 << 20
+
 // submissionFiles reads the non-test Go files of the submission folder, and
-// names the foreign sources (assembly, C) it holds.
+// names the files that may not be part of it: foreign sources (assembly,
+// C), Go files that are not regular files (links), and Go files past
+// maxSubmission bytes in all.
 func submissionFiles(dir string) (map[string][]byte, []string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -537,6 +545,7 @@ func submissionFiles(dir string) (map[string][]byte, []string, error) {
 	}
 	files := map[string][]byte{}
 	var others []string
+	var size int64
 	for _, ent := range entries {
 		n := ent.Name()
 		if ent.IsDir() {
@@ -550,7 +559,17 @@ func submissionFiles(dir string) (map[string][]byte, []string, error) {
 			continue
 		}
 		if !ent.Type().IsRegular() {
-			return nil, nil, fmt.Errorf("read submission: %s is not a regular file", n)
+			// A link could point at the grader's files.
+			others = append(others, n)
+			continue
+		}
+		info, err := ent.Info()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read submission: %w", err)
+		}
+		if size += info.Size(); size > maxSubmission {
+			others = append(others, n)
+			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, n))
 		if err != nil {

@@ -76,7 +76,12 @@ func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchin
 
 func grade(t *testing.T, w *Workbook, dir string, opts GradeOptions) *GradeReport {
 	t.Helper()
-	e, err := w.Lookup("batch-inference")
+	return gradeExercise(t, w, "batch-inference", dir, opts)
+}
+
+func gradeExercise(t *testing.T, w *Workbook, slug, dir string, opts GradeOptions) *GradeReport {
+	t.Helper()
+	e, err := w.Lookup(slug)
 	require.NoError(t, err)
 	if opts.Timeout == 0 {
 		opts.Timeout = 90 * time.Second
@@ -128,6 +133,18 @@ func TestGradePolicy(t *testing.T) {
 	}
 	v := sourceViolations(p, map[string][]byte{"solve.go": []byte("package practice\n")}, []string{"evil_amd64.s"})
 	assert.Contains(t, strings.Join(v, "\n"), "assembly")
+
+	// Read from a folder: a link to the grader's files and a huge file are
+	// refused, not read.
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "link.go")))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.go"), make([]byte, maxSubmission+1), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "evil.c"), nil, 0o644))
+	files, others, err := submissionFiles(dir)
+	require.NoError(t, err)
+	assert.Empty(t, files)
+	assert.ElementsMatch(t, []string{"link.go", "big.go", "evil.c"}, others)
+	assert.Len(t, sourceViolations(p, files, others), 3)
 	v = sourceViolations(p, map[string][]byte{"solve.go": []byte(`//go:build ignore
 
 package practice
@@ -154,20 +171,36 @@ func TestGradeTypedPolicy(t *testing.T) {
 	needSandbox(t)
 	w := gradeWorkbook(t)
 	ref := reference(t, w, "batch-inference")
-	for name, tc := range map[string]struct{ src, want string }{
-		"calls the exercise's suite":  {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `_ = bi.Suite()`), "exercise's suite or solution"},
-		"mutates the exercise's info": {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `bi.Info.Slug = "x"`), "writes batchinference.Info"},
-		"swaps a sentinel error":      {withInit(ref, `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`, `bi.ErrOverloaded = nil`), "writes batchinference.ErrOverloaded"},
-		"aliases a shared slice":      {withInit(ref, `sw "github.com/asyncbook/asyncbook/exercises/simworld"`, `t := sw.Topics; t[0] = "x"`), "reads simworld.Topics"},
-		"changes the default client":  {withInit(ref, `"net/http"`, `c := http.DefaultClient; c.Timeout = 1`), "reads http.DefaultClient"},
+	serving := reference(t, w, "model-serving")
+	const bi = `bi "github.com/asyncbook/asyncbook/exercises/batchinference"`
+	for name, tc := range map[string]struct{ slug, src, want string }{
+		"calls the exercise's suite":                   {"", withInit(ref, bi, `_ = bi.Suite()`), "exercise's suite or solution"},
+		"calls the exercise's suite helpers":           {"model-serving", withInit(serving, `ms "github.com/asyncbook/asyncbook/exercises/modelserving"`, `_ = ms.BenchConfig(1)`), "exercise's suite or solution"},
+		"mutates the exercise's info":                  {"", withInit(ref, bi, `bi.Info.Slug = "x"`), "writes batchinference.Info"},
+		"swaps a sentinel error":                       {"", withInit(ref, bi, `bi.ErrOverloaded = nil`), "writes batchinference.ErrOverloaded"},
+		"aliases a shared slice":                       {"", withInit(ref, `sw "github.com/asyncbook/asyncbook/exercises/simworld"`, `t := sw.Topics; t[0] = "x"`), "reads simworld.Topics"},
+		"changes the default client":                   {"model-serving", withInit(serving, `h2 "net/http"`, `c := h2.DefaultClient; c.Timeout = 1`), "reads http.DefaultClient"},
+		"net/http where the exercise does not need it": {"", withInit(ref, `"net/http"`, `_ = http.Get`), `imports "net/http"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rep := grade(t, w, sub(t, map[string]string{"solve.go": tc.src}), GradeOptions{})
+			slug := tc.slug
+			if slug == "" {
+				slug = "batch-inference"
+			}
+			rep := gradeExercise(t, w, slug, sub(t, map[string]string{"solve.go": tc.src}), GradeOptions{})
 			assert.Equal(t, VerdictForbidden, rep.Verdict)
 			assert.Contains(t, strings.Join(rep.Violations, "\n"), tc.want)
 			assert.Empty(t, rep.Properties, "it never ran")
+			for _, v := range rep.Violations {
+				assert.False(t, strings.HasPrefix(v, "/"), "violations name the submission's files: %s", v)
+			}
 		})
 	}
+	t.Run("calls the unexported reference solution", func(t *testing.T) {
+		rep := grade(t, w, sub(t, map[string]string{"solve.go": withInit(ref, bi, `_ = bi.solution`)}), GradeOptions{})
+		assert.Equal(t, VerdictBuild, rep.Verdict)
+		assert.Contains(t, rep.Reason, "solution")
+	})
 }
 
 // TestGradeReferencesPass: each exercise's reference solution, submitted,
@@ -179,6 +212,18 @@ func TestGradeReferencesPass(t *testing.T) {
 		src := reference(t, w, e.Info.Slug)
 		p := exercisePolicy(e, filepath.Join(w.root, "exercises", e.Info.Dir))
 		assert.Empty(t, sourceViolations(p, map[string][]byte{"solve.go": []byte(src)}, nil), e.Info.Slug)
+	}
+	// The typed policy too, on the fresh copy: no false alarm on any
+	// reference.
+	for _, e := range w.Exercises() {
+		mod := filepath.Join(t.TempDir(), "mod")
+		require.NoError(t, w.freshCopy(context.Background(), e, mod))
+		subRel := PracticeDir + "/" + e.Info.Dir
+		require.NoError(t, writeGradingPackage(e, filepath.Join(mod, filepath.FromSlash(subRel)), ModulePath+"/"+subRel,
+			map[string][]byte{"solve.go": []byte(reference(t, w, e.Info.Slug))}))
+		v, err := loadViolations(context.Background(), mod, "./"+subRel, exercisePolicy(e, filepath.Join(mod, "exercises", e.Info.Dir)))
+		require.NoError(t, err)
+		assert.Empty(t, v, e.Info.Slug)
 	}
 	needSandbox(t)
 	rep := grade(t, w, sub(t, map[string]string{"solve.go": reference(t, w, "batch-inference")}), GradeOptions{})
@@ -216,6 +261,9 @@ func TestGradeForgedReport(t *testing.T) {
 		"report file and exit 0": `os.WriteFile(os.Getenv("ASYNCBOOK_REPORT"), []byte("` + strings.ReplaceAll(forged, `"`, `\"`) + `"), 0o644); os.Exit(0)`,
 		// Skip every test: the report lacks the properties.
 		"-test.run=^$": `os.Args = append(os.Args, "-test.run=^$")`,
+		// Make every check of the suite pass: Suite() hands out a fresh
+		// suite, so this changes only the submission's copy.
+		"tampered suite": `s := bi.Suite(); for i := range s.Properties { s.Properties[i].Check = func(context.Context, bi.Impl) suite.Outcome { return suite.Outcome{Pass: true} } }; s.Properties = s.Properties[:0]`,
 		// Hide a leak by closing stderr: the harness finds leaks itself.
 		"closed stderr": `os.Stderr.Close(); os.Stdout.Close()`,
 	} {
@@ -226,10 +274,14 @@ func TestGradeForgedReport(t *testing.T) {
 				src = strings.Replace(src, "func Solve(", "var stray = make(chan int)\n\nfunc Solve(", 1)
 				body += "\n\tgo func() { stray <- 1 }()"
 			}
-			src = withInit(src, `"os"`, body)
+			imports := `"os"`
+			if name == "tampered suite" {
+				imports = `bi "github.com/asyncbook/asyncbook/exercises/batchinference"; "github.com/asyncbook/asyncbook/exercises/suite"`
+			}
+			src = withInit(src, imports, body)
 			rep := grade(t, w, sub(t, map[string]string{"solve.go": src}), GradeOptions{skipPolicy: true})
 			assert.False(t, rep.Passed)
-			if name != "closed stderr" {
+			if name != "closed stderr" && name != "tampered suite" {
 				assert.Equal(t, 0, rep.Score)
 			}
 			switch name {
@@ -237,6 +289,10 @@ func TestGradeForgedReport(t *testing.T) {
 				assert.Equal(t, VerdictForged, rep.Verdict)
 			case "report file and exit 0":
 				assert.Equal(t, VerdictCrashed, rep.Verdict)
+			case "tampered suite":
+				assert.Equal(t, VerdictFailed, rep.Verdict)
+				assert.Len(t, rep.Properties, 7)
+				assert.Contains(t, rep.Reason, "fails properties")
 			case "-test.run=^$":
 				assert.Equal(t, VerdictIncomplete, rep.Verdict)
 			case "closed stderr":

@@ -130,7 +130,11 @@ func exercisePolicy(e *Exercise, pkgDir string) importPolicy {
 func sourceViolations(p importPolicy, files map[string][]byte, others []string) []string {
 	var out []string
 	for _, name := range others {
-		out = append(out, fmt.Sprintf("%s: %s sources may not be part of a submission", name, foreignSources[filepath.Ext(name)]))
+		if lang, ok := foreignSources[filepath.Ext(name)]; ok {
+			out = append(out, fmt.Sprintf("%s: %s sources may not be part of a submission", name, lang))
+		} else {
+			out = append(out, fmt.Sprintf("%s: not a regular file, or past the submission's size limit of %d KiB", name, maxSubmission>>10))
+		}
 	}
 	names := make([]string, 0, len(files))
 	for n := range files {
