@@ -241,10 +241,12 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want []string, timeout time.Duration) (verdict, why string) {
 	out := string(run.Output)
 	switch {
-	case run.OutputCut:
-		return VerdictOutput, fmt.Sprintf("wrote more output than the limit allows and was stopped")
+	// go test's own timeout prints every goroutine's stack, which may pass
+	// the output limit: it is still a hang.
 	case run.TimedOut || strings.Contains(out, "panic: test timed out after"):
 		return VerdictTimeout, fmt.Sprintf("hangs: the tests did not finish within %v", timeout)
+	case run.OutputCut:
+		return VerdictOutput, "wrote more output than the limit allows and was stopped"
 	case strings.Contains(out, "runtime: out of memory") || strings.Contains(out, "fatal error: out of memory") ||
 		strings.Contains(out, "cannot allocate memory"):
 		return VerdictOutOfMemory, "ran out of memory: it used more than the memory limit"
