@@ -77,8 +77,9 @@ var ErrUnavailable = errors.New("no sandbox available")
 // Runner runs programs. The zero Runner is not usable: get one from Detect,
 // or Unsandboxed for a run the caller has explicitly accepted as unsafe.
 type Runner struct {
-	bwrap   string // path of bwrap; empty when unsandboxed
-	prlimit string // path of prlimit, to set the limits inside
+	bwrap    string // path of bwrap; empty when unsandboxed
+	prlimit  string // path of prlimit, to set the limits inside
+	sizedTmp bool   // bwrap knows --size (0.8 and later)
 }
 
 // Detect finds bubblewrap and prlimit and checks that a sandbox really
@@ -92,17 +93,22 @@ func Detect(ctx context.Context) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: prlimit (util-linux) is not installed", ErrUnavailable)
 	}
-	r := &Runner{bwrap: bw, prlimit: pl}
 	probeCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	res, err := r.Run(probeCtx, Spec{Path: "/usr/bin/true", Limits: Limits{Wall: 15 * time.Second}})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	var res *Result
+	// bwrap before 0.8 has no --size: its /tmp is then bounded only by
+	// the file-size limit.
+	for _, sized := range []bool{true, false} {
+		r := &Runner{bwrap: bw, prlimit: pl, sizedTmp: sized}
+		res, err = r.Run(probeCtx, Spec{Path: "/usr/bin/true", Limits: Limits{Wall: 15 * time.Second}})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		if res.ExitCode == 0 {
+			return r, nil
+		}
 	}
-	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("%w: bwrap cannot start a sandbox here (exit %d): %s", ErrUnavailable, res.ExitCode, strings.TrimSpace(string(res.Output)))
-	}
-	return r, nil
+	return nil, fmt.Errorf("%w: bwrap cannot start a sandbox here (exit %d): %s", ErrUnavailable, res.ExitCode, strings.TrimSpace(string(res.Output)))
 }
 
 // Unsandboxed returns a Runner that runs programs directly, with the limits,
@@ -249,7 +255,11 @@ func (r *Runner) bwrapArgs(spec Spec, lim Limits) []string {
 	args = append(args,
 		"--ro-bind", filepath.Dir(spec.Path), "/sandbox",
 		"--proc", "/proc", "--dev", "/dev",
-		"--size", strconv.FormatInt(lim.Scratch, 10), "--tmpfs", "/tmp",
+	)
+	if r.sizedTmp {
+		args = append(args, "--size", strconv.FormatInt(lim.Scratch, 10))
+	}
+	args = append(args, "--tmpfs", "/tmp",
 		"--chdir", "/tmp",
 		"--setenv", "PATH", "/usr/bin:/bin",
 		"--setenv", "HOME", "/tmp",

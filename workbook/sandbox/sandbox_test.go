@@ -73,6 +73,13 @@ func TestSandboxLimits(t *testing.T) {
 		res := sh(t, r, "head -c 2000000 /dev/zero > /tmp/big; echo status $?", Limits{FileSize: 1 << 20})
 		assert.NotContains(t, string(res.Output), "status 0")
 	})
+	t.Run("scratch size", func(t *testing.T) {
+		if !r.sizedTmp {
+			t.Skip("this bwrap has no --size")
+		}
+		res := sh(t, r, "for i in 1 2 3 4; do head -c 500000 /dev/zero > /tmp/f$i || echo FULL; done", Limits{Scratch: 1 << 20})
+		assert.Contains(t, string(res.Output), "FULL")
+	})
 	t.Run("cancel", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(500*time.Millisecond, cancel)
