@@ -174,6 +174,12 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	if rep.BuildErrors, err = buildHarness(ctx, mod, "./"+subRel, bin); err != nil {
 		return nil, err
 	}
+	// A root grader runs the binary as nobody: the way to it must be open.
+	for _, d := range []string{tmp, filepath.Dir(bin)} {
+		if err := os.Chmod(d, 0o755); err != nil && len(rep.BuildErrors) == 0 {
+			return nil, fmt.Errorf("grade: %w", err)
+		}
+	}
 	if len(rep.BuildErrors) > 0 {
 		for i := range rep.BuildErrors {
 			for _, prefix := range []string{subDir + string(filepath.Separator), subRel + "/", "./" + subRel + "/"} {

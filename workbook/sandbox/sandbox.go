@@ -80,6 +80,7 @@ type Runner struct {
 	bwrap    string // path of bwrap; empty when unsandboxed
 	prlimit  string // path of prlimit, to set the limits inside
 	sizedTmp bool   // bwrap knows --size (0.8 and later)
+	asNobody bool   // start it as Nobody (the grader is root)
 }
 
 // Detect finds bubblewrap and prlimit and checks that a sandbox really
@@ -96,27 +97,37 @@ func Detect(ctx context.Context) (*Runner, error) {
 	probeCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	var res *Result
-	// bwrap before 0.8 has no --size: its /tmp is then bounded only by
-	// the file-size limit.
-	for _, sized := range []bool{true, false} {
-		r := &Runner{bwrap: bw, prlimit: pl, sizedTmp: sized}
-		res, err = r.Run(probeCtx, Spec{Path: "/usr/bin/true", Limits: Limits{Wall: 15 * time.Second}})
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	// As root, bwrap runs as nobody when the kernel lets an unprivileged
+	// user make namespaces: root's processes are not counted against
+	// RLIMIT_NPROC, and nobody owns nothing. bwrap before 0.8 has no
+	// --size: its /tmp is then bounded only by the file-size limit.
+	for _, drop := range []bool{os.Geteuid() == 0, false} {
+		for _, sized := range []bool{true, false} {
+			r := &Runner{bwrap: bw, prlimit: pl, sizedTmp: sized, asNobody: drop}
+			res, err = r.Run(probeCtx, Spec{Path: "/usr/bin/true", Limits: Limits{Wall: 15 * time.Second}})
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+			}
+			if res.ExitCode == 0 {
+				return r, nil
+			}
 		}
-		if res.ExitCode == 0 {
-			return r, nil
+		if os.Geteuid() != 0 {
+			break
 		}
 	}
 	return nil, fmt.Errorf("%w: bwrap cannot start a sandbox here (exit %d): %s", ErrUnavailable, res.ExitCode, strings.TrimSpace(string(res.Output)))
 }
+
+// Nobody is the user a root grader runs untrusted code as.
+const Nobody = 65534
 
 // Unsandboxed returns a Runner that runs programs directly, with the limits,
 // the empty environment, the output cap and the process-group kill, but
 // without namespaces: the program sees the network and the file system.
 func Unsandboxed() *Runner {
 	pl, _ := exec.LookPath("prlimit")
-	return &Runner{prlimit: pl}
+	return &Runner{prlimit: pl, asNobody: os.Geteuid() == 0}
 }
 
 // Sandboxed reports whether the runner isolates what it runs.
@@ -132,7 +143,10 @@ func (r *Runner) Name() string {
 
 // Spec is one run.
 type Spec struct {
-	Path string   // the program, on the host
+	// Path is the program, on the host. Its folder is all of the host
+	// the sandbox sees besides /usr; a root grader runs it as Nobody, so
+	// the folder and the program must be readable and executable by all.
+	Path string
 	Args []string // its arguments (not the program name)
 	// ExtraFiles are inherited as descriptors 3, 4, ... (the harness's
 	// report channel).
@@ -178,12 +192,16 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (*Result, error) {
 	} else {
 		cmd = exec.Command(inner[0], inner[1:]...)
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent", "TMPDIR=" + os.TempDir()}
-		cmd.Dir = os.TempDir()
+		cmd.Dir = filepath.Dir(spec.Path)
 	}
 	cmd.ExtraFiles = spec.ExtraFiles
 	// Its own process group, so that one signal reaches everything it
 	// started; and it dies with us.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if r.asNobody {
+		// The program's folder must then be readable by others (see Spec).
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: Nobody, Gid: Nobody}
+	}
 	out := &capped{limit: lim.Output, over: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = out, out
 	// A descendant that holds the output open does not keep Wait: the

@@ -69,6 +69,13 @@ func TestSandboxLimits(t *testing.T) {
 		assert.True(t, res.TimedOut)
 		assert.Empty(t, pgrep(t, marker), "nothing survives")
 	})
+	t.Run("processes", func(t *testing.T) {
+		if os.Geteuid() == 0 && !r.asNobody {
+			t.Skip("root's processes are not counted against RLIMIT_NPROC, and this kernel does not let nobody make namespaces")
+		}
+		res := sh(t, r, "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait", Limits{Procs: 5})
+		assert.Contains(t, string(res.Output), "fork")
+	})
 	t.Run("file size", func(t *testing.T) {
 		res := sh(t, r, "head -c 2000000 /dev/zero > /tmp/big; echo status $?", Limits{FileSize: 1 << 20})
 		assert.NotContains(t, string(res.Output), "status 0")
