@@ -354,17 +354,28 @@ func TestGradeSandbox(t *testing.T) {
 			out, _ := exec.Command("pgrep", "-f", marker).Output()
 			assert.Empty(t, strings.TrimSpace(string(out)), "no process survives the grade")
 		}},
+		// One submission leaves a file where the next would look: every
+		// run has its own private /tmp and the workspace is not there.
+		"cross-submission": {`"os"; "fmt"`, `_, before := os.Stat("/tmp/left-by-previous"); err := os.WriteFile("/tmp/left-by-previous", []byte("x"), 0o644); panic(fmt.Sprint("found-before=", before == nil, " wrote=", err == nil))`, VerdictCrashed, func(t *testing.T, rep *GradeReport) {
+			assert.Contains(t, rep.Reason, "found-before=false wrote=true", "it could write its scratch, and found nothing of a previous run")
+		}},
 		"memory bomb":  {`"fmt"`, `var keep [][]byte; for i := 0; i < 64; i++ { b := make([]byte, 256<<20); for j := range b { b[j] = 1 }; keep = append(keep, b) }; fmt.Println(len(keep))`, VerdictOutOfMemory, nil},
 		"output flood": {`"fmt"; "strings"`, `s := strings.Repeat("x", 1<<16); for { fmt.Println(s) }`, VerdictOutput, nil},
 	}
 	for name, a := range attacks {
 		t.Run(name, func(t *testing.T) {
 			src := withInit(sequentialSolve, a.imports, a.body)
-			rep := grade(t, w, sub(t, map[string]string{"solve.go": src}), GradeOptions{skipPolicy: true, Limits: sandbox.Limits{Memory: 2 << 30}})
-			assert.False(t, rep.Passed)
-			assert.Equal(t, a.verdict, rep.Verdict, rep.Output)
-			if a.check != nil {
-				a.check(t, rep)
+			runs := 1
+			if name == "cross-submission" {
+				runs = 2 // the second finds nothing of the first
+			}
+			for i := 0; i < runs; i++ {
+				rep := grade(t, w, sub(t, map[string]string{"solve.go": src}), GradeOptions{skipPolicy: true, Limits: sandbox.Limits{Memory: 2 << 30}})
+				assert.False(t, rep.Passed)
+				assert.Equal(t, a.verdict, rep.Verdict, rep.Output)
+				if a.check != nil {
+					a.check(t, rep)
+				}
 			}
 		})
 	}
