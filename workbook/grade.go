@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -218,7 +219,9 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	}
 
 	step("running the analyzers", 80)
-	a, err := Analyze(ctx, mod, "./"+subRel, driverSettings(w.root))
+	// The analyzers as the workspace's settings file (copied into the
+	// fresh copy) chooses them; a submission brings no settings.
+	a, err := Analyze(ctx, mod, "./"+subRel, driver.Settings{})
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +365,7 @@ func runHarness(ctx context.Context, runner *sandbox.Runner, bin string, timeout
 }
 
 // freshCopy writes, under dst, a module with the workspace's go.mod and
-// go.sum and the Go and embedded files of the module's packages that the
+// go.sum (and its analyzer settings, .asyncbook.json) and the Go and embedded files of the module's packages that the
 // exercise and the suite depend on: what grading builds, and nothing a
 // previous submission could have left beside it.
 func (w *Workbook) freshCopy(ctx context.Context, e *Exercise, dst string) error {
@@ -375,8 +378,9 @@ func (w *Workbook) freshCopy(ctx context.Context, e *Exercise, dst string) error
 	if err != nil {
 		return fmt.Errorf("grade: list the exercise's packages: %w: %s", err, stderr.String())
 	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		if err := copyFile(filepath.Join(w.root, f), filepath.Join(dst, f)); err != nil {
+	for _, f := range []string{"go.mod", "go.sum", driver.SettingsFile} {
+		err := copyFile(filepath.Join(w.root, f), filepath.Join(dst, f))
+		if err != nil && !(f == driver.SettingsFile && errors.Is(err, fs.ErrNotExist)) {
 			return fmt.Errorf("grade: copy %s: %w", f, err)
 		}
 	}
@@ -528,9 +532,6 @@ func buildHarness(ctx context.Context, mod, pattern, bin string) ([]string, erro
 	return errs, nil
 }
 
-// driverSettings reads nothing: grading uses the driver's defaults and the
-// workspace's settings file, whatever the submission says.
-func driverSettings(root string) driver.Settings { return driver.Settings{} }
 
 func tail(s string, n int) string {
 	if len(s) <= n {
