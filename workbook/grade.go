@@ -532,7 +532,6 @@ func buildHarness(ctx context.Context, mod, pattern, bin string) ([]string, erro
 	return errs, nil
 }
 
-
 func tail(s string, n int) string {
 	if len(s) <= n {
 		return s
