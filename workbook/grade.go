@@ -50,8 +50,9 @@ type GradeReport struct {
 	// Sandbox is what isolated the run: "bubblewrap", or "none" with
 	// --unsafe-no-sandbox.
 	Sandbox string `json:"sandbox,omitempty"`
-	// ExitCode is the test binary's exit status (-1 when a signal ended it).
-	ExitCode int `json:"exit_code"`
+	// ExitCode is the test binary's exit status (-1 when a signal ended
+	// it); absent when it never ran.
+	ExitCode *int `json:"exit_code,omitempty"`
 	// Output is the end of the test binary's output (at most 4 KiB).
 	Output string `json:"output,omitempty"`
 }
@@ -201,7 +202,7 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 		return nil, err
 	}
 	rep.Output = tail(string(run.Output), 4096)
-	rep.ExitCode = run.ExitCode
+	rep.ExitCode = &run.ExitCode
 	if signed != nil {
 		rep.Properties = append(rep.Properties, signed.Results...)
 		for _, l := range ParseLeaks(signed.Leaks) {

@@ -231,7 +231,8 @@ func TestGradeReferencesPass(t *testing.T) {
 	assert.True(t, rep.Passed)
 	assert.Equal(t, "bubblewrap", rep.Sandbox)
 	assert.Len(t, rep.Properties, 7)
-	assert.Equal(t, 0, rep.ExitCode)
+	require.NotNil(t, rep.ExitCode)
+	assert.Equal(t, 0, *rep.ExitCode)
 }
 
 // TestGradeSequentialFails: the sequential version fails its concurrency
