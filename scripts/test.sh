@@ -55,6 +55,17 @@ download() {
     # So is the real-code benchmark's pinned third-party code (bench/realcode).
     (cd bench/realcode/modules && go mod download)
 }
+
+# grade runs submissions under bubblewrap (Debian package bubblewrap); its
+# tests need it and fail, not skip, without it.
+install_bwrap() {
+  command -v bwrap >/dev/null && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "bubblewrap (bwrap) is needed by grade's sandbox; install the Debian package bubblewrap"
+    return 1
+  fi
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap
+}
 gofmt_check() {
   # analysistest data may hold deliberately broken files: gofmt checks the rest.
   local out
@@ -66,6 +77,7 @@ step "go mod download" download || {
   echo "scripts/test.sh: the modules could not be downloaded; nothing else can run" >&2
   exit 1
 }
+step "bubblewrap" install_bwrap
 # A learner's practice copies (practice/, git-ignored) are work in progress,
 # checked by `asyncbook check`, not part of the project's tests.
 pkgs=$(go list ./... | grep -v "/practice/")

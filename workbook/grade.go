@@ -1,22 +1,27 @@
 package workbook
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
+	"io"
+	"io/fs"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"golang.org/x/tools/go/packages"
+
+	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/workbook/sandbox"
 )
 
 // GradeSchemaVersion is the version of GradeReport's JSON shape, documented
@@ -39,191 +44,549 @@ type GradeReport struct {
 	Violations  []string             `json:"violations,omitempty"` // what the submission may not do
 	TimedOut    bool                 `json:"timed_out"`
 	DurationMS  int64                `json:"duration_ms"`
+	// Verdict says in one word how grading ended (the Verdict constants);
+	// Reason says it in a sentence.
+	Verdict string `json:"verdict"`
+	// Sandbox is what isolated the run: "bubblewrap", or "none" with
+	// --unsafe-no-sandbox.
+	Sandbox string `json:"sandbox,omitempty"`
+	// ExitCode is the test binary's exit status (-1 when a signal ended
+	// it); absent when it never ran.
+	ExitCode *int `json:"exit_code,omitempty"`
+	// Output is the end of the test binary's output (at most 4 KiB).
+	Output string `json:"output,omitempty"`
 }
 
 // GradeOptions tune a grading run.
 type GradeOptions struct {
 	Timeout  time.Duration // for the test run; zero means DefaultGradeTimeout
 	Progress ProgressFunc
+	// UnsafeNoSandbox runs the submission without bubblewrap where it is
+	// missing (limits, empty environment and process-group kill still
+	// apply). Without it, Grade refuses to run untrusted code unsandboxed.
+	UnsafeNoSandbox bool
+	// Limits bound the test run; zero fields take sandbox.DefaultLimits
+	// (the wall clock is Timeout plus a margin).
+	Limits sandbox.Limits
+
+	skipPolicy bool // tests only: let a submission the policy refuses run, to test the layers behind it
 }
 
 // DefaultGradeTimeout bounds a submission's test run.
 const DefaultGradeTimeout = 2 * time.Minute
 
-// forbiddenImports may not appear in a submission: they reach outside the
-// submission's folder or around the type system.
-var forbiddenImports = map[string]string{
-	"os/exec":   "runs other programs",
-	"syscall":   "makes raw system calls",
-	"unsafe":    "bypasses the type system",
-	"plugin":    "loads code at run time",
-	"C":         "uses cgo",
-	"io/ioutil": "is deprecated and can write files",
-}
+// Verdicts: why a grade ended as it did, one word each for CI.
+const (
+	VerdictPassed         = "passed"          // every check held
+	VerdictFailed         = "failed"          // properties, leaks or findings say it does not pass
+	VerdictEmpty          = "empty"           // no Go files
+	VerdictForbidden      = "forbidden"       // the policy refused it: it never ran
+	VerdictBuild          = "build-failed"    // it does not compile
+	VerdictTimeout        = "timeout"         // it did not finish in time
+	VerdictOutOfMemory    = "out-of-memory"   // it hit the memory cap
+	VerdictCPU            = "cpu-limit"       // it hit the CPU-time cap
+	VerdictOutput         = "output-limit"    // it wrote more than the output cap
+	VerdictCrashed        = "crashed"         // it ended without the harness's report (panic, exit)
+	VerdictForged         = "forged-report"   // the report channel held data the harness did not sign
+	VerdictIncomplete     = "incomplete"      // the signed report lacks properties (tests skipped)
+	VerdictExitMismatch   = "exit-mismatch"   // the exit status disagrees with the signed report
+	VerdictSandboxMissing = "sandbox-missing" // grader failure: no sandbox, and --unsafe-no-sandbox not given
+)
 
-// forbiddenCalls are functions of package os that write outside the process.
-var forbiddenCalls = map[string]bool{
-	"Create": true, "CreateTemp": true, "WriteFile": true, "OpenFile": true, "Remove": true, "RemoveAll": true,
-	"Rename": true, "Mkdir": true, "MkdirAll": true, "MkdirTemp": true, "Chmod": true, "Chown": true,
-	"Chtimes": true, "Symlink": true, "Link": true, "Truncate": true, "Chdir": true, "Setenv": true,
-	"Unsetenv": true, "Clearenv": true, "Exit": true,
-}
+// GraderFailed reports whether the grade could not be given for a reason
+// of the grader's, not of the submission's (the CLI exits 2).
+func (r *GradeReport) GraderFailed() bool { return r.Verdict == VerdictSandboxMissing }
 
-// Grade copies the submission's Go files (not its tests) into a fresh
-// practice copy inside the workspace, with the exercise's own test file, and
-// checks it under a time limit. A submission that does not compile, hangs,
-// panics or tries to reach outside its folder gets a failing report with the
-// reason; Grade's error is for the grader's own failures.
+// Grade builds the submission with the exercise's grading harness, from a
+// fresh copy of the exercise's packages outside the workspace, and runs the
+// test binary in the sandbox under limits. The grade comes only from the
+// binary's exit status and the report the harness signs over a descriptor
+// the submission cannot reach; a submission that imports what it may not,
+// does not compile, hangs, crashes, exhausts a limit or forges a report
+// gets a failing report with its verdict and reason. Grade's error is for
+// the grader's own failures.
 func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, opts GradeOptions) (*GradeReport, error) {
 	start := time.Now()
 	rep := &GradeReport{Schema: GradeSchemaVersion, Exercise: e.Info.Slug, Submission: submission, Properties: []suite.Result{}, Leaks: []Leak{}, Findings: []Finding{}}
-	files, err := submissionFiles(submission)
+	defer func() { rep.DurationMS = time.Since(start).Milliseconds() }()
+	step := func(s string, pct int) {
+		if opts.Progress != nil {
+			opts.Progress(s, pct)
+		}
+	}
+	files, others, err := submissionFiles(submission)
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && len(others) == 0 {
+		rep.Verdict = VerdictEmpty
 		rep.Reason = fmt.Sprintf("the submission %s has no Go files (it needs a solve.go with func Solve)", submission)
 		return rep, nil
 	}
-	rep.Violations = policyViolations(files)
-	if len(rep.Violations) > 0 {
-		rep.Reason = "the submission may not do this: " + rep.Violations[0]
-		rep.DurationMS = time.Since(start).Milliseconds()
+	policy := exercisePolicy(e, filepath.Join(w.root, "exercises", e.Info.Dir))
+	if !opts.skipPolicy {
+		if rep.Violations = sourceViolations(policy, files, others); len(rep.Violations) > 0 {
+			rep.Verdict, rep.Reason = VerdictForbidden, "the submission may not do this: "+rep.Violations[0]
+			return rep, nil
+		}
+	}
+	runner, err := gradeRunner(ctx, opts.UnsafeNoSandbox)
+	if err != nil {
+		rep.Verdict = VerdictSandboxMissing
+		rep.Reason = fmt.Sprintf("refusing to run untrusted code: %v (pass --unsafe-no-sandbox to run it without one)", err)
 		return rep, nil
 	}
-	dir, err := w.gradingCopy(e, files)
+	rep.Sandbox = runner.Name()
+
+	step("copying the exercise", 5)
+	tmp, err := os.MkdirTemp("", "asyncbook-grade-")
+	if err != nil {
+		return nil, fmt.Errorf("grade %s: %w", e.Info.Slug, err)
+	}
+	defer os.RemoveAll(tmp)
+	mod := filepath.Join(tmp, "mod")
+	if err := w.freshCopy(ctx, e, mod); err != nil {
+		return nil, err
+	}
+	subRel := PracticeDir + "/" + e.Info.Dir
+	subDir := filepath.Join(mod, filepath.FromSlash(subRel))
+	if err := writeGradingPackage(e, subDir, ModulePath+"/"+subRel, files); err != nil {
+		return nil, err
+	}
+	if !opts.skipPolicy {
+		step("checking imports", 10)
+		if rep.Violations, err = loadViolations(ctx, mod, "./"+subRel, exercisePolicy(e, filepath.Join(mod, "exercises", e.Info.Dir))); err != nil {
+			return nil, err
+		}
+		for i := range rep.Violations {
+			rep.Violations[i] = strings.ReplaceAll(rep.Violations[i], subDir+string(filepath.Separator), "")
+		}
+		if len(rep.Violations) > 0 {
+			rep.Verdict, rep.Reason = VerdictForbidden, "the submission may not do this: "+rep.Violations[0]
+			return rep, nil
+		}
+	}
+
+	step("building the tests", 15)
+	want, err := propertyNames(ctx, e, mod)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	bin := filepath.Join(tmp, "bin", "grade.test")
+	if rep.BuildErrors, err = buildHarness(ctx, mod, "./"+subRel, bin); err != nil {
+		return nil, err
+	}
+	// A root grader runs the binary as nobody: the way to it must be open.
+	for _, d := range []string{tmp, filepath.Dir(bin)} {
+		if err := os.Chmod(d, 0o755); err != nil && len(rep.BuildErrors) == 0 {
+			return nil, fmt.Errorf("grade: %w", err)
+		}
+	}
+	if len(rep.BuildErrors) > 0 {
+		for i := range rep.BuildErrors {
+			for _, prefix := range []string{subDir + string(filepath.Separator), subRel + "/", "./" + subRel + "/"} {
+				rep.BuildErrors[i] = strings.ReplaceAll(rep.BuildErrors[i], prefix, "")
+			}
+		}
+		rep.Verdict, rep.Reason = VerdictBuild, "does not compile: "+rep.BuildErrors[0]
+		return rep, nil
+	}
 
 	timeout := opts.Timeout
 	if timeout == 0 {
 		timeout = DefaultGradeTimeout
 	}
-	res, err := w.CheckDir(ctx, e, dir, CheckOptions{Timeout: timeout, Speedup: true, Progress: opts.Progress})
+	step("running the property suite in the sandbox", 25)
+	run, signed, runErr, err := runHarness(ctx, runner, bin, timeout, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	rep.BuildErrors, rep.TimedOut, rep.Speedup = res.BuildErrors, res.TimedOut, res.Speedup
-	if res.Properties != nil {
-		rep.Properties = res.Properties
-	}
-	rep.Leaks = append(rep.Leaks, res.Leaks...)
-	rep.Findings = append(rep.Findings, res.Findings...)
-	// Name the submission's own files, not the grading copy's: go test
-	// prints them absolute or relative to the workspace.
-	relDir, _ := filepath.Rel(w.root, dir)
-	for i := range rep.BuildErrors {
-		for _, prefix := range []string{dir + string(filepath.Separator), relDir + string(filepath.Separator), "./" + relDir + string(filepath.Separator)} {
-			rep.BuildErrors[i] = strings.ReplaceAll(rep.BuildErrors[i], prefix, "")
+	rep.Output = tail(string(run.Output), 4096)
+	rep.ExitCode = &run.ExitCode
+	if signed != nil {
+		rep.Properties = append(rep.Properties, signed.Results...)
+		for _, l := range ParseLeaks(signed.Leaks) {
+			if rel, err := filepath.Rel(subDir, l.File); err == nil && !strings.HasPrefix(rel, "..") {
+				l.File = rel
+			}
+			rep.Leaks = append(rep.Leaks, l)
 		}
+		rep.Speedup = signed.Speedup
 	}
+	if v, why := runVerdict(run, signed, runErr, want, timeout); v != "" {
+		rep.Verdict, rep.Reason = v, why
+		rep.TimedOut = v == VerdictTimeout
+		return rep, nil
+	}
+
+	step("running the analyzers", 80)
+	// The analyzers as the workspace's settings file (copied into the
+	// fresh copy) chooses them; a submission brings no settings.
+	a, err := Analyze(ctx, mod, "./"+subRel, driver.Settings{})
+	if err != nil {
+		return nil, err
+	}
+	// A submission does not silence its own findings.
+	for _, f := range append(a.Findings, a.Suppressed...) {
+		if rel, err := filepath.Rel(subDir, f.File); err == nil && !strings.HasPrefix(rel, "..") {
+			f.File = rel
+		}
+		rep.Findings = append(rep.Findings, f)
+	}
+	step("done", 100)
+	res := &CheckResult{Properties: rep.Properties, Leaks: rep.Leaks, Findings: rep.Findings, Speedup: rep.Speedup}
+	res.Passed = len(res.Leaks) == 0 && len(res.Findings) == 0 && len(suite.Failed(res.Properties)) == 0
 	rep.Passed = res.Passed
 	rep.Score = score(res)
 	rep.Reason = reason(res, timeout)
-	rep.DurationMS = time.Since(start).Milliseconds()
+	rep.Verdict = VerdictFailed
+	if rep.Passed {
+		rep.Verdict = VerdictPassed
+	}
 	return rep, nil
 }
 
-// submissionFiles reads the non-test Go files of the submission folder.
-func submissionFiles(dir string) (map[string][]byte, error) {
-	entries, err := os.ReadDir(dir)
+// runVerdict decides a run that did not end with a complete, signed,
+// consistent report; "" when it did.
+func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want []string, timeout time.Duration) (verdict, why string) {
+	out := string(run.Output)
+	switch {
+	// go test's own timeout prints every goroutine's stack, which may pass
+	// the output limit: it is still a hang.
+	case run.TimedOut || strings.Contains(out, "panic: test timed out after"):
+		return VerdictTimeout, fmt.Sprintf("hangs: the tests did not finish within %v", timeout)
+	case run.OutputCut:
+		return VerdictOutput, "wrote more output than the limit allows and was stopped"
+	case strings.Contains(out, "runtime: out of memory") || strings.Contains(out, "fatal error: out of memory") ||
+		strings.Contains(out, "cannot allocate memory"):
+		return VerdictOutOfMemory, "ran out of memory: it used more than the memory limit"
+	case run.Signal == syscall.SIGXCPU.String():
+		return VerdictCPU, "used more CPU time than the limit allows and was stopped"
+	case errors.Is(runErr, errForgedReport):
+		return VerdictForged, "the report channel carried data the harness did not sign: the submission tried to forge its grade"
+	case signed == nil:
+		if i := strings.Index(out, "panic: "); i >= 0 {
+			line, _, _ := strings.Cut(out[i:], "\n")
+			return VerdictCrashed, "panicked: " + line
+		}
+		if i := strings.Index(out, "fatal error: "); i >= 0 {
+			line, _, _ := strings.Cut(out[i:], "\n")
+			return VerdictCrashed, "crashed: " + line
+		}
+		if run.Signal != "" {
+			return VerdictCrashed, "the test binary was killed: " + run.Signal
+		}
+		return VerdictCrashed, fmt.Sprintf("the test binary exited with status %d before the harness reported", run.ExitCode)
+	}
+	if missing, extra := missingProperties(signed.Results, want); !signed.Ran || len(missing) > 0 || len(extra) > 0 {
+		return VerdictIncomplete, fmt.Sprintf("the property suite did not run completely: missing %s", strings.Join(append(missing, extra...), ", "))
+	}
+	if run.ExitCode != signed.Code {
+		return VerdictExitMismatch, fmt.Sprintf("the test binary exited with status %d, but the harness reported %d", run.ExitCode, signed.Code)
+	}
+	if signed.Code != 0 && len(suite.Failed(signed.Results)) == 0 && signed.Leaks == "" {
+		return VerdictCrashed, fmt.Sprintf("the tests failed (exit status %d): %s", signed.Code, lastLine(out))
+	}
+	return "", ""
+}
+
+// gradeRunner returns the sandbox, or the unsandboxed runner when asked
+// for and no sandbox is available.
+func gradeRunner(ctx context.Context, unsafeOK bool) (*sandbox.Runner, error) {
+	r, err := sandbox.Detect(ctx)
+	if err == nil {
+		return r, nil
+	}
+	if unsafeOK {
+		return sandbox.Unsandboxed(), nil
+	}
+	return nil, err
+}
+
+// runHarness runs the harness binary with a fresh key and report channel,
+// and returns how it ended with its signed report (nil when none, with the
+// reason in runErr).
+func runHarness(ctx context.Context, runner *sandbox.Runner, bin string, timeout time.Duration, lim sandbox.Limits) (*sandbox.Result, *harnessReport, error, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, nil, nil, fmt.Errorf("grade: make a report key: %w", err)
+	}
+	repR, repW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("read submission: %w", err)
+		return nil, nil, nil, fmt.Errorf("grade: report channel: %w", err)
 	}
-	files := map[string][]byte{}
-	for _, ent := range entries {
-		n := ent.Name()
-		if ent.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
-			continue
-		}
-		if !ent.Type().IsRegular() {
-			return nil, fmt.Errorf("read submission: %s is not a regular file", n)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, n))
-		if err != nil {
-			return nil, fmt.Errorf("read submission: %w", err)
-		}
-		files[n] = b
+	defer repR.Close()
+	keyR, keyW, err := os.Pipe()
+	if err != nil {
+		repW.Close()
+		return nil, nil, nil, fmt.Errorf("grade: key channel: %w", err)
 	}
-	return files, nil
+	_, err = keyW.Write(key)
+	keyW.Close()
+	if err != nil {
+		repW.Close()
+		keyR.Close()
+		return nil, nil, nil, fmt.Errorf("grade: key channel: %w", err)
+	}
+	type read struct {
+		b   []byte
+		err error
+	}
+	got := make(chan read, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(repR, 64<<20))
+		got <- read{b, err}
+	}()
+	if lim.Wall == 0 {
+		lim.Wall = timeout + 30*time.Second
+	}
+	if lim.CPU == 0 {
+		lim.CPU = 2*timeout + time.Minute
+	}
+	res, err := runner.Run(ctx, sandbox.Spec{
+		Path:       bin,
+		Args:       []string{"-test.run=^" + harnessTest + "$", "-test.count=1", "-test.timeout=" + timeout.String(), "-test.v=false", "-test.short=false"},
+		ExtraFiles: []*os.File{repW, keyR}, Limits: lim,
+	})
+	repW.Close()
+	keyR.Close()
+	if err != nil {
+		<-got
+		return nil, nil, nil, fmt.Errorf("grade: %w", err)
+	}
+	r := <-got
+	if res.Canceled {
+		return nil, nil, nil, fmt.Errorf("grade: %w", ctx.Err())
+	}
+	if r.err != nil {
+		return res, nil, r.err, nil
+	}
+	signed, rerr := readReport(r.b, key)
+	return res, signed, rerr, nil
 }
 
-// policyViolations lists what the submission's files may not do: forbidden
-// imports, os calls that write outside the process, and cgo or embed
-// directives. Files that do not parse are left to the compiler.
-func policyViolations(files map[string][]byte) []string {
-	var out []string
-	for name, src := range files {
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
-		if err != nil {
-			continue
-		}
-		osName := ""
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if why, bad := forbiddenImports[path]; bad {
-				out = append(out, fmt.Sprintf("%s: imports %q, which %s", fset.Position(imp.Pos()), path, why))
-			}
-			if path == "os" {
-				osName = "os"
-				if imp.Name != nil {
-					osName = imp.Name.Name
-				}
-			}
-		}
-		for _, cg := range f.Comments {
-			for _, c := range cg.List {
-				if strings.HasPrefix(c.Text, "//go:embed") || strings.HasPrefix(c.Text, "//go:linkname") {
-					out = append(out, fmt.Sprintf("%s: uses the %s directive", fset.Position(c.Pos()), strings.Fields(c.Text)[0]))
-				}
-			}
-		}
-		if osName == "" {
-			continue
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			sel, ok := n.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			if id, ok := sel.X.(*ast.Ident); ok && id.Name == osName && forbiddenCalls[sel.Sel.Name] {
-				out = append(out, fmt.Sprintf("%s: calls os.%s, which reaches outside the submission", fset.Position(sel.Pos()), sel.Sel.Name))
-			}
-			return true
-		})
+// freshCopy writes, under dst, a module with the workspace's go.mod and
+// go.sum (and its analyzer settings, .asyncbook.json) and the Go and embedded files of the module's packages that the
+// exercise and the suite depend on: what grading builds, and nothing a
+// previous submission could have left beside it.
+func (w *Workbook) freshCopy(ctx context.Context, e *Exercise, dst string) error {
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-json=ImportPath,Dir,Module,GoFiles,EmbedFiles", ImportPath(e), ModulePath+"/exercises/suite")
+	cmd.Dir = w.root
+	cmd.Env = append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("grade: list the exercise's packages: %w: %s", err, stderr.String())
 	}
-	return out
+	for _, f := range []string{"go.mod", "go.sum", driver.SettingsFile} {
+		err := copyFile(filepath.Join(w.root, f), filepath.Join(dst, f))
+		if err != nil && !(f == driver.SettingsFile && errors.Is(err, fs.ErrNotExist)) {
+			return fmt.Errorf("grade: copy %s: %w", f, err)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p struct {
+			Dir        string
+			Module     *struct{ Path string }
+			GoFiles    []string
+			EmbedFiles []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			return fmt.Errorf("grade: read the package list: %w", err)
+		}
+		if p.Module == nil || p.Module.Path != ModulePath {
+			continue
+		}
+		rel, err := filepath.Rel(w.root, p.Dir)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return fmt.Errorf("grade: package %s is outside the workspace", p.Dir)
+		}
+		for _, f := range append(p.GoFiles, p.EmbedFiles...) {
+			if err := copyFile(filepath.Join(p.Dir, f), filepath.Join(dst, rel, f)); err != nil {
+				return fmt.Errorf("grade: copy %s: %w", filepath.Join(rel, f), err)
+			}
+		}
+	}
+	return nil
 }
 
-// gradingCopy writes the submission beside a fresh test file in a new
-// folder under the practice folder, so it builds inside the workspace.
-func (w *Workbook) gradingCopy(e *Exercise, files map[string][]byte) (string, error) {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("name grading folder: %w", err)
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
 	}
-	dir := filepath.Join(w.root, PracticeDir, "grade-"+e.Info.Dir+"-"+hex.EncodeToString(b[:]))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+// writeGradingPackage writes the submission's files and the harness into
+// dir, the submission's package at importPath.
+func writeGradingPackage(e *Exercise, dir, importPath string, files map[string][]byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("make grading folder: %w", err)
+		return fmt.Errorf("grade: %w", err)
 	}
 	for name, src := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
-			os.RemoveAll(dir)
-			return "", fmt.Errorf("copy submission: %w", err)
+			return fmt.Errorf("grade: copy submission: %w", err)
 		}
 	}
-	test, err := SolveTestSource(e)
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, SolveTestFile), test, 0o644)
-	}
+	h, err := renderHarness(harnessTemplate, e, importPath)
 	if err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("write grading test: %w", err)
+		return err
 	}
-	return dir, nil
+	if err := os.WriteFile(filepath.Join(dir, harnessFile), h, 0o644); err != nil {
+		return fmt.Errorf("grade: write harness: %w", err)
+	}
+	return nil
+}
+
+// buildEnv is the environment of the grader's go commands in the fresh
+// copy: no cgo, no network, no workspace file, modules only from the cache.
+func buildEnv() []string {
+	return append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOTOOLCHAIN=local")
+}
+
+// loadViolations type-checks the submission package (go list -deps under
+// go/packages) and applies the typed policy. A package that does not type
+// check is left to the compiler.
+func loadViolations(ctx context.Context, mod, pattern string, p importPolicy) ([]string, error) {
+	pkgs, err := packages.Load(&packages.Config{
+		Context: ctx, Dir: mod, Env: buildEnv(),
+		Mode: packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes |
+			packages.NeedTypesInfo | packages.NeedSyntax | packages.NeedEmbedPatterns,
+	}, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("grade: load the submission: %w", err)
+	}
+	var out []string
+	for _, pkg := range pkgs {
+		out = append(out, typedViolations(p, pkg)...)
+	}
+	return out, nil
+}
+
+// propertyNames builds and runs, from the fresh copy and without the
+// submission, a program that lists the suite's properties.
+func propertyNames(ctx context.Context, e *Exercise, mod string) ([]string, error) {
+	src, err := renderHarness(namesTemplate, e, "")
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(mod, "gradenames")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("grade: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		return nil, fmt.Errorf("grade: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, "go", "run", "./gradenames")
+	cmd.Dir, cmd.Env = mod, buildEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("grade: list the properties of %s: %w: %s", e.Info.Slug, err, stderr.String())
+	}
+	names := strings.Fields(string(out))
+	if len(names) == 0 {
+		return nil, fmt.Errorf("grade: the suite of %s has no properties", e.Info.Slug)
+	}
+	return names, nil
+}
+
+// buildHarness compiles the harness test binary. Compiler errors are the
+// submission's; a failure to run go is the grader's.
+func buildHarness(ctx context.Context, mod, pattern, bin string) ([]string, error) {
+	buildCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(buildCtx, "go", "test", "-c", "-o", bin, pattern)
+	cmd.Dir, cmd.Env = mod, buildEnv()
+	// go and the compilers it started go together on cancel.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("grade: %w", ctx.Err())
+	}
+	if err == nil {
+		return nil, nil
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		return nil, fmt.Errorf("grade: run go test -c: %w", err)
+	}
+	if buildCtx.Err() != nil {
+		return []string{"the build did not finish within 5m"}, nil
+	}
+	errs := buildError.FindAllString(out.String(), -1)
+	if len(errs) == 0 {
+		errs = []string{strings.TrimSpace(out.String())}
+	}
+	return errs, nil
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// maxSubmission bounds the size of a submission's Go files together.
+const maxSubmission = 1 << 20
+
+// submissionFiles reads the non-test Go files of the submission folder, and
+// names the files that may not be part of it: foreign sources (assembly,
+// C), Go files that are not regular files (links), and Go files past
+// maxSubmission bytes in all.
+func submissionFiles(dir string) (map[string][]byte, []string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read submission: %w", err)
+	}
+	files := map[string][]byte{}
+	var others []string
+	var size int64
+	for _, ent := range entries {
+		n := ent.Name()
+		if ent.IsDir() {
+			continue
+		}
+		if _, foreign := foreignSources[filepath.Ext(n)]; foreign {
+			others = append(others, n)
+			continue
+		}
+		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		if !ent.Type().IsRegular() {
+			// A link could point at the grader's files.
+			others = append(others, n)
+			continue
+		}
+		info, err := ent.Info()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read submission: %w", err)
+		}
+		if size += info.Size(); size > maxSubmission {
+			others = append(others, n)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return nil, nil, fmt.Errorf("read submission: %w", err)
+		}
+		files[n] = b
+	}
+	return files, others, nil
 }
 
 // score weighs a check: 70 for the properties (in proportion), 10 for no

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +49,7 @@ func TestGradeSubmissions(t *testing.T) {
 		assert.Equal(t, 0, code)
 		assert.True(t, rep.Passed, rep.Reason)
 		assert.Equal(t, "all checks passed", rep.Reason)
+		assert.Equal(t, workbook.VerdictPassed, rep.Verdict)
 		assert.GreaterOrEqual(t, rep.Score, 90)
 		assert.Len(t, rep.Properties, 8, "the suite's seven and no-data-races")
 		assert.Equal(t, workbook.GradeSchemaVersion, rep.Schema)
@@ -57,7 +63,7 @@ func TestGradeSubmissions(t *testing.T) {
 		assert.Equal(t, 1, code)
 		assert.False(t, rep.Passed)
 		require.NotEmpty(t, rep.Leaks, "reason: %s", rep.Reason)
-		assert.Contains(t, rep.Leaks[0].File, "solve.go")
+		assert.Equal(t, "solve.go", rep.Leaks[0].File)
 		assert.Contains(t, rep.Leaks[0].State, "chan send")
 	})
 
@@ -96,8 +102,51 @@ func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchin
 		code, rep := grade(t, ws, submission(t, evil))
 		assert.Equal(t, 1, code)
 		require.NotEmpty(t, rep.Violations)
-		assert.Contains(t, rep.Violations[0], "os.WriteFile")
+		assert.Contains(t, rep.Violations[0], `imports "os"`)
+		assert.Equal(t, workbook.VerdictForbidden, rep.Verdict)
 		assert.Empty(t, rep.Properties, "it never runs")
+	})
+
+	t.Run("no sandbox", func(t *testing.T) {
+		// A PATH with go but without bwrap: grade refuses, as the
+		// grader's own failure (exit 2), unless told to run unsafely.
+		bin := t.TempDir()
+		goBin, err := exec.LookPath("go")
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink(goBin, filepath.Join(bin, "go")))
+		run := func(extra ...string) (int, workbook.GradeReport, string) {
+			cmd := exec.Command(binary, append([]string{"grade", "--exercise", "batch-inference", "--dir", submission(t, good), "--json"}, extra...)...)
+			cmd.Dir = ws
+			cmd.Env = append(os.Environ(), "PATH="+bin, "NO_COLOR=1")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			var rep workbook.GradeReport
+			require.NoError(t, json.Unmarshal(out.Bytes(), &rep), "stdout: %s\nstderr: %s", out.String(), errb.String())
+			return code, rep, errb.String()
+		}
+		code, rep, stderr := run()
+		assert.Equal(t, 2, code)
+		assert.Equal(t, workbook.VerdictSandboxMissing, rep.Verdict)
+		assert.Contains(t, rep.Reason, "bubblewrap")
+		assert.Contains(t, stderr, "--unsafe-no-sandbox")
+		assert.Empty(t, rep.Properties, "it never runs")
+
+		code, rep, _ = run("--unsafe-no-sandbox")
+		assert.Equal(t, 0, code, rep.Reason)
+		assert.Equal(t, workbook.VerdictPassed, rep.Verdict)
+		assert.Equal(t, "none", rep.Sandbox)
+	})
+
+	t.Run("grader failure exits 2", func(t *testing.T) {
+		r := runCLI(t, ws, "grade", "--exercise", "no-such-exercise", "--dir", t.TempDir(), "--json")
+		assert.Equal(t, 2, r.code)
+		r = runCLI(t, ws, "grade", "--exercise", "batch-inference", "--dir", filepath.Join(t.TempDir(), "missing"), "--json")
+		assert.Equal(t, 2, r.code)
 	})
 
 	t.Run("empty folder", func(t *testing.T) {
@@ -112,4 +161,99 @@ func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchin
 			assert.False(t, strings.HasPrefix(e.Name(), "grade-"), "grading folders are removed: %s", e.Name())
 		}
 	}
+}
+
+// TestGradeSIGTERM: a grade stopped by SIGTERM while the submission runs
+// leaves nothing running and exits 2 (the grader did not finish).
+func TestGradeSIGTERM(t *testing.T) {
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		t.Skip("needs bubblewrap")
+	}
+	ws := workspaceCopy(t)
+	hang := `package practice
+
+import (
+	"context"
+
+	"github.com/asyncbook/asyncbook/exercises/batchinference"
+)
+
+func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchinference.Input) (batchinference.Results, error) {
+	for {
+	}
+}
+`
+	cmd := exec.Command(binary, "grade", "--exercise", "batch-inference", "--dir", submission(t, hang), "--json", "--timeout", "5m")
+	cmd.Dir = ws
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	// Wait for the submission to run: a descendant of the grader running
+	// the test binary in the sandbox.
+	var running []int
+	require.Eventually(t, func() bool {
+		running = descendants(cmd.Process.Pid, "/sandbox/grade.test")
+		return len(running) > 0
+	}, 4*time.Minute, 100*time.Millisecond, "the test binary never started; stderr: %s", errb.String())
+	all := descendants(cmd.Process.Pid, "")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 2, ee.ExitCode(), "stderr: %s", errb.String())
+	assert.Eventually(t, func() bool {
+		for _, pid := range all {
+			if alive(pid) {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 50*time.Millisecond, "every process the grade started is gone")
+}
+
+// descendants returns the processes below pid whose command line contains
+// match (all of them when match is empty).
+func descendants(root int, match string) []int {
+	entries, _ := os.ReadDir("/proc")
+	parent := map[int]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 {
+			parent[pid], _ = strconv.Atoi(fields[1])
+		}
+	}
+	var out []int
+	for pid := range parent {
+		for p := parent[pid]; p > 1; p = parent[p] {
+			if p == root {
+				cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+				if match == "" || strings.Contains(string(cmdline), match) {
+					out = append(out, pid)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z" // a zombie has ended
 }

@@ -217,33 +217,44 @@ func runGrade(e *env) int {
 	dir := flags.String("dir", "", "the submission's folder (its solve.go defines func Solve)")
 	asJSON := flags.Bool("json", false, "print the report as JSON (schema: docs/grade-report.md)")
 	timeout := flags.Duration("timeout", workbook.DefaultGradeTimeout, "time limit for the submission's tests")
+	unsafeRun := flags.Bool("unsafe-no-sandbox", false, "run the submission even where bubblewrap is missing (it then sees the network and the file system)")
+	// The grader's own failures exit 2 (docs/grade-report.md), the
+	// submission's 1.
+	graderFailed := func(format string, args ...any) int {
+		e.ui.errorf(format, args...)
+		return 2
+	}
 	pos, err := parseArgs(flags, e.args)
 	if err != nil {
-		return e.ui.errorf("grade: %v", err)
+		return graderFailed("grade: %v", err)
 	}
 	if len(pos) > 0 || *name == "" || *dir == "" {
-		return e.ui.errorf("usage: asyncbook grade --exercise <name> --dir <submission> [--json] [--timeout 2m]")
+		return graderFailed("usage: asyncbook grade --exercise <name> --dir <submission> [--json] [--timeout 2m] [--unsafe-no-sandbox]")
 	}
 	w, err := openWorkbook()
 	if err != nil {
-		return e.ui.errorf("%v", err)
+		return graderFailed("%v", err)
 	}
 	x, err := w.Lookup(*name)
 	if err != nil {
-		return e.ui.errorf("%v", err)
+		return graderFailed("%v", err)
 	}
-	opts := workbook.GradeOptions{Timeout: *timeout}
+	opts := workbook.GradeOptions{Timeout: *timeout, UnsafeNoSandbox: *unsafeRun}
 	if !*asJSON {
 		opts.Progress = e.ui.step
 	}
 	rep, err := w.Grade(e.ctx, x, *dir, opts)
 	if err != nil {
-		return e.ui.errorf("grade: %v", err)
+		return graderFailed("grade: %v", err)
 	}
 	if *asJSON {
 		e.ui.json(rep)
 	} else {
 		printGrade(e.ui, rep)
+	}
+	if rep.GraderFailed() {
+		e.ui.errorf("grade: %s", rep.Reason)
+		return 2
 	}
 	if !rep.Passed {
 		return 1
@@ -253,7 +264,7 @@ func runGrade(e *env) int {
 
 func printGrade(u *ui, r *workbook.GradeReport) {
 	u.printf("Grade of %s for %s: %s, score %d/100\n", r.Submission, r.Exercise, u.mark(r.Passed), r.Score)
-	u.printf("Reason: %s\n", r.Reason)
+	u.printf("Reason: %s (%s)\n", r.Reason, r.Verdict)
 	for _, v := range r.Violations {
 		u.printf("  violation: %s\n", v)
 	}
