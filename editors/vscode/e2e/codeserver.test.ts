@@ -85,8 +85,8 @@ const template = path.join(root, "template");
 const FINDINGS_REL = "practice/batchinference/fetch.go";
 let chanleakLine = 0;
 
-// A practice file with three findings: chanleak (with a fix), droppederr,
-// and timerstop, which the workspace settings turn off.
+// A practice file with three findings: chanleak (with a fix), droppederr
+// (warmUp's dropped error), and timerstop, which the workspace settings turn off.
 const FINDINGS = `package practice
 
 import (
@@ -122,6 +122,13 @@ func pollEvery(ctx context.Context, model *batchinference.Model, in batchinferen
 		}
 	}
 	return nil
+}
+
+// warmUp sends one request in the background so the model is loaded.
+func warmUp(ctx context.Context, model *batchinference.Model, in batchinference.Input) {
+	go func() {
+		model.Predict(ctx, in)
+	}()
 }
 `;
 
