@@ -62,7 +62,7 @@ func Suite() suite.Suite[Impl] {
 			{
 				Name:        "straggler-timeout",
 				Pattern:     "coordinating parallel workers",
-				Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 250 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
+				Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 500 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
 				Concurrency: true,
 				Check:       checkStraggler,
 			},
@@ -83,7 +83,7 @@ func Suite() suite.Suite[Impl] {
 			{
 				Name:        "slow-reassignment",
 				Pattern:     "coordinating parallel workers",
-				Description: "a reassigned shard whose load (80 ms) is cut off by the step timeout (50 ms) is not taken as loaded: the healthy workers are never asked for a shard they do not hold, and training goes on with the quorum",
+				Description: "a reassigned shard whose load (600 ms) is cut off by the step timeout (200 ms) is not taken as loaded: the healthy workers are never asked for a shard they do not hold, and training goes on with the quorum",
 				Concurrency: true,
 				Check:       checkSlowReassignment,
 			},
@@ -321,19 +321,24 @@ func checkParallelWorkers(ctx context.Context, impl Impl) suite.Outcome {
 	return w.outcome(runErr == nil && peak >= need, "%s; peak %d gradients computing at once over 4 workers (need >= %d)", describe(runErr), peak, need)
 }
 
-// stragglerSpec has worker 2 take 10 s per gradient, against a 250 ms step
+// stragglerTimeout is the step timeout of the worlds with a straggler: a
+// healthy gradient (5 ms) fits in it a hundred times over, so a loaded
+// machine does not make healthy workers late.
+const stragglerTimeout = 500 * time.Millisecond
+
+// stragglerSpec has worker 2 take 10 s per gradient, against a 500 ms step
 // timeout and a quorum of 3 of 4.
 func stragglerSpec() worldSpec {
 	return worldSpec{
 		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
 			CheckpointLatency: 2 * time.Millisecond, Stragglers: map[int]time.Duration{2: 10 * time.Second}},
-		steps: 4, every: 2, quorum: 3, timeout: 250 * time.Millisecond,
+		steps: 4, every: 2, quorum: 3, timeout: stragglerTimeout,
 	}
 }
 
 // stragglerDeadline bounds a run with the straggler: long enough for 4 steps
-// at their 250 ms timeout many times over, much shorter than one 10 s gradient.
-const stragglerDeadline = 4 * time.Second
+// at their 500 ms timeout twice over, much shorter than one 10 s gradient.
+const stragglerDeadline = 8 * time.Second
 
 func checkStraggler(ctx context.Context, impl Impl) suite.Outcome {
 	w, err := newWorld(stragglerSpec())
@@ -349,8 +354,8 @@ func checkStraggler(ctx context.Context, impl Impl) suite.Outcome {
 	want, _ := w.reference(map[int]bool{2: true})
 	cmp, ok := compare(params, want, "training on shards 0, 1, 3 (the straggler's gradients dropped)")
 	return w.outcome(runErr == nil && ok && running == 0,
-		"%s after %v (deadline %v, one straggler gradient takes 10s, step timeout 250ms); %s; %d worker calls still running at return",
-		describe(runErr), took.Round(time.Millisecond), stragglerDeadline, cmp, running)
+		"%s after %v (deadline %v, one straggler gradient takes 10s, step timeout %v); %s; %d worker calls still running at return",
+		describe(runErr), took.Round(time.Millisecond), stragglerDeadline, stragglerTimeout, cmp, running)
 }
 
 func checkCrash(ctx context.Context, impl Impl) suite.Outcome {
@@ -496,7 +501,7 @@ func checkStragglerAndCrash(ctx context.Context, impl Impl) suite.Outcome {
 	w, err := newWorld(worldSpec{
 		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 5 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
 			CheckpointLatency: 2 * time.Millisecond, Stragglers: map[int]time.Duration{0: 10 * time.Second}, Crashes: map[int]int{3: 3}},
-		steps: 5, every: 5, quorum: 3, timeout: 250 * time.Millisecond,
+		steps: 4, every: 4, quorum: 3, timeout: stragglerTimeout,
 	})
 	if err != nil {
 		return suite.Outcome{Observed: err.Error()}
@@ -518,15 +523,23 @@ func checkStragglerAndCrash(ctx context.Context, impl Impl) suite.Outcome {
 	want, _ := w.reference(map[int]bool{0: true})
 	cmp, ok := compare(params, want, "training on shards 1, 2, 3 every step (the straggler's shard 0 dropped)")
 	return w.outcome(runErr == nil && ok && running == 0,
-		"%s; worker 0 straggles (10 s per gradient, step timeout 250ms), worker 3 crashed at step 3: its shard 3 %s; %s; %d calls running at return",
-		describe(runErr), where, cmp, running)
+		"%s; worker 0 straggles (10 s per gradient, step timeout %v), worker 3 crashed at step 3: its shard 3 %s; %s; %d calls running at return",
+		describe(runErr), stragglerTimeout, where, cmp, running)
 }
+
+// The slow-reassignment world: loading a shard takes three step timeouts,
+// so a reassignment is always cut off by the step's end, while a gradient
+// (5 ms) fits in a step 40 times over.
+const (
+	slowLoad        = 600 * time.Millisecond
+	slowStepTimeout = 200 * time.Millisecond
+)
 
 func checkSlowReassignment(ctx context.Context, impl Impl) suite.Outcome {
 	w, err := newWorld(worldSpec{
-		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 80 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: slowLoad, ComputeLatency: 5 * time.Millisecond,
 			CheckpointLatency: 2 * time.Millisecond, Crashes: map[int]int{1: 2}},
-		steps: 6, every: 3, quorum: 2, timeout: 50 * time.Millisecond,
+		steps: 5, every: 3, quorum: 2, timeout: slowStepTimeout,
 	})
 	if err != nil {
 		return suite.Outcome{Observed: err.Error()}
@@ -558,8 +571,8 @@ func checkSlowReassignment(ctx context.Context, impl Impl) suite.Outcome {
 	pass := runErr == nil && params != nil && notLoaded == 0 && healthy == 3 && running == 0 &&
 		w.cluster.Loss(params) < w.cluster.Loss(w.job.Init)
 	return w.outcome(pass,
-		"%s; worker 1 crashed at step 2, loading its shard elsewhere takes 80ms against a 50ms step timeout; %d gradient calls on a worker that did not hold the shard (want 0: a shard is loaded only once its load succeeded); %d of the 3 healthy workers computed the last step (want 3)%s; %d calls running at return",
-		describe(runErr), notLoaded, healthy, loss, running)
+		"%s; worker 1 crashed at step 2, loading its shard elsewhere takes %v against a %v step timeout; %d gradient calls on a worker that did not hold the shard (want 0: a shard is loaded only once its load succeeded); %d of the 3 healthy workers computed the last step (want 3)%s; %d calls running at return",
+		describe(runErr), slowLoad, slowStepTimeout, notLoaded, healthy, loss, running)
 }
 
 func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
