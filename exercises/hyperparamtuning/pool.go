@@ -94,9 +94,9 @@ func (p *Pool) failFrom(i, epoch int) { p.devices[i].failAt = epoch }
 // Size returns the number of devices.
 func (p *Pool) Size() int { return len(p.devices) }
 
-// Acquire takes a free device, waiting while all are held. It returns an
-// error wrapping ctx.Err() if ctx is done before a device is free, and never
-// hands out a device when ctx is already done.
+// Acquire takes a free device, waiting while all are held. It returns
+// ctx.Err() if ctx is done before a device is free, and never hands out a
+// device when ctx is already done.
 func (p *Pool) Acquire(ctx context.Context) (*Accelerator, error) {
 	counted := false
 	defer func() {
@@ -108,7 +108,7 @@ func (p *Pool) Acquire(ctx context.Context) (*Accelerator, error) {
 	}()
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("acquire accelerator: %w", err)
+			return nil, err
 		}
 		p.mu.Lock()
 		if len(p.free) > 0 {
