@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestSolutionPassesEveryProperty(t *testing.T) { suitetest.SolutionPasses(t, Suite(), solution) }
 
 func TestSequentialFailsConcurrencyProperties(t *testing.T) {
-	suitetest.SequentialFails(t, Suite(), Sequential, "parallel-workers", "straggler-timeout", "crash-tolerated", "checkpoint-overlap")
+	suitetest.SequentialFails(t, Suite(), Sequential, "parallel-workers", "straggler-timeout", "crash-tolerated", "straggler-and-crash", "slow-reassignment", "checkpoint-overlap")
 }
 
 func TestSuiteRun(t *testing.T) {

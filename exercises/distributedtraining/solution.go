@@ -40,7 +40,7 @@ func solution(ctx context.Context, job Job) ([]float64, error) {
 	}
 
 	c := &coordinator{job: job, n: n, inboxes: make([]chan task, n), owner: make([]int, n),
-		alive: make([]bool, n), loaded: make([]map[int]bool, n)}
+		alive: make([]bool, n), late: make([]bool, n), loaded: make([]map[int]bool, n)}
 	var workers sync.WaitGroup
 	for i := range n { // a fixed fan-out: one goroutine per worker of the cluster
 		c.inboxes[i] = make(chan task, n) // room for every shard it could own
@@ -98,6 +98,7 @@ type task struct {
 // result is a worker's answer to a task.
 type result struct {
 	worker, shard int
+	loaded        bool // the task's load succeeded: the worker now holds shard
 	grad          []float64
 	err           error
 }
@@ -117,6 +118,7 @@ func serve(ctx context.Context, w *Worker, inbox <-chan task) {
 		r := result{worker: w.ID(), shard: t.shard}
 		if t.load {
 			r.err = w.Load(t.ctx, t.shard)
+			r.loaded = r.err == nil
 		}
 		if r.err == nil {
 			r.grad, r.err = w.Gradient(t.ctx, t.step, t.shard, t.params)
@@ -139,7 +141,8 @@ type coordinator struct {
 	inboxes []chan task
 	owner   []int          // shard → the worker computing it
 	alive   []bool         // worker → not known to have failed
-	loaded  []map[int]bool // worker → shards it holds
+	late    []bool         // worker → missed the last step's timeout
+	loaded  []map[int]bool // worker → shards it is known to hold (a load that succeeded)
 }
 
 // train runs the steps and queues a checkpoint every CheckpointEvery steps.
@@ -174,8 +177,9 @@ func (c *coordinator) step(ctx context.Context, step int, params []float64) ([][
 	pending := 0
 	send := func(shard int) error {
 		w := c.owner[shard]
+		// A shard counts as loaded only once a load succeeded: a load cut off
+		// by the step's timeout is tried again next step.
 		t := task{ctx: stepCtx, step: step, shard: shard, load: !c.loaded[w][shard], params: params, reply: reply}
-		c.loaded[w][shard] = true
 		select {
 		case c.inboxes[w] <- t:
 			pending++
@@ -201,6 +205,9 @@ gather:
 		select {
 		case r := <-reply:
 			pending--
+			if r.loaded {
+				c.loaded[r.worker][r.shard] = true
+			}
 			switch {
 			case r.err == nil:
 				grads[r.shard], answered[r.worker] = r.grad, true
@@ -227,6 +234,9 @@ gather:
 			for {
 				select {
 				case r := <-reply:
+					if r.loaded {
+						c.loaded[r.worker][r.shard] = true
+					}
 					if r.err == nil {
 						grads[r.shard] = r.grad
 						got++
@@ -235,6 +245,11 @@ gather:
 					break gather
 				}
 			}
+		}
+	}
+	for shard, g := range grads { // a worker that missed the deadline is late
+		if w := c.owner[shard]; c.alive[w] {
+			c.late[w] = g == nil
 		}
 	}
 	out := make([][]float64, 0, got)
@@ -249,9 +264,10 @@ gather:
 	return out, nil
 }
 
-// failover marks worker dead and gives each of its shards to the live
-// worker with the fewest shards, preferring workers that already answered
-// in this step (a straggler would make the shard late again).
+// failover marks worker dead and gives each of its shards to a live worker:
+// one that was on time last step (a straggler would make the shard late
+// again and could cost the quorum), then one that already answered in this
+// step, then the one with the fewest shards.
 func (c *coordinator) failover(worker int, answered []bool) error {
 	if !c.alive[worker] {
 		return nil // already handled on an earlier error from it
@@ -266,8 +282,7 @@ func (c *coordinator) failover(worker int, answered []bool) error {
 			if !c.alive[cand] {
 				continue
 			}
-			if best < 0 || (answered[cand] && !answered[best]) ||
-				(answered[cand] == answered[best] && c.shardsOf(cand) < c.shardsOf(best)) {
+			if best < 0 || c.better(cand, best, answered) {
 				best = cand
 			}
 		}
@@ -277,6 +292,17 @@ func (c *coordinator) failover(worker int, answered []bool) error {
 		c.owner[shard] = best
 	}
 	return nil
+}
+
+// better says whether worker a is a better home for a shard than worker b.
+func (c *coordinator) better(a, b int, answered []bool) bool {
+	if c.late[a] != c.late[b] {
+		return !c.late[a]
+	}
+	if answered[a] != answered[b] {
+		return answered[a]
+	}
+	return c.shardsOf(a) < c.shardsOf(b)
 }
 
 func (c *coordinator) shardsOf(worker int) int {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/goleak"
@@ -40,6 +42,9 @@ var Info = suite.Info{
 func Suite() suite.Suite[Impl] {
 	return suite.Suite[Impl]{
 		Exercise: "distributed-training",
+		// The slowest correct check takes about a second; an implementation
+		// that hangs without watching ctx fails within this.
+		Timeout: 15 * time.Second,
 		Properties: []suite.Property[Impl]{
 			{
 				Name:        "matches-sequential",
@@ -57,7 +62,7 @@ func Suite() suite.Suite[Impl] {
 			{
 				Name:        "straggler-timeout",
 				Pattern:     "coordinating parallel workers",
-				Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 250 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
+				Description: "a worker that takes 10 s per gradient does not stall training: each step ends at its 500 ms timeout with the other 3 shards (quorum 3), the late gradient is dropped, and the straggler's call is cancelled, not left running",
 				Concurrency: true,
 				Check:       checkStraggler,
 			},
@@ -67,6 +72,20 @@ func Suite() suite.Suite[Impl] {
 				Description: "when a worker crashes its shard is reassigned to a live worker, so no data is lost: the final parameters still equal the fault-free result",
 				Concurrency: true,
 				Check:       checkCrash,
+			},
+			{
+				Name:        "straggler-and-crash",
+				Pattern:     "coordinating parallel workers",
+				Description: "with a straggler (worker 0, 10 s per gradient) and a crash (worker 3 at step 3) in one run, quorum 3 of 4: the crashed worker's shard goes to a worker that answers in time, not to the straggler, so every step still has 3 gradients",
+				Concurrency: true,
+				Check:       checkStragglerAndCrash,
+			},
+			{
+				Name:        "slow-reassignment",
+				Pattern:     "coordinating parallel workers",
+				Description: "a reassigned shard whose load (600 ms) is cut off by the step timeout (200 ms) is not taken as loaded: the healthy workers are never asked for a shard they do not hold, and training goes on with the quorum",
+				Concurrency: true,
+				Check:       checkSlowReassignment,
 			},
 			{
 				Name:        "checkpoints",
@@ -88,10 +107,22 @@ func Suite() suite.Suite[Impl] {
 				Check:       checkErrorPropagation,
 			},
 			{
+				Name:        "cancelled-on-entry",
+				Pattern:     "coordinating parallel workers",
+				Description: "with ctx already cancelled Train returns context.Canceled at once: no worker call, no checkpoint, no goroutine left",
+				Check:       checkCancelledOnEntry,
+			},
+			{
 				Name:        "cancellation",
 				Pattern:     "coordinating parallel workers",
-				Description: "cancelling ctx mid-run returns context.Canceled within 2 s, starts no new worker call, and leaves no call running",
+				Description: "cancelling ctx mid-run returns context.Canceled within 2 s, starts no new worker call, and leaves no call running; cancelled while a step waits for a straggler (step timeout 3 s), Train returns within 1 s: the run's cancellation reaches the step in flight",
 				Check:       checkCancellation,
+			},
+			{
+				Name:        "cancelled-between-steps",
+				Pattern:     "coordinating parallel workers",
+				Description: "ctx cancelled between two steps (the last gradient of step 2 just arrived, no call in flight) still ends Train with context.Canceled, promptly, with no further call",
+				Check:       checkCancelledBetweenSteps,
 			},
 			{
 				Name:        "no-leaked-goroutines",
@@ -162,6 +193,7 @@ type worldSpec struct {
 type world struct {
 	rec     *simworld.Recorder
 	cluster *simworld.TrainingCluster
+	hooks   *hooks
 	job     Job
 }
 
@@ -181,8 +213,13 @@ func newWorld(spec worldSpec) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build world: %w", err)
 	}
-	return &world{rec: rec, cluster: c, job: Job{
-		Workers:         c.Workers(),
+	h := &hooks{}
+	var workers []*Worker
+	for _, w := range c.Workers() {
+		workers = append(workers, &Worker{w: w, hooks: h})
+	}
+	return &world{rec: rec, cluster: c, hooks: h, job: Job{
+		Workers:         workers,
 		Store:           c.Store(),
 		Init:            make([]float64, cfg.Dim),
 		Steps:           spec.steps,
@@ -284,19 +321,24 @@ func checkParallelWorkers(ctx context.Context, impl Impl) suite.Outcome {
 	return w.outcome(runErr == nil && peak >= need, "%s; peak %d gradients computing at once over 4 workers (need >= %d)", describe(runErr), peak, need)
 }
 
-// stragglerSpec has worker 2 take 10 s per gradient, against a 250 ms step
+// stragglerTimeout is the step timeout of the worlds with a straggler: a
+// healthy gradient (5 ms) fits in it a hundred times over, so a loaded
+// machine does not make healthy workers late.
+const stragglerTimeout = 500 * time.Millisecond
+
+// stragglerSpec has worker 2 take 10 s per gradient, against a 500 ms step
 // timeout and a quorum of 3 of 4.
 func stragglerSpec() worldSpec {
 	return worldSpec{
 		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
 			CheckpointLatency: 2 * time.Millisecond, Stragglers: map[int]time.Duration{2: 10 * time.Second}},
-		steps: 4, every: 2, quorum: 3, timeout: 250 * time.Millisecond,
+		steps: 4, every: 2, quorum: 3, timeout: stragglerTimeout,
 	}
 }
 
 // stragglerDeadline bounds a run with the straggler: long enough for 4 steps
-// at their 250 ms timeout many times over, much shorter than one 10 s gradient.
-const stragglerDeadline = 4 * time.Second
+// at their 500 ms timeout twice over, much shorter than one 10 s gradient.
+const stragglerDeadline = 8 * time.Second
 
 func checkStraggler(ctx context.Context, impl Impl) suite.Outcome {
 	w, err := newWorld(stragglerSpec())
@@ -312,8 +354,8 @@ func checkStraggler(ctx context.Context, impl Impl) suite.Outcome {
 	want, _ := w.reference(map[int]bool{2: true})
 	cmp, ok := compare(params, want, "training on shards 0, 1, 3 (the straggler's gradients dropped)")
 	return w.outcome(runErr == nil && ok && running == 0,
-		"%s after %v (deadline %v, one straggler gradient takes 10s, step timeout 250ms); %s; %d worker calls still running at return",
-		describe(runErr), took.Round(time.Millisecond), stragglerDeadline, cmp, running)
+		"%s after %v (deadline %v, one straggler gradient takes 10s, step timeout %v); %s; %d worker calls still running at return",
+		describe(runErr), took.Round(time.Millisecond), stragglerDeadline, stragglerTimeout, cmp, running)
 }
 
 func checkCrash(ctx context.Context, impl Impl) suite.Outcome {
@@ -430,7 +472,247 @@ func checkErrorPropagation(ctx context.Context, impl Impl) suite.Outcome {
 		describe(runErr), after, limit, every, running)
 }
 
+// runWithin runs impl on runCtx in a goroutine and waits for it until
+// limit passed; ok is false if it had not returned by then (it hangs: its
+// goroutine is left behind for the leak check).
+func (w *world) runWithin(ctx, runCtx context.Context, impl Impl, limit time.Duration) (params []float64, err error, running int, ok bool) {
+	type ret struct {
+		params  []float64
+		err     error
+		running int
+	}
+	done := make(chan ret, 1) // buffered: a late return never blocks
+	go func() {
+		p, err := impl(runCtx, w.job)
+		done <- ret{p, err, w.rec.TotalInFlight()}
+	}()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.params, r.err, r.running, true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return nil, nil, 0, false
+}
+
+func checkStragglerAndCrash(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: 5 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 2 * time.Millisecond, Stragglers: map[int]time.Duration{0: 10 * time.Second}, Crashes: map[int]int{3: 3}},
+		steps: 4, every: 4, quorum: 3, timeout: stragglerTimeout,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithTimeout(ctx, stragglerDeadline)
+	defer cancel()
+	params, runErr := impl(runCtx, w.job)
+	running := w.rec.TotalInFlight()
+	var moved []string
+	for _, s := range w.rec.Spans() {
+		if s.Label == "load shard 3" && s.Resource != "worker/3" && s.Err == "" {
+			moved = append(moved, s.Resource)
+		}
+	}
+	where := "never loaded on another worker"
+	if len(moved) > 0 {
+		where = "loaded on " + strings.Join(moved, ", ")
+	}
+	want, _ := w.reference(map[int]bool{0: true})
+	cmp, ok := compare(params, want, "training on shards 1, 2, 3 every step (the straggler's shard 0 dropped)")
+	return w.outcome(runErr == nil && ok && running == 0,
+		"%s; worker 0 straggles (10 s per gradient, step timeout %v), worker 3 crashed at step 3: its shard 3 %s; %s; %d calls running at return",
+		describe(runErr), stragglerTimeout, where, cmp, running)
+}
+
+// The slow-reassignment world: loading a shard takes three step timeouts,
+// so a reassignment is always cut off by the step's end, while a gradient
+// (5 ms) fits in a step 40 times over.
+const (
+	slowLoad        = 600 * time.Millisecond
+	slowStepTimeout = 200 * time.Millisecond
+)
+
+func checkSlowReassignment(ctx context.Context, impl Impl) suite.Outcome {
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: 4, LoadLatency: slowLoad, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 2 * time.Millisecond, Crashes: map[int]int{1: 2}},
+		steps: 5, every: 3, quorum: 2, timeout: slowStepTimeout,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithTimeout(ctx, stragglerDeadline)
+	defer cancel()
+	params, runErr := impl(runCtx, w.job)
+	running := w.rec.TotalInFlight()
+	notLoaded := 0
+	lastOK := map[string]bool{}
+	for _, s := range w.rec.Spans() {
+		if strings.Contains(s.Err, simworld.ErrShardNotLoaded.Error()) {
+			notLoaded++
+		}
+		if s.Err == "" && strings.HasPrefix(s.Label, fmt.Sprintf("step %d ", w.job.Steps)) {
+			lastOK[s.Resource] = true
+		}
+	}
+	healthy := 0
+	for _, r := range []string{"worker/0", "worker/2", "worker/3"} {
+		if lastOK[r] {
+			healthy++
+		}
+	}
+	loss := ""
+	if params != nil {
+		loss = fmt.Sprintf("; loss %.3g → %.3g", w.cluster.Loss(w.job.Init), w.cluster.Loss(params))
+	}
+	pass := runErr == nil && params != nil && notLoaded == 0 && healthy == 3 && running == 0 &&
+		w.cluster.Loss(params) < w.cluster.Loss(w.job.Init)
+	return w.outcome(pass,
+		"%s; worker 1 crashed at step 2, loading its shard elsewhere takes %v against a %v step timeout; %d gradient calls on a worker that did not hold the shard (want 0: a shard is loaded only once its load succeeded); %d of the 3 healthy workers computed the last step (want 3)%s; %d calls running at return",
+		describe(runErr), slowLoad, slowStepTimeout, notLoaded, healthy, loss, running)
+}
+
+func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	before := goleak.IgnoreCurrent()
+	w, err := newWorld(worldSpec{
+		cfg:   simworld.TrainingConfig{Workers: 4, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond, CheckpointLatency: 2 * time.Millisecond},
+		steps: 6, every: 2, quorum: 4, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, runErr, running, ok := w.runWithin(ctx, runCtx, impl, 2*time.Second)
+	if !ok {
+		return w.outcome(false, "ctx was cancelled before the call, and Train was still running 2s later: something waits without watching ctx")
+	}
+	calls := len(w.rec.Spans()) + running
+	var problems []string
+	if !errors.Is(runErr, context.Canceled) {
+		problems = append(problems, describe(runErr)+" (want context.Canceled)")
+	}
+	if calls > 0 {
+		problems = append(problems, fmt.Sprintf("%d calls started (want none)", calls))
+	}
+	if err := goleak.Find(before); err != nil {
+		problems = append(problems, fmt.Sprintf("goroutines still running after it returned: %v", err))
+	}
+	if len(problems) > 0 {
+		return w.outcome(false, "ctx was cancelled before the call; %s", strings.Join(problems, "; "))
+	}
+	return w.outcome(true, "ctx was cancelled before the call: %s; no call started, no goroutine left", describe(runErr))
+}
+
 func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
+	first := checkCancelledMidRun(ctx, impl)
+	if !first.Pass {
+		return first
+	}
+	second := checkCancelReachesStep(ctx, impl)
+	second.Observed = first.Observed + "; " + second.Observed
+	return second
+}
+
+// checkCancelReachesStep cancels the run while a step waits for a
+// straggler, long before the step's timeout: only a step context derived
+// from the run's ends the wait.
+func checkCancelReachesStep(ctx context.Context, impl Impl) suite.Outcome {
+	const workers, stepTimeout, bound = 4, 3 * time.Second, time.Second
+	w, err := newWorld(worldSpec{
+		cfg: simworld.TrainingConfig{Workers: workers, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond,
+			CheckpointLatency: 2 * time.Millisecond, Stragglers: map[int]time.Duration{3: 10 * time.Second}},
+		steps: 4, every: 2, quorum: 3, timeout: stepTimeout,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cancelledAt atomic.Int64
+	var once sync.Once
+	fast := 0
+	var mu sync.Mutex
+	w.hooks.gradient = func(step, shard int) {
+		mu.Lock()
+		fast++
+		n := fast
+		mu.Unlock()
+		if n == workers-1 { // step 1's fast gradients are in; the straggler computes
+			once.Do(func() {
+				cancelledAt.Store(int64(w.rec.Now()))
+				cancel()
+			})
+		}
+	}
+	start := w.rec.Now()
+	_, runErr, running, ok := w.runWithin(ctx, runCtx, impl, stepTimeout+2*time.Second)
+	at := time.Duration(cancelledAt.Load())
+	if !ok {
+		return w.outcome(false, "cancelled while step 1 waited for the straggler: Train was still running %v later", stepTimeout+2*time.Second)
+	}
+	if at == 0 {
+		return w.outcome(false, "%s; step 1's 3 fast gradients never arrived", describe(runErr))
+	}
+	took := w.rec.Now() - at
+	if took < 0 {
+		took = w.rec.Now() - start
+	}
+	return w.outcome(errors.Is(runErr, context.Canceled) && took < bound && running == 0,
+		"cancelled while step 1 waited for the straggler (step timeout %v): %s (want context.Canceled) %v after the cancel (bound %v); %d calls running at return",
+		stepTimeout, describe(runErr), took.Round(time.Millisecond), bound, running)
+}
+
+func checkCancelledBetweenSteps(ctx context.Context, impl Impl) suite.Outcome {
+	const workers = 4
+	w, err := newWorld(worldSpec{
+		cfg:   simworld.TrainingConfig{Workers: workers, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond, CheckpointLatency: 2 * time.Millisecond},
+		steps: 8, every: 5, quorum: workers, timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return suite.Outcome{Observed: err.Error()}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cancelledAt atomic.Int64
+	var mu sync.Mutex
+	done := 0
+	w.hooks.gradient = func(step, shard int) {
+		if step != 2 {
+			return
+		}
+		mu.Lock()
+		done++
+		last := done == workers
+		mu.Unlock()
+		if last { // step 2 is complete and nothing else is running
+			cancelledAt.Store(int64(w.rec.Now()))
+			cancel()
+		}
+	}
+	_, runErr, running, ok := w.runWithin(ctx, runCtx, impl, 2*time.Second)
+	if !ok {
+		return w.outcome(false, "cancelled between steps 2 and 3: Train was still running 2s later: something waits without watching ctx")
+	}
+	at := time.Duration(cancelledAt.Load())
+	if at == 0 {
+		return w.outcome(false, "%s; step 2 never completed", describe(runErr))
+	}
+	later := 0
+	for _, s := range w.rec.Spans() {
+		if s.Start > at && s.Resource != "checkpoint" {
+			later++
+		}
+	}
+	return w.outcome(errors.Is(runErr, context.Canceled) && later == 0 && running == 0,
+		"cancelled between steps 2 and 3: %s (want context.Canceled); %d worker calls started after the cancel (want 0); %d calls running at return",
+		describe(runErr), later, running)
+}
+
+func checkCancelledMidRun(ctx context.Context, impl Impl) suite.Outcome {
 	const workers = 4
 	w, err := newWorld(worldSpec{
 		cfg: simworld.TrainingConfig{Workers: workers, LoadLatency: 2 * time.Millisecond, ComputeLatency: 10 * time.Millisecond,

@@ -21,7 +21,36 @@ type Impl func(ctx context.Context, job Job) ([]float64, error)
 // Worker is one training worker (an accelerator host). Load(ctx, shard)
 // copies a shard to it; Gradient(ctx, step, shard, params) computes the
 // gradient of a loaded shard at params. Both honour ctx.
-type Worker = simworld.TrainingWorker
+type Worker struct {
+	w     *simworld.TrainingWorker
+	hooks *hooks // shared by the cluster's workers; nil outside the suite's worlds
+}
+
+// hooks let a property's world act at a precise point of a run.
+type hooks struct {
+	// gradient is called when a gradient call returns successfully.
+	gradient func(step, shard int)
+}
+
+// ID returns the worker's index.
+func (w *Worker) ID() int { return w.w.ID() }
+
+// Load copies shard to the worker, which can then compute gradients on it.
+// It fails with an error wrapping simworld.ErrWorkerCrashed on a crashed
+// worker, and returns ctx's error if ctx ends first.
+func (w *Worker) Load(ctx context.Context, shard int) error { return w.w.Load(ctx, shard) }
+
+// Gradient computes the gradient of shard's loss at params for step on the
+// worker, which must have loaded shard (else simworld.ErrShardNotLoaded).
+// It fails with simworld.ErrWorkerCrashed from the worker's crash on, and
+// returns ctx's error if ctx ends first. It never modifies params.
+func (w *Worker) Gradient(ctx context.Context, step, shard int, params []float64) ([]float64, error) {
+	g, err := w.w.Gradient(ctx, step, shard, params)
+	if err == nil && w.hooks != nil && w.hooks.gradient != nil {
+		w.hooks.gradient(step, shard)
+	}
+	return g, err
+}
 
 // CheckpointStore is where checkpoints go: Save(ctx, step, params).
 type CheckpointStore = simworld.CheckpointStore

@@ -7,13 +7,15 @@
 // Sequential below trains one trial at a time on one device, asking the
 // MedianStopper after each epoch whether to go on. Make it concurrent:
 //   - find the same best trial, with every trial's result in order;
-//   - hold at most pool.Size() devices (Acquire fails beyond that), release
-//     every device you acquired;
+//   - give each device to one trial at a time (Acquire waits for a free
+//     one), release every device you acquired;
 //   - keep the pool busy: several trials train at once;
 //   - stop poor trials early by cancelling their context: a report from one
 //     trial can stop another in the middle of its epoch, which must end at
 //     once and free its device for the next trial;
-//   - honour ctx, and leave no goroutine running when you return.
+//   - fail with a device's error (ErrDeviceFailed) when one breaks;
+//   - honour ctx (already cancelled, cancelled mid-epoch or between
+//     epochs), and leave no goroutine running when you return.
 package hyperparamtuning
 
 import (

@@ -2,14 +2,11 @@ package hyperparamtuning
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/asyncbook/asyncbook/exercises/suite/suitetest"
 )
@@ -30,190 +27,6 @@ func TestSequentialFailsConcurrencyProperties(t *testing.T) {
 
 func TestSuiteRun(t *testing.T) {
 	Suite().Run(t, solution)
-}
-
-// feed hands out the indices 0..n-1 on next and closes it.
-func feed(ctx context.Context, n int, next chan<- int) error {
-	defer close(next)
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-// unboundedTrials starts every trial at once, each asking the pool for a
-// device: the pool refuses all but four.
-func unboundedTrials(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
-	results := make([]TrialResult, len(trials))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, tr := range trials {
-		g.Go(func() error { //asyncvet:ignore unboundedgo deliberately unbounded: the suite must catch it
-			acc, err := pool.Acquire(gctx)
-			if err != nil {
-				return fmt.Errorf("acquire accelerator for %s: %w", tr.Name, err)
-			}
-			defer acc.Release()
-			res := TrialResult{Trial: i, Name: tr.Name}
-			for epoch := 1; epoch <= cfg.MaxEpochs; epoch++ {
-				loss, err := tr.TrainEpoch(gctx, acc, epoch)
-				if err != nil {
-					return err
-				}
-				res.Epochs, res.Loss = epoch, loss
-			}
-			results[i] = res
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return Result{}, err
-	}
-	return Summarize(results, cfg.MaxEpochs), nil
-}
-
-// boundaryPool is a correct worker pool that consults a mutex-guarded
-// stopper after each epoch. A trial stopped by another's report learns it
-// only at the end of its epoch, so stops never interrupt an epoch. With
-// stopping false it never stops a trial; with appendResults it collects
-// results in completion order; with perTrialSlot it acquires a device per
-// trial and forgets to release it when the trial is stopped.
-func boundaryPool(stopping, appendResults, perTrialSlot bool) Impl {
-	return func(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
-		var mu sync.Mutex
-		stopper := NewMedianStopper(cfg.Stop)
-		stopped := map[int]bool{}
-		results := make([]TrialResult, len(trials))
-		var done []TrialResult
-		g, gctx := errgroup.WithContext(ctx)
-		next := make(chan int)
-		g.Go(func() error { return feed(gctx, len(trials), next) })
-		trainOne := func(acc *Accelerator, i int) (TrialResult, error) {
-			tr := trials[i]
-			res := TrialResult{Trial: i, Name: tr.Name}
-			for epoch := 1; epoch <= cfg.MaxEpochs; epoch++ {
-				loss, err := tr.TrainEpoch(gctx, acc, epoch)
-				if err != nil {
-					return res, err
-				}
-				res.Epochs, res.Loss = epoch, loss
-				if !stopping {
-					continue
-				}
-				mu.Lock()
-				for _, s := range stopper.Report(i, epoch, loss) {
-					stopped[s] = true
-				}
-				stop := stopped[i]
-				mu.Unlock()
-				if stop {
-					res.Stopped = true
-					break
-				}
-			}
-			mu.Lock()
-			stopper.Finish(i)
-			if appendResults {
-				done = append(done, res)
-			} else {
-				results[i] = res
-			}
-			mu.Unlock()
-			return res, nil
-		}
-		for range pool.Size() {
-			g.Go(func() error {
-				if perTrialSlot {
-					for i := range next {
-						acc, err := pool.Acquire(gctx)
-						if err != nil {
-							return fmt.Errorf("acquire accelerator: %w", err)
-						}
-						res, err := trainOne(acc, i)
-						if err != nil {
-							acc.Release()
-							return err
-						}
-						if !res.Stopped { // the leak: a stopped trial keeps its device
-							acc.Release()
-						}
-					}
-					return nil
-				}
-				acc, err := pool.Acquire(gctx)
-				if err != nil {
-					return fmt.Errorf("acquire accelerator: %w", err)
-				}
-				defer acc.Release()
-				for i := range next {
-					if _, err := trainOne(acc, i); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return Result{}, err
-		}
-		if appendResults {
-			results = done
-		}
-		return Summarize(results, cfg.MaxEpochs), nil
-	}
-}
-
-// ignoresCtx is the solution with the caller's context swapped for one
-// that is never cancelled.
-func ignoresCtx(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
-	res, err := solution(context.WithoutCancel(ctx), pool, trials, cfg)
-	if err == nil {
-		err = ctx.Err()
-	}
-	return res, err
-}
-
-// progressWatcher starts a goroutine that lives as long as the caller's
-// context, not as long as the search.
-func progressWatcher(ctx context.Context, pool *Pool, trials []Trial, cfg Config) (Result, error) {
-	go func() {
-		<-ctx.Done()
-	}()
-	return solution(ctx, pool, trials, cfg)
-}
-
-func TestPropertiesHaveTeeth(t *testing.T) {
-	cases := []struct {
-		impl     Impl
-		name     string
-		property string
-	}{
-		{unboundedTrials, "one goroutine per trial", "slot-limit"},
-		{boundaryPool(false, false, false), "no early stopping", "early-stopping"},
-		{boundaryPool(true, false, false), "stops only at epoch boundaries", "stop-by-cancellation"},
-		{boundaryPool(true, true, false), "results in completion order", "best-trial"},
-		{boundaryPool(true, false, true), "stopped trial keeps its device", "slots-released"},
-		{ignoresCtx, "caller's context ignored", "cancellation"},
-		{progressWatcher, "goroutine outlives the search", "no-leaked-goroutines"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := suitetest.CheckOne(t, Suite(), c.property, c.impl)
-			assert.False(t, r.Pass, "%s should fail %s", c.name, c.property)
-		})
-	}
-}
-
-func TestBoundaryPoolIsANearMiss(t *testing.T) {
-	// Stopping at epoch boundaries is a correct, concurrent search: it only
-	// misses the prompt stop.
-	impl := boundaryPool(true, false, false)
-	for _, name := range []string{"best-trial", "slot-limit", "pool-busy", "early-stopping", "slots-released", "cancellation"} {
-		assert.True(t, suitetest.CheckOne(t, Suite(), name, impl).Pass, name)
-	}
 }
 
 func TestMedianStopper(t *testing.T) {
@@ -264,6 +77,7 @@ func TestSummarize(t *testing.T) {
 func TestWorkloadChecksResults(t *testing.T) {
 	require.NoError(t, Workload(context.Background(), solution))
 	assert.ErrorContains(t, Workload(context.Background(), boundaryPool(false, true, false)), "check search")
+	require.NoError(t, Workload(context.Background(), Sequential))
 }
 
 func TestIdealSpeedup(t *testing.T) {

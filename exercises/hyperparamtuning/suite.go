@@ -8,6 +8,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/goleak"
@@ -41,56 +43,77 @@ var Info = suite.Info{
 func Suite() suite.Suite[Impl] {
 	return suite.Suite[Impl]{
 		Exercise: "hyperparameter-tuning",
+		// Every search is bounded by runBound: a check ends well within this,
+		// unless the implementation hangs without watching ctx.
+		Timeout: 10 * time.Second,
 		Properties: []suite.Property[Impl]{
 			{
 				Name:        "best-trial",
 				Pattern:     "coordinating parallel workers",
 				Description: "the best trial is found, trained to the last epoch, and every trial's result is reported in order",
-				Check:       checkBestTrial,
+				Check:       bounded(checkBestTrial),
 			},
 			{
 				Name:        "slot-limit",
 				Pattern:     "resource pooling and management",
-				Description: "never more accelerators held than the pool has: no Acquire refused, no device misused",
-				Check:       checkSlotLimit,
+				Description: "each device runs one epoch at a time and is never used after its release: no two trials share a device, none is released twice",
+				Check:       bounded(checkSlotLimit),
 			},
 			{
 				Name:        "pool-busy",
 				Pattern:     "CPU-bound processing in worker pools",
 				Description: "at least 2 of the 4 accelerators train at the same moment",
 				Concurrency: true,
-				Check:       checkPoolBusy,
+				Check:       bounded(checkPoolBusy),
 			},
 			{
 				Name:        "early-stopping",
 				Pattern:     "coordinating parallel workers",
 				Description: "poor trials are stopped: the search completes at most 80% of trials × max epochs",
-				Check:       checkEarlyStopping,
+				Check:       bounded(checkEarlyStopping),
 			},
 			{
 				Name:        "stop-by-cancellation",
 				Pattern:     "coordinating parallel workers",
-				Description: "a stopped trial's context is cancelled: its epoch in progress is interrupted and its device freed at once",
+				Description: "a trial stopped by another trial's report while it trains has its epoch interrupted at once, not run to its end (a slow trial is always mid-epoch when its peers' reports stop it)",
 				Concurrency: true,
-				Check:       checkStopByCancellation,
+				Check:       bounded(checkStopByCancellation),
 			},
 			{
 				Name:        "slots-released",
 				Pattern:     "resource pooling and management",
-				Description: "every accelerator acquired is released by the time the search returns",
-				Check:       checkSlotsReleased,
+				Description: "every accelerator acquired is released by the time the search returns, stopped trials' included",
+				Check:       bounded(checkSlotsReleased),
+			},
+			{
+				Name:        "device-failure",
+				Pattern:     "coordinating parallel workers",
+				Description: "a device that fails mid-epoch fails the search: it returns that error (errors.Is ErrDeviceFailed) promptly, starts no new epoch, and holds no device",
+				Check:       bounded(checkDeviceFailure),
+			},
+			{
+				Name:        "cancelled-on-entry",
+				Pattern:     "coordinating parallel workers",
+				Description: "with ctx already cancelled the search returns ctx's error at once: no device acquired, no epoch started, no goroutine left",
+				Check:       bounded(checkCancelledOnEntry),
 			},
 			{
 				Name:        "cancellation",
 				Pattern:     "coordinating parallel workers",
-				Description: "after ctx is cancelled the search returns ctx's error promptly, starts no new epoch, and has released every device",
-				Check:       checkCancellation,
+				Description: "after ctx is cancelled mid-epoch the search returns ctx's error promptly, starts no new epoch, and has released every device",
+				Check:       bounded(checkCancellation),
+			},
+			{
+				Name:        "cancelled-between-epochs",
+				Pattern:     "coordinating parallel workers",
+				Description: "ctx cancelled between two epochs (none in progress to interrupt) still ends the search with ctx's error, promptly, with no further epoch",
+				Check:       bounded(checkCancelledBetweenEpochs),
 			},
 			{
 				Name:        "no-leaked-goroutines",
 				Pattern:     "coordinating parallel workers",
 				Description: "no goroutine is left running after the search returns, whether it completed or was cancelled",
-				Check:       checkNoLeakedGoroutines,
+				Check:       bounded(checkNoLeakedGoroutines),
 			},
 		},
 	}
@@ -117,7 +140,23 @@ type world struct {
 
 func newWorld(devices, n int, epoch, jitter time.Duration, cfg Config, seed uint64) world {
 	rec := simworld.NewRecorder()
-	return world{rec: rec, pool: simworld.NewAcceleratorPool(rec, devices), trials: sampleTrials(n, epoch, jitter, seed), cfg: cfg}
+	return world{rec: rec, pool: NewPool(rec, devices), trials: sampleTrials(n, epoch, jitter, seed), cfg: cfg}
+}
+
+// runBound bounds one property's searches: a correct search takes well
+// under a second even on a loaded machine, and one that waits forever (a
+// device never released, a reply never sent) fails instead of hanging.
+const runBound = 3 * time.Second
+
+// bounded gives check's searches runBound in all. The bound's context is
+// cancelled only when the check returns, so a goroutine that lives as long
+// as ctx is still running when a check looks for leaks.
+func bounded(check func(context.Context, Impl) suite.Outcome) func(context.Context, Impl) suite.Outcome {
+	return func(ctx context.Context, impl Impl) suite.Outcome {
+		ctx, cancel := context.WithTimeout(ctx, runBound)
+		defer cancel()
+		return check(ctx, impl)
+	}
 }
 
 func newPropertyWorld() world {
@@ -167,9 +206,32 @@ type runResult struct {
 	inUse    int // devices still held
 }
 
+// runWithin runs impl on ctx, waiting for it at most until ctx is done; ok
+// is false if it had not returned by then (it hangs: its goroutine is left
+// behind, and the leak check will show where it is stuck).
+func (w world) runWithin(ctx context.Context, runCtx context.Context, impl Impl) (r runResult, ok bool) {
+	done := make(chan runResult, 1) // buffered: a late return never blocks
+	go func() { done <- w.run(runCtx, impl) }()
+	select {
+	case r = <-done:
+		return r, true
+	case <-ctx.Done():
+		select {
+		case r = <-done:
+			return r, true
+		default:
+			return r, false
+		}
+	}
+}
+
 func (w world) run(ctx context.Context, impl Impl) runResult {
 	res, err := impl(ctx, w.pool, w.trials, w.cfg)
-	return runResult{res: res, err: err, inFlight: w.rec.TotalInFlight(), inUse: w.pool.InUse()}
+	r := runResult{res: res, err: err, inFlight: w.rec.TotalInFlight(), inUse: w.pool.InUse()}
+	if ctx.Err() == context.DeadlineExceeded {
+		r.err = fmt.Errorf("the search did not finish within %v (%d Acquire calls waiting, %d devices held): %w", runBound, w.pool.Waiting(), w.pool.InUse(), err)
+	}
+	return r
 }
 
 // epochs counts the recorded epochs: those that completed and those that a
@@ -250,9 +312,9 @@ func checkSlotLimit(ctx context.Context, impl Impl) suite.Outcome {
 	r := w.run(ctx, impl)
 	p := w.pool
 	o := suite.Outcome{Timeline: w.rec.Spans()}
-	o.Pass = p.Rejected() == 0 && p.MaxInUse() <= p.Size() && p.Misuses() == 0 && r.err == nil
-	o.Observed = fmt.Sprintf("at most %d of %d accelerators held at once; %d Acquire calls refused; %d misuses (double release, use after release, two jobs on one device)",
-		p.MaxInUse(), p.Size(), p.Rejected(), p.Misuses())
+	o.Pass = p.MaxInUse() <= p.Size() && p.Misuses() == 0 && r.err == nil
+	o.Observed = fmt.Sprintf("at most %d of %d accelerators held at once; %d misuses (an epoch on a device already running one or already released, a double release, a release mid-epoch)",
+		p.MaxInUse(), p.Size(), p.Misuses())
 	if r.err != nil {
 		o.Observed += fmt.Sprintf("; the search failed: %v", r.err)
 	}
@@ -288,8 +350,73 @@ func checkEarlyStopping(ctx context.Context, impl Impl) suite.Outcome {
 	return o
 }
 
+// The stop world: four trials on four devices. trial-slow is the worst of
+// them and its third epoch is long; its peers' second epochs end only once
+// trial-slow's third epoch has begun. So whatever the schedule, when the
+// last of the peers reports epoch 2 and the rule condemns trial-slow, it is
+// in the middle of its third epoch: a search that stops trials by
+// cancelling them interrupts it; one that looks only at epoch boundaries
+// runs it to its end.
+const (
+	stopSlowEpoch = 2 * time.Second
+	stopEpoch     = 2 * time.Millisecond
+	stopGateLimit = time.Second // the peers' wait when trial-slow is not training
+)
+
+func newStopWorld() (world, int) {
+	rec := simworld.NewRecorder()
+	mk := func(name string, lr, dropout float64) Trial {
+		return Trial{Name: name, LearningRate: lr, BatchSize: 64, Dropout: dropout, EpochTime: stopEpoch}
+	}
+	trials := []Trial{
+		mk("trial-a", 3e-4, 0.2),
+		mk("trial-slow", 1e-2, 0.45),
+		mk("trial-b", 2e-4, 0.25),
+		mk("trial-c", 5e-4, 0.1),
+	}
+	const slow = 1
+	w := world{rec: rec, pool: NewPool(rec, 4), trials: trials, cfg: Config{MaxEpochs: 4, Stop: StopRule{Grace: 2, MinPeers: 3}}}
+	slowTraining := make(chan struct{})
+	var once sync.Once
+	w.pool.hooks = hooks{
+		duration: func(t Trial, epoch int) (time.Duration, bool) {
+			return stopSlowEpoch, t.Name == trials[slow].Name && epoch == 3
+		},
+		started: func(t Trial, epoch int) {
+			if t.Name == trials[slow].Name && epoch == 3 {
+				once.Do(func() { close(slowTraining) })
+			}
+		},
+		gate: func(ctx context.Context, t Trial, epoch int) {
+			if t.Name == trials[slow].Name || epoch != 2 {
+				return
+			}
+			limit := time.NewTimer(stopGateLimit)
+			defer limit.Stop()
+			select {
+			case <-slowTraining:
+			case <-limit.C:
+			case <-ctx.Done():
+			}
+		},
+	}
+	return w, slow
+}
+
+// peersBefore counts the trials other than name whose second epoch ended
+// before t.
+func peersBefore(spans []simworld.Span, name string, t time.Duration) int {
+	n := 0
+	for _, s := range spans {
+		if strings.HasSuffix(s.Label, " epoch 2") && !strings.HasPrefix(s.Label, name+" ") && s.Err == "" && s.End <= t {
+			n++
+		}
+	}
+	return n
+}
+
 func checkStopByCancellation(ctx context.Context, impl Impl) suite.Outcome {
-	w := newPropertyWorld()
+	w, slow := newStopWorld()
 	r := w.run(ctx, impl)
 	spans := w.rec.Spans()
 	o := suite.Outcome{Timeline: spans}
@@ -297,30 +424,37 @@ func checkStopByCancellation(ctx context.Context, impl Impl) suite.Outcome {
 		o.Observed = fmt.Sprintf("the search failed: %v", r.err)
 		return o
 	}
-	// No one cancels this search's ctx, so an interrupted epoch can only be
-	// a trial that was stopped while it trained.
-	var cut []string
-	var ran, full time.Duration
-	byLabel := map[string]time.Duration{}
-	for _, t := range w.trials {
-		for e := 1; e <= w.cfg.MaxEpochs; e++ {
-			byLabel[fmt.Sprintf("%s epoch %d", t.Name, e)] = t.EpochTime
-		}
-	}
-	for _, s := range spans {
-		if s.Err == context.Canceled.Error() {
-			cut = append(cut, s.Label)
-			ran += s.End - s.Start
-			full += byLabel[s.Label]
-		}
-	}
-	if len(cut) == 0 {
-		o.Observed = fmt.Sprintf("%d trials stopped, but no epoch was interrupted: stopped trials ran each epoch to its end before stopping", stopped(r.res))
+	if bad := w.wrong(r.res); bad != "" {
+		o.Observed = bad
 		return o
 	}
-	o.Pass = true
-	o.Observed = fmt.Sprintf("%d epochs interrupted by a stop (e.g. %s): they held their devices %v in all, instead of %v had they run to the end",
-		len(cut), cut[0], ran.Round(100*time.Microsecond), full.Round(100*time.Microsecond))
+	name := w.trials[slow].Name
+	label := name + " epoch 3"
+	var third *simworld.Span
+	for i := range spans {
+		if spans[i].Label == label {
+			third = &spans[i]
+		}
+	}
+	res := r.res.Trials[slow]
+	switch {
+	case third == nil:
+		o.Observed = fmt.Sprintf("%s never started its third epoch (it ran %d epochs, stopped %v): the search must report each epoch before it starts the next and train the 4 trials on the 4 devices side by side",
+			name, res.Epochs, res.Stopped)
+	case third.Err == "" && peersBefore(spans, name, third.End) >= w.cfg.Stop.MinPeers:
+		o.Observed = fmt.Sprintf("%s was condemned by its peers' reports of epoch 2 while its third epoch ran, but that epoch ran to its end (%v): the stop must cancel the trial's context so the epoch ends at once and the device is freed",
+			name, (third.End - third.Start).Round(time.Millisecond))
+	case third.Err == "":
+		o.Observed = fmt.Sprintf("%s's third epoch ran to its end (%v) before %d peers had finished epoch 2: the 4 trials must train side by side on the 4 devices, so that one trial's report can stop another mid-epoch",
+			name, (third.End - third.Start).Round(time.Millisecond), w.cfg.Stop.MinPeers)
+	case !res.Stopped || res.Epochs != 2:
+		o.Observed = fmt.Sprintf("%s's third epoch was interrupted (%s), but its result says %d epochs, stopped %v; want 2 epochs, stopped",
+			name, third.Err, res.Epochs, res.Stopped)
+	default:
+		o.Pass = true
+		o.Observed = fmt.Sprintf("%s was stopped mid-epoch by its peers' reports: its third epoch held the device %v instead of %v",
+			name, (third.End - third.Start).Round(100*time.Microsecond), stopSlowEpoch)
+	}
 	return o
 }
 
@@ -371,21 +505,13 @@ func (w world) runCancelled(ctx context.Context, impl Impl, afterRuns int, promp
 	}
 }
 
-func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
-	w := newPropertyWorld()
-	r, cancelAt, took, why := w.runCancelled(ctx, impl, 6, 2*time.Second)
-	o := suite.Outcome{Timeline: w.rec.Spans()}
-	if why != "" {
-		o.Observed = why
-		return o
-	}
-	later := w.rec.StartedAfter(cancelAt)
-	margin := w.pool.Size()
+// cancelProblems lists what is wrong with a search cancelled at cancelAt.
+func (w world) cancelProblems(r runResult, cancelAt time.Duration) []string {
 	var problems []string
 	if !errors.Is(r.err, context.Canceled) {
-		problems = append(problems, fmt.Sprintf("returned %v, want an error wrapping context.Canceled", r.err))
+		problems = append(problems, fmt.Sprintf("returned %s, want an error wrapping context.Canceled", errOrNil(r.err)))
 	}
-	if later > margin {
+	if later, margin := w.rec.StartedAfter(cancelAt), w.pool.Size(); later > margin {
 		problems = append(problems, fmt.Sprintf("%d epochs started after the cancel (allowed: %d already starting)", later, margin))
 	}
 	if r.inFlight > 0 {
@@ -394,14 +520,194 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	if r.inUse > 0 {
 		problems = append(problems, fmt.Sprintf("%d accelerators still held when it returned", r.inUse))
 	}
-	if len(problems) > 0 {
-		o.Observed = strings.Join(problems, "; ")
+	return problems
+}
+
+func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
+	// Early: ctx cancelled once 6 epochs started, with most trials queued.
+	w := newPropertyWorld()
+	r, cancelAt, took, why := w.runCancelled(ctx, impl, 6, 2*time.Second)
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	if why != "" {
+		o.Observed = "cancelled early: " + why
+		return o
+	}
+	if problems := w.cancelProblems(r, cancelAt); len(problems) > 0 {
+		o.Observed = "cancelled while most trials were queued: " + strings.Join(problems, "; ")
+		return o
+	}
+	early := fmt.Sprintf("cancelled early: returned %q %v after the cancel", r.err, took.Round(10*time.Microsecond))
+
+	// Late: ctx cancelled as the last trial's second epoch starts, when
+	// every trial has been handed out and only running ones can notice.
+	late := newPropertyWorld()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	last := late.trials[len(late.trials)-1].Name
+	var lateAt atomic.Int64
+	late.pool.hooks.started = func(t Trial, epoch int) {
+		if t.Name == last && epoch == 2 {
+			lateAt.Store(int64(late.rec.Now()))
+			cancel()
+		}
+	}
+	r = late.run(runCtx, impl)
+	o.Timeline = late.rec.Spans()
+	at := time.Duration(lateAt.Load())
+	if at == 0 {
+		o.Observed = fmt.Sprintf("%s; %s never started its second epoch (the search returned %s)", early, last, errOrNil(r.err))
+		return o
+	}
+	if problems := late.cancelProblems(r, at); len(problems) > 0 {
+		o.Observed = fmt.Sprintf("%s; cancelled as %s (the last trial) trained: %s", early, last, strings.Join(problems, "; "))
 		return o
 	}
 	o.Pass = true
-	o.Observed = fmt.Sprintf("returned %q %v after the cancel; %d epochs started after it (margin %d); no epoch running, no device held",
-		r.err, took.Round(10*time.Microsecond), later, margin)
+	o.Observed = fmt.Sprintf("%s; cancelled as the last trial trained: returned %q %v after the cancel; no epoch running, no device held",
+		early, r.err, (late.rec.Now() - at).Round(10*time.Microsecond))
 	return o
+}
+
+func checkDeviceFailure(ctx context.Context, impl Impl) suite.Outcome {
+	w := newPropertyWorld()
+	w.pool.failFrom(1, 3) // gpu1 dies during its third epoch
+	r := w.run(ctx, impl)
+	p := w.pool
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	failedAt := time.Duration(-1)
+	for _, s := range o.Timeline {
+		if strings.Contains(s.Err, ErrDeviceFailed.Error()) && (failedAt < 0 || s.End < failedAt) {
+			failedAt = s.End
+		}
+	}
+	if failedAt < 0 {
+		o.Observed = fmt.Sprintf("gpu1 was never used for a third epoch (the search returned %v)", r.err)
+		return o
+	}
+	later := w.rec.StartedAfter(failedAt)
+	margin := p.Size()
+	var problems []string
+	if !errors.Is(r.err, ErrDeviceFailed) {
+		problems = append(problems, fmt.Sprintf("returned %v, want an error wrapping ErrDeviceFailed", errOrNil(r.err)))
+	}
+	if later > margin {
+		problems = append(problems, fmt.Sprintf("%d epochs started after gpu1 failed (allowed: %d already starting)", later, margin))
+	}
+	if r.inFlight > 0 {
+		problems = append(problems, fmt.Sprintf("%d epochs still running when it returned", r.inFlight))
+	}
+	if r.inUse > 0 || p.Misuses() > 0 {
+		problems = append(problems, fmt.Sprintf("%d accelerators still held when it returned, %d misuses", r.inUse, p.Misuses()))
+	}
+	if len(problems) > 0 {
+		o.Observed = "gpu1 failed mid-epoch; " + strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("gpu1 failed mid-epoch: the search returned %q; %d epochs started after the failure (margin %d); no epoch running, no device held", r.err, later, margin)
+	return o
+}
+
+func errOrNil(err error) string {
+	if err == nil {
+		return "a result and no error"
+	}
+	return fmt.Sprintf("%q", err)
+}
+
+func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
+	before := goleak.IgnoreCurrent()
+	w := newPropertyWorld()
+	runCtx, cancel := context.WithCancel(ctx)
+	cancel()
+	r, ok := w.runWithin(ctx, runCtx, impl)
+	p := w.pool
+	o := suite.Outcome{Timeline: w.rec.Spans()}
+	if !ok {
+		o.Observed = fmt.Sprintf("ctx was cancelled before the call, and the search was still running %v later", runBound)
+		return o
+	}
+	var problems []string
+	if !errors.Is(r.err, context.Canceled) {
+		problems = append(problems, fmt.Sprintf("returned %s, want an error wrapping context.Canceled", errOrNil(r.err)))
+	}
+	if n := p.Runs(); n > 0 {
+		problems = append(problems, fmt.Sprintf("%d epochs started", n))
+	}
+	if p.Acquired() > 0 || r.inUse > 0 {
+		problems = append(problems, fmt.Sprintf("%d accelerators acquired, %d still held at return", p.Acquired(), r.inUse))
+	}
+	if err := goleak.Find(before); err != nil {
+		problems = append(problems, fmt.Sprintf("goroutines still running after it returned: %v", err))
+	}
+	if len(problems) > 0 {
+		o.Observed = "ctx was cancelled before the call; " + strings.Join(problems, "; ")
+		return o
+	}
+	o.Pass = true
+	o.Observed = fmt.Sprintf("ctx was cancelled before the call: returned %q, no device acquired, no epoch started, no goroutine left", r.err)
+	return o
+}
+
+// newBoundaryWorld is one device and three trials, whose ctx is cancelled
+// the moment trial-00's epoch `at` completes: between two epochs, when no
+// epoch is running anywhere to be interrupted.
+func newBoundaryWorld(at int, cancel context.CancelFunc) (world, *atomic.Int64) {
+	w := newWorld(1, 3, time.Millisecond, 0, Config{MaxEpochs: 4, Stop: propertyRule}, 5)
+	cancelAt := new(atomic.Int64) // the recorder's time of the cancel; 0 until then
+	w.pool.hooks.finished = func(t Trial, epoch int) {
+		if t.Name == w.trials[0].Name && epoch == at {
+			cancelAt.Store(int64(w.rec.Now()))
+			cancel()
+		}
+	}
+	return w, cancelAt
+}
+
+func checkCancelledBetweenEpochs(ctx context.Context, impl Impl) suite.Outcome {
+	var notes []string
+	pass := true
+	var timeline []simworld.Span
+	for _, c := range []struct {
+		at    int
+		where string
+	}{
+		{2, "between trial-00's epochs 2 and 3"},
+		{4, "after trial-00's last epoch, before the next trial"},
+	} {
+		runCtx, cancel := context.WithCancel(ctx)
+		w, cancelAt := newBoundaryWorld(c.at, cancel)
+		r, ok := w.runWithin(ctx, runCtx, impl)
+		cancel()
+		timeline = w.rec.Spans()
+		var problems []string
+		at := time.Duration(cancelAt.Load())
+		if !ok {
+			problems = append(problems, fmt.Sprintf("still running %v after the call (a correct search returns within milliseconds of the cancel): something waits without watching ctx", runBound))
+		} else if at == 0 {
+			problems = append(problems, "trial-00 never completed that epoch")
+		} else {
+			if !errors.Is(r.err, context.Canceled) {
+				problems = append(problems, fmt.Sprintf("returned %s, want an error wrapping context.Canceled", errOrNil(r.err)))
+			}
+			if n := w.rec.StartedAfter(at); n > 0 {
+				problems = append(problems, fmt.Sprintf("%d epochs started after the cancel", n))
+			}
+			if r.inFlight > 0 || r.inUse > 0 {
+				problems = append(problems, fmt.Sprintf("%d epochs running and %d devices held at return", r.inFlight, r.inUse))
+			}
+		}
+		if len(problems) > 0 {
+			pass = false
+			notes = append(notes, fmt.Sprintf("cancelled %s: %s", c.where, strings.Join(problems, "; ")))
+			if !ok {
+				break // the property's time is spent
+			}
+		} else {
+			notes = append(notes, fmt.Sprintf("cancelled %s: returned %q", c.where, r.err))
+		}
+	}
+	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; "), Timeline: timeline}
 }
 
 func checkNoLeakedGoroutines(ctx context.Context, impl Impl) suite.Outcome {

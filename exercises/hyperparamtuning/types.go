@@ -6,23 +6,6 @@ import (
 	"math"
 	"sort"
 	"time"
-
-	"github.com/asyncbook/asyncbook/exercises/simworld"
-)
-
-// Pool is the machine's accelerators: Acquire takes a free device at once or
-// fails with ErrNoAccelerator (there is no waiting), Size says how many there
-// are, and each device must be released when its holder is done with it.
-type Pool = simworld.AcceleratorPool
-
-// Accelerator is one device of the pool, held between Acquire and Release.
-type Accelerator = simworld.Accelerator
-
-// Errors of the pool, for errors.Is.
-var (
-	ErrNoAccelerator = simworld.ErrNoAccelerator
-	ErrNotHeld       = simworld.ErrNotHeld
-	ErrDeviceBusy    = simworld.ErrDeviceBusy
 )
 
 // Trial is one point of the search space.
@@ -59,9 +42,10 @@ func (t Trial) finalLoss() float64 {
 
 // TrainEpoch trains the trial's epoch number epoch on acc and returns the
 // validation loss after it. It honours ctx: a cancelled ctx interrupts the
-// epoch at once, and the error wraps ctx.Err().
+// epoch at once, and the error wraps ctx.Err(). On an unhealthy device it
+// fails with an error wrapping ErrDeviceFailed.
 func (t Trial) TrainEpoch(ctx context.Context, acc *Accelerator, epoch int) (float64, error) {
-	if err := acc.Run(ctx, fmt.Sprintf("%s epoch %d", t.Name, epoch), t.EpochTime); err != nil {
+	if err := acc.train(ctx, t, epoch); err != nil {
 		return 0, fmt.Errorf("train %s epoch %d on %s: %w", t.Name, epoch, acc.Name(), err)
 	}
 	return t.Loss(epoch), nil

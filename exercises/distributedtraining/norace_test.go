@@ -1,0 +1,5 @@
+//go:build !race
+
+package distributedtraining
+
+const raceEnabled = false
