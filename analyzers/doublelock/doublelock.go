@@ -42,7 +42,7 @@ func run(pass *analysis.Pass) (any, error) {
 	reported := map[token.Pos]bool{}
 	for _, f := range res.Funcs {
 		for _, acq := range f.Acquires {
-			if !acq.HasKey || f.TryLocked[acq.Key] || reported[acq.Pos] {
+			if !acq.HasKey || acq.Retake || f.TryLocked[acq.Key] || reported[acq.Pos] {
 				continue
 			}
 			for _, h := range acq.Held {

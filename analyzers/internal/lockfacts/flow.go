@@ -262,7 +262,7 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 		k := Key{r, read}
 		switch op {
 		case opLock:
-			fl.lock(st, k, name, ClassOf(r), true, call.Pos(), call.End(), nil, "")
+			fl.lock(st, k, name, ClassOf(r), true, call.Pos(), call.End(), nil, "", false)
 			if fl.record {
 				fl.f.Direct[k] = append(fl.f.Direct[k], call)
 			}
@@ -280,12 +280,11 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 	}
 	for _, e := range s.Effects {
 		k, name, hasKey := fl.mapEffect(call, callee, e)
-		if e.Kind&(Takes|Returns) != 0 {
-			if hasKey && e.Kind&Returns != 0 {
-				fl.lock(st, k, name, e.Class, true, call.Pos(), call.End(), callee, e.Where)
-			} else {
-				fl.lock(st, k, name, e.Class, false, call.Pos(), call.End(), callee, e.Where)
-			}
+		switch {
+		case e.Kind&(Takes|Returns) != 0:
+			fl.lock(st, k, name, e.Class, hasKey && e.Kind&Returns != 0, call.Pos(), call.End(), callee, e.Where, false)
+		case e.Kind&Retakes != 0:
+			fl.lock(st, k, name, e.Class, false, call.Pos(), call.End(), callee, e.Where, true)
 		}
 		if e.Kind&Releases != 0 && hasKey {
 			fl.unlock(st, k, call)
@@ -294,11 +293,11 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 }
 
 // lock records an acquisition; when holds, the lock is held after it.
-func (fl *flow) lock(st State, k Key, name, class string, holds bool, pos, end token.Pos, via *types.Func, where string) {
+func (fl *flow) lock(st State, k Key, name, class string, holds bool, pos, end token.Pos, via *types.Func, where string, retake bool) {
 	if fl.record {
 		fl.f.Acquires = append(fl.f.Acquires, Acquire{
 			Key: k, HasKey: k.Ref.Root != nil, Name: name, Class: class,
-			Pos: pos, End: end, Via: via, Where: where, Held: heldList(st),
+			Pos: pos, End: end, Via: via, Where: where, Retake: retake, Held: heldList(st),
 		})
 	}
 	if k.Ref.Root == nil || !holds {
@@ -490,7 +489,7 @@ func (a *analyzer) summarise(f *Func) *Summary {
 		param, global, ok := a.locate(f, k)
 		e := Effect{Param: param, Global: global, Path: k.Ref.Path, Read: k.Read, Class: class, Where: where}
 		if !ok {
-			if class == "" || kind != Takes {
+			if class == "" || kind&(Takes|Retakes) == 0 {
 				return
 			}
 			e = Effect{Param: -2, Read: k.Read, Class: class, Where: where}
@@ -509,13 +508,16 @@ func (a *analyzer) summarise(f *Func) *Summary {
 		if acq.Via == nil {
 			where = a.where(acq.Pos)
 		}
-		if acq.HasKey && f.EntryHeld[acq.Key] {
-			continue // released first and taken back (sync.Cond.Wait): no change for the caller
+		kind := Takes
+		if acq.Retake || acq.HasKey && f.EntryHeld[acq.Key] {
+			// Released first and taken back (sync.Cond.Wait): the caller
+			// still holds it after, but takes it anew meanwhile.
+			kind = Retakes
 		}
 		if acq.HasKey {
-			add(acq.Key, acq.Class, Takes, where)
+			add(acq.Key, acq.Class, kind, where)
 		} else if acq.Class != "" {
-			add(Key{Read: acq.Key.Read}, acq.Class, Takes, where)
+			add(Key{Read: acq.Key.Read}, acq.Class, kind, where)
 		}
 	}
 	// Locks held at every exit, taken here: the function returns holding them.

@@ -49,6 +49,7 @@ const (
 	Takes    = 1 << iota // takes the lock at some point (and may release it again)
 	Returns              // returns holding it on every path, having taken it
 	Releases             // releases a lock its caller holds
+	Retakes              // releases a lock its caller holds and takes it back before returning
 )
 
 // Effect is what a function does to one lock.
@@ -85,6 +86,9 @@ func (s *Summary) String() string {
 		}
 		if e.Kind&Releases != 0 {
 			k = append(k, "releases")
+		}
+		if e.Kind&Retakes != 0 {
+			k = append(k, "retakes")
 		}
 		who := fmt.Sprintf("p%d", e.Param)
 		switch e.Param {
@@ -155,6 +159,7 @@ type Acquire struct {
 	End    token.Pos
 	Via    *types.Func // the function called, nil for a direct Lock
 	Where  string      // for Via: where the callee takes it
+	Retake bool        // the callee releases the caller's lock first and takes it back
 	Held   []HeldLock  // locks that may be held there (sorted by site)
 }
 
@@ -373,30 +378,36 @@ func ClassOf(r cfgpath.Ref) string {
 		return ""
 	}
 	fields := strings.Split(strings.TrimPrefix(r.Path, "."), ".")
+	// The class is the nearest named type on the path and the fields
+	// after it: Store.mu, or Store.coalescedMu.Mutex through an unnamed
+	// struct.
+	owner, from := "", 0
+	if r.PackageLevel() {
+		owner = qualified(r.Root)
+	}
 	t := r.Root.Type()
-	for _, f := range fields[:len(fields)-1] {
-		obj, _, _ := types.LookupFieldOrMethod(t, true, fieldPkg(t), f)
-		v, ok := obj.(*types.Var)
-		if !ok {
-			t = nil
+	for i, f := range fields {
+		if n, ok := types.Unalias(deref(t)).(*types.Named); ok {
+			obj := n.Origin().Obj()
+			owner, from = obj.Name(), i
+			if obj.Pkg() != nil {
+				owner = obj.Pkg().Path() + "." + owner
+			}
+		}
+		if i == len(fields)-1 {
 			break
+		}
+		fobj, _, _ := types.LookupFieldOrMethod(t, true, fieldPkg(t), f)
+		v, ok := fobj.(*types.Var)
+		if !ok {
+			return ""
 		}
 		t = v.Type()
 	}
-	if t != nil {
-		if n, ok := types.Unalias(deref(t)).(*types.Named); ok {
-			obj := n.Origin().Obj()
-			pkg := ""
-			if obj.Pkg() != nil {
-				pkg = obj.Pkg().Path() + "."
-			}
-			return pkg + obj.Name() + "." + fields[len(fields)-1]
-		}
+	if owner == "" {
+		return ""
 	}
-	if r.PackageLevel() {
-		return qualified(r.Root) + r.Path
-	}
-	return ""
+	return owner + "." + strings.Join(fields[from:], ".")
 }
 
 func fieldPkg(t types.Type) *types.Package {
