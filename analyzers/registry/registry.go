@@ -20,7 +20,10 @@ import (
 	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
 	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
 	"github.com/asyncbook/asyncbook/analyzers/droppederr"
+	"github.com/asyncbook/asyncbook/analyzers/doublelock"
 	"github.com/asyncbook/asyncbook/analyzers/lockblock"
+	"github.com/asyncbook/asyncbook/analyzers/lockleak"
+	"github.com/asyncbook/asyncbook/analyzers/lockorder"
 	"github.com/asyncbook/asyncbook/analyzers/timerstop"
 	"github.com/asyncbook/asyncbook/analyzers/unboundedgo"
 	"github.com/asyncbook/asyncbook/analyzers/wgmisuse"
@@ -123,6 +126,9 @@ func Entries() []Entry {
 		{Analyzer: wgmisuse.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: condsignal.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: lockblock.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
+		{Analyzer: lockleak.Analyzer, Ours: true, Profile: Default, Severity: Warning},
+		{Analyzer: doublelock.Analyzer, Ours: true, Profile: Default, Severity: Warning},
+		{Analyzer: lockorder.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: timerstop.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: droppederr.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: busyselect.Analyzer, Ours: true, Profile: Default, Severity: Warning},
