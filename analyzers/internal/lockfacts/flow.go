@@ -528,8 +528,8 @@ func (a *analyzer) summarise(f *Func) *Summary {
 		}
 	}
 	for k := range keys {
-		if f.EntryHeld[k] || f.TryLocked[k] {
-			continue
+		if f.EntryHeld[k] || f.TryLocked[k] || f.HandedOff[k] {
+			continue // the caller held it, or a literal made here releases it
 		}
 		all := len(f.Exits) > 0
 		for _, x := range f.Exits {
