@@ -208,9 +208,15 @@ func (fl *flow) exprs(n ast.Node, st State) {
 			for _, arg := range m.Args {
 				ast.Inspect(arg, visit)
 			}
-			ast.Inspect(m.Fun, visit)
+			if sel, ok := ast.Unparen(m.Fun).(*ast.SelectorExpr); ok {
+				ast.Inspect(sel.X, visit)
+			} else {
+				ast.Inspect(m.Fun, visit)
+			}
 			fl.call(m, st)
 			return false
+		case *ast.SelectorExpr:
+			fl.methodValue(m)
 		}
 		return true
 	}
@@ -252,6 +258,40 @@ func (fl *flow) handoff(lit *ast.FuncLit) {
 	for k := range unlocks {
 		if !locks[k] {
 			fl.f.HandedOff[k] = true
+		}
+	}
+}
+
+// methodValue notes a method value that releases a lock (return
+// tx.releaseConn, return mu.Unlock): the release is handed off.
+func (fl *flow) methodValue(sel *ast.SelectorExpr) {
+	if !fl.record {
+		return
+	}
+	info := fl.info()
+	s := info.Selections[sel]
+	if s == nil || s.Kind() != types.MethodVal {
+		return
+	}
+	fn, ok := s.Obj().(*types.Func)
+	if !ok {
+		return
+	}
+	call := &ast.CallExpr{Fun: sel}
+	if op, r, read, _, ok := LockCall(info, call); ok {
+		if op == opUnlock {
+			fl.f.HandedOff[Key{r, read}] = true
+		}
+		return
+	}
+	if sum := fl.a.summary(fn); sum != nil {
+		for _, e := range sum.Effects {
+			if e.Kind&Releases == 0 {
+				continue
+			}
+			if k, _, ok := fl.mapEffect(call, fn, e); ok {
+				fl.f.HandedOff[k] = true
+			}
 		}
 	}
 }
@@ -509,7 +549,7 @@ func (a *analyzer) summarise(f *Func) *Summary {
 			where = a.where(acq.Pos)
 		}
 		kind := Takes
-		if acq.Retake || acq.HasKey && f.EntryHeld[acq.Key] {
+		if acq.Retake || acq.HasKey && (f.EntryHeld[acq.Key] || f.EntryHeld[Key{acq.Key.Ref, !acq.Key.Read}]) {
 			// Released first and taken back (sync.Cond.Wait): the caller
 			// still holds it after, but takes it anew meanwhile.
 			kind = Retakes

@@ -104,3 +104,40 @@ func (t *two) both() {
 	t.b.RUnlock()
 	t.a.RUnlock()
 }
+
+// initRLocked is called with the read lock held: it trades it for the
+// write lock and back.
+func (m *Manager) initRLocked() {
+	if m.busy {
+		return
+	}
+	m.rw.RUnlock()
+	defer m.rw.RLock()
+	m.rw.Lock()
+	defer m.rw.Unlock()
+	m.busy = true
+}
+
+func (m *Manager) Init() int {
+	m.rw.RLock()
+	defer m.rw.RUnlock()
+	m.initRLocked()
+	return len(m.saved)
+}
+
+func (m *Manager) flush(locked bool) {
+	if !locked {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+	}
+	m.saved = nil
+}
+
+// The callee locks only when told the caller does not hold the lock.
+func (m *Manager) Update(lock bool) {
+	if lock {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+	}
+	m.flush(lock)
+}

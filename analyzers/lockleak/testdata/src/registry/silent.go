@@ -135,3 +135,25 @@ func (r *Registry) Drain(ch chan *Model) {
 	}
 	r.mu.Unlock()
 }
+
+func (r *Registry) release(error) { r.rw.RUnlock() }
+
+// grab hands its caller the read lock and the function that releases it.
+func (r *Registry) grab() (*Model, func(error), error) {
+	r.rw.RLock()
+	if r.closed {
+		r.rw.RUnlock()
+		return nil, nil, nil
+	}
+	return r.models[""], r.release, nil
+}
+
+// unlocker returns the mutex's own Unlock.
+func (r *Registry) unlocker() func() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return func() {}
+	}
+	return r.mu.Unlock
+}
