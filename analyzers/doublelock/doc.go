@@ -26,7 +26,8 @@
 //     RLock while it holds the write lock; Lock while it holds a read lock
 //     (an upgrade, which RWMutex does not have). Reported when a path
 //     reaches the second Lock with the lock held, so a loop that continues
-//     past its Unlock is caught.
+//     past its Unlock is caught; through a call, when every path holds it
+//     (a callee may lock on a flag that says whether its caller does).
 //   - recursive-rlock: RLock while the goroutine already holds a read lock
 //     of the same RWMutex. It works until a writer calls Lock between the
 //     two: the writer waits for the first read lock, the second RLock waits
