@@ -3,11 +3,10 @@ package lockblock
 import (
 	"fmt"
 	"go/ast"
-	"go/build"
 	"go/types"
+	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -195,25 +194,23 @@ func (s *scanner) callsBlocking(body *ast.BlockStmt) string {
 	return what
 }
 
-// standard reports whether pkg belongs to the standard library: its
-// folder is in GOROOT.
+// standard reports whether pkg belongs to the standard library: the first
+// element of its path has no dot.
 func standard(pkg *types.Package) bool {
-	stdMu.Lock()
-	defer stdMu.Unlock()
-	if v, ok := stdCache[pkg.Path()]; ok {
-		return v
-	}
 	first, _, _ := strings.Cut(pkg.Path(), "/")
-	v := false
-	if !strings.Contains(first, ".") {
-		p, err := build.Default.Import(pkg.Path(), "", build.FindOnly)
-		v = err == nil && p.Goroot
-	}
-	stdCache[pkg.Path()] = v
-	return v
+	return !strings.Contains(first, ".")
 }
 
-var (
-	stdMu    sync.Mutex
-	stdCache = map[string]bool{}
-)
+// analysingStandard reports whether the pass is over a package of the
+// standard library (test data, also dotless, is not).
+func analysingStandard(pass *analysis.Pass) bool {
+	if !standard(pass.Pkg) {
+		return false
+	}
+	for _, f := range pass.Files {
+		if strings.Contains(filepath.ToSlash(pass.Fset.File(f.Pos()).Name()), "/testdata/") {
+			return false
+		}
+	}
+	return true
+}
