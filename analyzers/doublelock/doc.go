@@ -34,7 +34,9 @@
 //     for the writer (an RWR deadlock).
 //
 // Not reported: a lock released before the second Lock on every path; two
-// instances of one type; locks taken with TryLock.
+// instances of one type; locks taken with TryLock; a lock a goroutine made
+// here releases (the second Lock waits for it, on purpose); test code,
+// which stages deadlocks on purpose.
 //
 // WRONG:
 //

@@ -3,6 +3,7 @@ package doublelock
 import (
 	_ "embed"
 	"fmt"
+	"go/ast"
 	"go/token"
 	"strings"
 
@@ -41,12 +42,15 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	reported := map[token.Pos]bool{}
 	for _, f := range res.Funcs {
+		if file := fileOf(pass, f.Node); file == nil || analysisutil.IsTestSupport(pass, file) {
+			continue // tests lock twice on purpose: to stage a deadlock, or to wait for a goroutine
+		}
 		for _, acq := range f.Acquires {
 			if !acq.HasKey || acq.Retake || f.TryLocked[acq.Key] || reported[acq.Pos] {
 				continue
 			}
 			for _, h := range acq.Held {
-				if h.Key.Ref != acq.Key.Ref || f.TryLocked[h.Key] {
+				if h.Key.Ref != acq.Key.Ref || f.TryLocked[h.Key] || f.HandedOff[h.Key] {
 					continue
 				}
 				if acq.Via != nil && !h.Status.MustHeld() {
@@ -100,4 +104,14 @@ func report(pass *analysis.Pass, acq lockfacts.Acquire, h lockfacts.HeldLock) {
 		Message:  fmt.Sprintf("%s while this goroutine holds it (%s): %s", what, held, why),
 		Related:  []analysis.RelatedInformation{{Pos: h.Status.Site, Message: name + " locked here"}},
 	})
+}
+
+// fileOf returns the file that holds n.
+func fileOf(pass *analysis.Pass, n ast.Node) *ast.File {
+	for _, f := range pass.Files {
+		if f.FileStart <= n.Pos() && n.Pos() < f.FileEnd {
+			return f
+		}
+	}
+	return nil
 }

@@ -37,6 +37,8 @@ func (a *analyzer) analyse(node ast.Node, obj *types.Func) *Func {
 		EntryHeld: map[Key]bool{},
 		HandedOff: map[Key]bool{},
 		TryLocked: map[Key]bool{},
+
+		Reassigned: map[types.Object]bool{},
 	}
 	fl := &flow{a: a, f: f}
 	in := map[*cfg.Block]State{g.Blocks[0]: {}}
@@ -187,6 +189,9 @@ func (fl *flow) kill(st State, e ast.Expr) {
 	r, ok := cfgpath.RefOf(fl.info(), e)
 	if !ok {
 		return
+	}
+	if r.Path == "" {
+		fl.f.Reassigned[r.Root] = true
 	}
 	for k := range st {
 		if k.Ref.Within(r) {
@@ -491,7 +496,7 @@ func (a *analyzer) locate(f *Func, k Key) (param int, global string, ok bool) {
 	if k.Ref.PackageLevel() {
 		return -1, qualified(k.Ref.Root), true
 	}
-	if f.Obj == nil {
+	if f.Obj == nil || f.Reassigned[k.Ref.Root] {
 		return 0, "", false
 	}
 	sig, _ := f.Obj.Type().(*types.Signature)

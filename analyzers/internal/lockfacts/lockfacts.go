@@ -190,6 +190,9 @@ type Func struct {
 	// TryLocked holds the locks taken with TryLock: their state depends on
 	// a branch and is not followed.
 	TryLocked map[Key]bool
+	// Reassigned holds the variables the function assigns (c = c.parent):
+	// their fields are not the caller's any more.
+	Reassigned map[types.Object]bool
 }
 
 // Result is the analysis of a package.

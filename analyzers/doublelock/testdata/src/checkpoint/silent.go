@@ -141,3 +141,31 @@ func (m *Manager) Update(lock bool) {
 	}
 	m.flush(lock)
 }
+
+// The second Lock waits for the goroutine that unlocks: a hand-off.
+func waitFor(work func()) {
+	var done sync.Mutex
+	done.Lock()
+	go func() {
+		work()
+		done.Unlock()
+	}()
+	done.Lock()
+}
+
+// lockRoot walks up and locks the root's mutex, not its receiver's.
+func (n *node) lockRoot() {
+	for n.parent != nil {
+		n = n.parent
+	}
+	n.mu.Lock()
+	n.mu.Unlock()
+}
+
+func (n *node) touch() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.parent != nil {
+		n.lockRoot()
+	}
+}
