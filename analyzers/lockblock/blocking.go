@@ -46,6 +46,10 @@ func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
 	case waits[full]:
 		s.report(call, st, catWait, "is held while waiting in %[2]s: %[1]s waits too; if the awaited work needs the lock, it deadlocks", name)
 	default:
+		if w := s.blockingOf(fn); w != "" {
+			s.report(call, st, catHelper, "is held while calling %[2]s, which may block (%[3]s): %[1]s waits as long", name, w)
+			return
+		}
 		k, streams, ok := s.ioCall(fn, call)
 		if !ok || s.serializes(st, streams) {
 			return
@@ -171,8 +175,13 @@ func (s *scanner) allInMemory(streams []ast.Expr) bool {
 
 func (s *scanner) inMemory(e ast.Expr) bool {
 	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
-		if v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == "io" && v.Name() == "Discard" {
-			return true
+		if v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil {
+			switch v.Pkg().Path() + "." + v.Name() {
+			case "io.Discard", "crypto/rand.Reader":
+				// crypto/rand.Reader reads the kernel's random source: it
+				// does not wait for a peer or a disk.
+				return true
+			}
 		}
 	}
 	t := s.pass.TypesInfo.TypeOf(e)

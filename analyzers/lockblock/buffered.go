@@ -6,6 +6,7 @@ import (
 	"go/types"
 
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // chanFlow knows which channel variables and fields, and which maps and
@@ -22,8 +23,22 @@ type chanFlow struct {
 // bufferedChans computes the flow for the package.
 func bufferedChans(info *types.Info, insp *inspector.Inspector) *chanFlow {
 	f := &chanFlow{info: info, stores: make(map[types.Object][]ast.Expr)}
-	for cur := range insp.Root().Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.RangeStmt)(nil)) {
+	for cur := range insp.Root().Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.RangeStmt)(nil), (*ast.CallExpr)(nil)) {
 		switch n := cur.Node().(type) {
+		case *ast.CallExpr:
+			// A channel passed to a function of the package flows into
+			// its parameter: NewBatcher(make(chan Req, 64)) stores a
+			// buffered channel in the field the constructor sets.
+			fn, ok := typeutil.Callee(info, n).(*types.Func)
+			if !ok {
+				continue
+			}
+			params := fn.Signature().Params()
+			for i, arg := range n.Args {
+				if i < params.Len() && !(fn.Signature().Variadic() && i >= params.Len()-1) {
+					f.store(params.At(i), arg)
+				}
+			}
 		case *ast.AssignStmt:
 			if len(n.Lhs) == len(n.Rhs) {
 				for i, lhs := range n.Lhs {

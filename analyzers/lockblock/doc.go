@@ -26,9 +26,15 @@
 //     database/sql calls
 //   - wait-under-lock: sync.WaitGroup, errgroup.Group Wait or a
 //     semaphore Acquire
+//   - blocking-call-under-lock: a call to a function of the module that
+//     may block (it receives, selects without default, sends on a channel
+//     not known to be buffered, waits or sleeps, itself or through its
+//     callees; summarised as facts, across packages)
 //
 // Not reported: a send on a channel that, everywhere in the package, is
-// made with a buffer; I/O on in-memory buffers or on a stream that belongs
+// made with a buffer (followed through assignments, struct fields and the
+// parameters of the package's functions, so a constructor that stores its
+// buffered argument counts); reads from crypto/rand.Reader; I/O on in-memory buffers or on a stream that belongs
 // with the lock (c.mu and c.conn); locks named for serializing I/O (writeMu,
 // sendMu, connMu); an empty select {}; sleeps in _test.go files.
 //

@@ -22,3 +22,7 @@ func TestCoordinator(t *testing.T) {
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "broken")
 }
+
+func TestBlockingHelpers(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "hub")
+}

@@ -19,8 +19,11 @@ import (
 	"github.com/asyncbook/asyncbook/analyzers/condsignal"
 	"github.com/asyncbook/asyncbook/analyzers/ctxcancel"
 	"github.com/asyncbook/asyncbook/analyzers/ctxprop"
+	"github.com/asyncbook/asyncbook/analyzers/doublelock"
 	"github.com/asyncbook/asyncbook/analyzers/droppederr"
 	"github.com/asyncbook/asyncbook/analyzers/lockblock"
+	"github.com/asyncbook/asyncbook/analyzers/lockleak"
+	"github.com/asyncbook/asyncbook/analyzers/lockorder"
 	"github.com/asyncbook/asyncbook/analyzers/timerstop"
 	"github.com/asyncbook/asyncbook/analyzers/unboundedgo"
 	"github.com/asyncbook/asyncbook/analyzers/wgmisuse"
@@ -115,7 +118,9 @@ type Entry struct {
 // bounded by their input), chanleak (channels whose other side is out of
 // sight), droppederr (best-effort clean-up after cancellation) and the Go
 // team's lostcancel (cancel functions called through closures it cannot
-// see; go vet runs it anyway).
+// see; go vet runs it anyway). lockleak, doublelock and lockorder (issue
+// #10) run with -profile=strict until the benchmark has verdicts on every
+// one of their findings (docs/reports/locks.md).
 func Entries() []Entry {
 	return []Entry{
 		{Analyzer: unboundedgo.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
@@ -125,6 +130,9 @@ func Entries() []Entry {
 		{Analyzer: wgmisuse.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: condsignal.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: lockblock.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
+		{Analyzer: lockleak.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
+		{Analyzer: doublelock.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
+		{Analyzer: lockorder.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: timerstop.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: droppederr.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: busyselect.Analyzer, Ours: true, Profile: Default, Severity: Warning},

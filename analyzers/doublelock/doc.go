@@ -1,0 +1,66 @@
+// Package doublelock defines an Analyzer that reports a mutex locked again by
+// the goroutine that already holds it, directly or through a call.
+//
+// # Analyzer doublelock
+//
+// doublelock: report a mutex locked again while the same goroutine holds it
+//
+// sync.Mutex and sync.RWMutex are not reentrant. Locking a mutex the
+// goroutine already holds blocks for ever: the goroutine waits for itself.
+// It rarely looks like mu.Lock(); mu.Lock(). It looks like a method that
+// takes c.mu and calls c.notify(), which takes c.mu too; a loop that
+// continues without the Unlock at its end; a read lock taken twice. In ML
+// training code it is the checkpoint manager whose Save holds the lock and
+// calls Prune, which locks again: the first checkpoint hangs the run, an
+// hour in.
+//
+// The lock state is followed along the control-flow graph, and every call
+// through the callee's summary (an analysis fact: which locks of its
+// receiver, parameters and package-level variables it takes), so a call
+// chain of any depth and across packages is seen. A lock is the same when
+// it is the same storage (c.mu and c.mu, not a.mu and b.mu); an assignment
+// to the variable (c = c.next, the next iteration of a range loop) makes
+// it another lock.
+//
+//   - double-lock: Lock while the goroutine holds the lock, read or write;
+//     RLock while it holds the write lock; Lock while it holds a read lock
+//     (an upgrade, which RWMutex does not have). Reported when a path
+//     reaches the second Lock with the lock held, so a loop that continues
+//     past its Unlock is caught; through a call, when every path holds it
+//     (a callee may lock on a flag that says whether its caller does).
+//   - recursive-rlock: RLock while the goroutine already holds a read lock
+//     of the same RWMutex. It works until a writer calls Lock between the
+//     two: the writer waits for the first read lock, the second RLock waits
+//     for the writer (an RWR deadlock).
+//
+// Not reported: a lock released before the second Lock on every path; two
+// instances of one type; locks taken with TryLock; a lock a goroutine made
+// here releases (the second Lock waits for it, on purpose); test code,
+// which stages deadlocks on purpose.
+//
+// WRONG:
+//
+//	func (m *Manager) Save(ck Checkpoint) error {
+//		m.mu.Lock()
+//		defer m.mu.Unlock()
+//		m.saved = append(m.saved, ck)
+//		m.prune() // prune takes m.mu too: Save never returns
+//		return nil
+//	}
+//
+//	func (m *Manager) prune() {
+//		m.mu.Lock()
+//		defer m.mu.Unlock()
+//		...
+//	}
+//
+// RIGHT:
+//
+//	func (m *Manager) Save(ck Checkpoint) error {
+//		m.mu.Lock()
+//		defer m.mu.Unlock()
+//		m.saved = append(m.saved, ck)
+//		m.pruneLocked() // expects m.mu held, does not lock
+//		return nil
+//	}
+package doublelock

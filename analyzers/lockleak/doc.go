@@ -1,0 +1,59 @@
+// Package lockleak defines an Analyzer that reports a return reached with a
+// mutex still locked, when other paths of the same function unlock it.
+//
+// # Analyzer lockleak
+//
+// lockleak: report a return that keeps a mutex locked while other paths unlock it
+//
+// A function that takes mu.Lock() (or RLock) and unlocks it on some paths
+// means to release it. A path to a return that skips the Unlock — an early
+// return on an error, a break out of a loop, a continue — leaves the mutex
+// locked for ever: the next Lock, in this goroutine or any other, blocks and
+// never wakes. In ML serving this is the model registry whose Load returns
+// early when the model is already cached, with the registry's lock still
+// taken: every request after the first cache hit hangs, and nothing panics
+// or logs.
+//
+// unlock-on-every-path: the lock is followed along the control-flow graph;
+// a deferred Unlock (directly, in a deferred function literal, or through a
+// helper that releases it) covers every later return; calls are followed
+// through facts, so a helper that unlocks (or locks and returns holding) is
+// understood. A return is reported when the lock is held on every path that
+// reaches it, and the function unlocks it elsewhere.
+//
+// Not reported: a function that returns holding the lock on every path and
+// never unlocks it (a lock helper, or a lockAndGet that hands the lock to
+// its caller); a return of the value that holds the lock (e.Lock(); return
+// e); a lock released by a goroutine or a function literal made here (the
+// release is handed off); a function that releases a lock its caller took
+// (unlock, work, relock); a doc comment that says the function returns with
+// the lock held; paths that end in a panic or os.Exit; locks taken with
+// TryLock.
+//
+// Where it is mechanical (one Lock, a statement of the function's body, and
+// every explicit Unlock directly followed by a return), the suggested fix
+// adds defer mu.Unlock() right after the Lock and removes the explicit ones.
+//
+// WRONG:
+//
+//	func (r *Registry) Load(name string) (*Model, error) {
+//		r.mu.Lock()
+//		if m, ok := r.models[name]; ok {
+//			return m, nil // r.mu stays locked: the next Load hangs
+//		}
+//		m, err := r.open(name)
+//		r.mu.Unlock()
+//		return m, err
+//	}
+//
+// RIGHT:
+//
+//	func (r *Registry) Load(name string) (*Model, error) {
+//		r.mu.Lock()
+//		defer r.mu.Unlock()
+//		if m, ok := r.models[name]; ok {
+//			return m, nil
+//		}
+//		return r.open(name)
+//	}
+package lockleak
