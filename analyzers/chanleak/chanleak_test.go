@@ -53,3 +53,7 @@ func TestTypeErrors(t *testing.T) {
 func TestConstantBufferForInputSizedFanOut(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), chanleak.Analyzer, "smallbuffer")
 }
+
+func TestNamedGoroutines(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "named")
+}

@@ -157,7 +157,7 @@ type Result struct {
 
 func run(pass *analysis.Pass) (any, error) {
 	res := &Result{Funcs: map[*ssa.Function]*Summary{}}
-	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil {
+	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) {
 		return res, nil
 	}
 	prog := ssa.NewProgram(pass.Fset, ssa.BuilderMode(0))
@@ -213,6 +213,18 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return res, nil
+}
+
+// usesChannels reports whether some expression of the package is a
+// channel: without one it has nothing to summarise, and building its SSA
+// (the pass's main cost) is skipped.
+func usesChannels(info *types.Info) bool {
+	for _, tv := range info.Types {
+		if tv.Type != nil && isChan(tv.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 type summarizer struct {
