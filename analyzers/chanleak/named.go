@@ -86,8 +86,8 @@ type uses struct {
 	// deferred is set when a deferred call frees the goroutine: every
 	// return after it does.
 	deferred bool
-	instrs  map[ssa.Instruction]bool // operations (or calls) that free the goroutine
-	cases   map[*ssa.BasicBlock]bool // select case bodies that do
+	instrs   map[ssa.Instruction]bool // operations (or calls) that free the goroutine
+	cases    map[*ssa.BasicBlock]bool // select case bodies that do
 }
 
 func checkNamedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, op summary.Op, reported map[token.Pos]bool) {
