@@ -53,6 +53,7 @@ func run(pass *analysis.Pass) (any, error) {
 		c.checkRange(ch)
 		c.checkSends(ch)
 	}
+	checkFields(pass, ins)
 	if res, ok := pass.ResultOf[summary.Analyzer].(*summary.Result); ok {
 		checkNamed(pass, res)
 	}

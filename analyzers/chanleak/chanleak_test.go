@@ -57,3 +57,7 @@ func TestConstantBufferForInputSizedFanOut(t *testing.T) {
 func TestNamedGoroutines(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "named")
 }
+
+func TestFieldsNeverServed(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "fields")
+}

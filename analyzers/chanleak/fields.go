@@ -1,0 +1,189 @@
+package chanleak
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
+)
+
+const catField = "field-never-served"
+
+// fieldUse is what the package does with one unexported channel field.
+type fieldUse struct {
+	sends, recvs  []ast.Node // blocking operations (no select with another case)
+	served        map[token.Token]bool
+	escapes       bool
+	sendOK, recvK bool // some send / receive or close exists anywhere
+}
+
+// checkFields reports blocking operations on an unexported channel field
+// that nothing in the package ever serves: a send on a field nobody
+// receives from, a receive from a field nobody sends on or closes. Only
+// the package can name an unexported field, so when every use of it is an
+// operation (or its initialisation), the other half does not exist. A
+// field whose channel is handed anywhere else (assigned to a variable,
+// passed, returned) is left alone.
+func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
+	uses := map[*types.Var]*fieldUse{}
+	get := func(e ast.Expr) (*types.Var, *fieldUse) {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok {
+			return nil, nil
+		}
+		v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+		if !ok || !v.IsField() || v.Exported() || v.Pkg() != pass.Pkg {
+			return nil, nil
+		}
+		if _, ok := v.Type().Underlying().(*types.Chan); !ok {
+			return nil, nil
+		}
+		u := uses[v]
+		if u == nil {
+			u = &fieldUse{}
+			uses[v] = u
+		}
+		return v, u
+	}
+	handled := map[ast.Expr]bool{}
+	for cur := range ins.Root().Preorder((*ast.SendStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.CallExpr)(nil), (*ast.AssignStmt)(nil), (*ast.SelectorExpr)(nil)) {
+		switch n := cur.Node().(type) {
+		case *ast.SendStmt:
+			if _, u := get(n.Chan); u != nil {
+				handled[ast.Unparen(n.Chan)] = true
+				u.sendOK = true
+				if !inSelectWithWayOut(cur) {
+					u.sends = append(u.sends, n)
+				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op != token.ARROW {
+				continue
+			}
+			if _, u := get(n.X); u != nil {
+				handled[ast.Unparen(n.X)] = true
+				u.recvK = true
+				if !inSelectWithWayOut(cur) {
+					u.recvs = append(u.recvs, n)
+				}
+			}
+		case *ast.RangeStmt:
+			if _, u := get(n.X); u != nil {
+				handled[ast.Unparen(n.X)] = true
+				u.recvK = true
+				u.recvs = append(u.recvs, n)
+			}
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) >= 1 {
+				if b, ok := pass.TypesInfo.Uses[id].(*types.Builtin); ok {
+					switch b.Name() {
+					case "close":
+						if _, u := get(n.Args[0]); u != nil {
+							handled[ast.Unparen(n.Args[0])] = true
+							u.sendOK = true
+						}
+					case "len", "cap":
+						if _, u := get(n.Args[0]); u != nil {
+							handled[ast.Unparen(n.Args[0])] = true
+						}
+					}
+				}
+			}
+		case *ast.AssignStmt:
+			// x.f = make(...): the field's initialisation.
+			for i, lhs := range n.Lhs {
+				if _, u := get(lhs); u != nil && len(n.Lhs) == len(n.Rhs) && isMakeChan(pass, n.Rhs[i]) {
+					handled[ast.Unparen(lhs)] = true
+				}
+			}
+		case *ast.SelectorExpr:
+			if handled[n] {
+				continue
+			}
+			if _, u := get(n); u != nil {
+				u.escapes = true // read as a value: it goes somewhere we do not follow
+			}
+		}
+	}
+	// Composite literals name fields by key (an identifier, not a
+	// selector): their value must be a make.
+	for cur := range ins.Root().Preorder((*ast.KeyValueExpr)(nil)) {
+		kv := cur.Node().(*ast.KeyValueExpr)
+		id, ok := kv.Key.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		v, ok := pass.TypesInfo.Uses[id].(*types.Var)
+		if !ok || uses[v] == nil {
+			continue
+		}
+		if !isMakeChan(pass, kv.Value) {
+			uses[v].escapes = true
+		}
+	}
+	for v, u := range uses {
+		if u.escapes {
+			continue
+		}
+		if !u.recvK {
+			for _, s := range u.sends {
+				pass.Report(analysis.Diagnostic{
+					Pos:      s.Pos(),
+					Category: catField,
+					Message:  fmt.Sprintf("send on %s blocks forever: nothing in the package receives from field %s", types.ExprString(s.(*ast.SendStmt).Chan), v.Name()),
+				})
+			}
+		}
+		if !u.sendOK {
+			for _, r := range u.recvs {
+				pass.Report(analysis.Diagnostic{
+					Pos:      r.Pos(),
+					Category: catField,
+					Message:  fmt.Sprintf("receive from field %s blocks forever: nothing in the package sends on or closes it", v.Name()),
+				})
+			}
+		}
+	}
+}
+
+func isMakeChan(pass *analysis.Pass, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	b, ok := pass.TypesInfo.Uses[id].(*types.Builtin)
+	return ok && b.Name() == "make"
+}
+
+// inSelectWithWayOut reports whether the operation at cur is the
+// communication of a select case, in a select with another case or a
+// default.
+func inSelectWithWayOut(cur inspector.Cursor) bool {
+	for p := cur.Parent(); p.Node() != nil; p = p.Parent() {
+		switch n := p.Node().(type) {
+		case *ast.CommClause:
+			sel, ok := p.Parent().Parent().Node().(*ast.SelectStmt)
+			if !ok {
+				return false
+			}
+			// Only the clause's communication, not its body.
+			if n.Comm == nil || !(cur.Node().Pos() >= n.Comm.Pos() && cur.Node().End() <= n.Comm.End()) {
+				return false
+			}
+			return len(sel.Body.List) > 1
+		case *ast.FuncLit, *ast.FuncDecl, *ast.BlockStmt:
+			if _, ok := n.(*ast.BlockStmt); ok {
+				continue
+			}
+			return false
+		}
+	}
+	return false
+}

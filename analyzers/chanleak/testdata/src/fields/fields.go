@@ -1,0 +1,73 @@
+package fields
+
+import "context"
+
+type watch struct {
+	ctx     context.Context
+	results chan bool
+	errs    chan error
+	stop    chan struct{}
+}
+
+func newWatch(ctx context.Context) *watch {
+	return &watch{ctx: ctx, results: make(chan bool), errs: make(chan error), stop: make(chan struct{})}
+}
+
+func (w *watch) run() {
+	select {
+	case err := <-w.errs:
+		w.results <- err == nil // want `send on w.results blocks forever: nothing in the package receives from field results`
+	case <-w.ctx.Done():
+	}
+}
+
+func (w *watch) fail(err error) { w.errs <- err }
+
+func (w *watch) wait() {
+	<-w.stop // want `receive from field stop blocks forever: nothing in the package sends on or closes it`
+}
+
+// --- must stay silent ---
+
+type served struct {
+	in   chan int
+	out  chan int
+	done chan struct{}
+	pub  chan int
+	Exp  chan int
+}
+
+func (s *served) loop() {
+	for v := range s.in {
+		s.out <- v
+	}
+	close(s.done)
+}
+
+func (s *served) use() int {
+	s.in <- 1
+	close(s.in)
+	v := <-s.out
+	<-s.done
+	return v
+}
+
+// Handed out: someone else may receive.
+func (s *served) Pub() <-chan int { return s.pub }
+
+func (s *served) send() { s.pub <- 1 }
+
+// Exported: other packages may receive.
+func (s *served) sendExp() { s.Exp <- 1 }
+
+type optional struct {
+	quit chan struct{}
+}
+
+// With a way out, not blocking forever.
+func (o *optional) tick(ctx context.Context) {
+	select {
+	case <-o.quit:
+	case <-ctx.Done():
+	}
+}
