@@ -17,6 +17,7 @@ type fieldUse struct {
 	sends, recvs  []ast.Node // blocking operations (no select with another case)
 	served        map[token.Token]bool
 	escapes       bool
+	made          bool // the package makes the field's channel somewhere
 	sendOK, recvK bool // some send / receive or close exists anywhere
 }
 
@@ -26,7 +27,7 @@ type fieldUse struct {
 // the package can name an unexported field, so when every use of it is an
 // operation (or its initialisation), the other half does not exist. A
 // field whose channel is handed anywhere else (assigned to a variable,
-// passed, returned) is left alone.
+// passed, returned), or that the package never makes, is left alone.
 func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 	uses := map[*types.Var]*fieldUse{}
 	get := func(e ast.Expr) (*types.Var, *fieldUse) {
@@ -97,6 +98,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 			for i, lhs := range n.Lhs {
 				if _, u := get(lhs); u != nil && len(n.Lhs) == len(n.Rhs) && isMakeChan(pass, n.Rhs[i]) {
 					handled[ast.Unparen(lhs)] = true
+					u.made = true
 				}
 			}
 		case *ast.SelectorExpr:
@@ -120,12 +122,16 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 		if !ok || uses[v] == nil {
 			continue
 		}
-		if !isMakeChan(pass, kv.Value) {
+		if isMakeChan(pass, kv.Value) {
+			uses[v].made = true
+		} else {
 			uses[v].escapes = true
 		}
 	}
 	for v, u := range uses {
-		if u.escapes {
+		// A channel the package never makes is set from outside (or is a
+		// fragment's): its other half cannot be judged.
+		if u.escapes || !u.made {
 			continue
 		}
 		if !u.recvK {

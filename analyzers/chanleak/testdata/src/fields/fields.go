@@ -71,3 +71,10 @@ func (o *optional) tick(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
+
+type fragment struct {
+	updates chan string
+}
+
+// Never made in the package: set from outside, or nil (another bug).
+func (f *fragment) publish(k string) { f.updates <- k }
