@@ -56,6 +56,7 @@ func run(pass *analysis.Pass) (any, error) {
 	checkFields(pass, ins)
 	if res, ok := pass.ResultOf[summary.Analyzer].(*summary.Result); ok {
 		checkNamed(pass, res)
+		checkDropped(pass, res)
 	}
 	return nil, nil
 }

@@ -61,3 +61,7 @@ func TestNamedGoroutines(t *testing.T) {
 func TestFieldsNeverServed(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "fields")
 }
+
+func TestReturnedChannelDropped(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "dropped")
+}

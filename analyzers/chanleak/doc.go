@@ -34,6 +34,9 @@
 //     or method (go produce(ch), go w.run()) blocks on the channel the
 //     spawner made, per the callee's summary (package summary), and a path
 //     of the spawner's control-flow graph returns without the other half.
+//   - returned-channel-dropped: a call drops the channel a function returns
+//     while a goroutine that function started sends on it (unbuffered, no
+//     way out): nobody can receive, the goroutine blocks forever.
 //   - field-never-served: a send on an unexported channel field that
 //     nothing in the package receives from, or a receive from one that
 //     nothing sends on or closes, while the package makes the channel and

@@ -19,6 +19,7 @@ package summary
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"reflect"
@@ -84,7 +85,10 @@ type Op struct {
 	// Result is the index of the result that returns the channel, -1 if
 	// none.
 	Result int
-	Kind   Kind
+	// Cap is the buffer of a channel the function makes (a result's):
+	// -1 when unknown or not made here.
+	Cap  int
+	Kind Kind
 	// WayOut is set when the operation is a case of a select that has
 	// another case or a default.
 	WayOut bool
@@ -502,7 +506,7 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 	}
 	for _, l := range ops {
 		o := l.op
-		o.Param, o.Free, o.Result, o.Field = -1, -1, -1, l.sl.field
+		o.Param, o.Free, o.Result, o.Cap, o.Field = -1, -1, -1, -1, l.sl.field
 		switch {
 		case l.sl.param >= 0:
 			o.Param = l.sl.param
@@ -517,6 +521,11 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 			}
 			o.Result = i
 			o.Chan = fmt.Sprintf("result %d", i)
+			if c, ok := l.sl.made.Size.(*ssa.Const); ok && c.Value != nil {
+				if n, ok := constant.Int64Val(constant.ToInt(c.Value)); ok {
+					o.Cap = int(n)
+				}
+			}
 		}
 		if o.Field != "" {
 			o.Chan += "." + o.Field
