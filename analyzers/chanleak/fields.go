@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 const catField = "field-never-served"
@@ -30,16 +31,45 @@ type fieldUse struct {
 // passed, returned), or that the package never makes, is left alone.
 func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 	uses := map[*types.Var]*fieldUse{}
-	get := func(e ast.Expr) (*types.Var, *fieldUse) {
+	field := func(e ast.Expr) *types.Var {
 		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
 		if !ok {
-			return nil, nil
+			return nil
 		}
 		v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var)
 		if !ok || !v.IsField() || v.Exported() || v.Pkg() != pass.Pkg {
-			return nil, nil
+			return nil
 		}
 		if _, ok := v.Type().Underlying().(*types.Chan); !ok {
+			return nil
+		}
+		return v
+	}
+	handled := map[ast.Expr]bool{}
+	// Accessors hand the field out: func (s *S) Done() <-chan T { return
+	// s.done } (or nil). Their calls are the field.
+	accessors := map[*types.Func]*types.Var{}
+	for cur := range ins.Root().Preorder((*ast.FuncDecl)(nil)) {
+		fd := cur.Node().(*ast.FuncDecl)
+		if v, rets := accessorOf(pass, fd, field); v != nil {
+			if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+				accessors[fn] = v
+				for _, r := range rets {
+					handled[r] = true
+				}
+			}
+		}
+	}
+	get := func(e ast.Expr) (*types.Var, *fieldUse) {
+		v := field(e)
+		if v == nil {
+			if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+				if fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func); ok {
+					v = accessors[fn]
+				}
+			}
+		}
+		if v == nil {
 			return nil, nil
 		}
 		u := uses[v]
@@ -49,7 +79,6 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 		}
 		return v, u
 	}
-	handled := map[ast.Expr]bool{}
 	for cur := range ins.Root().Preorder((*ast.SendStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.CallExpr)(nil), (*ast.AssignStmt)(nil), (*ast.SelectorExpr)(nil)) {
 		switch n := cur.Node().(type) {
 		case *ast.SendStmt:
@@ -78,6 +107,9 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				u.recvs = append(u.recvs, n)
 			}
 		case *ast.CallExpr:
+			if _, u := get(n); u != nil && field(n) == nil && !handled[n] {
+				u.escapes = true // the accessor's result goes somewhere we do not follow
+			}
 			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) >= 1 {
 				if b, ok := pass.TypesInfo.Uses[id].(*types.Builtin); ok {
 					switch b.Name() {
@@ -153,6 +185,45 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 			}
 		}
 	}
+}
+
+// accessorOf returns the field a function returns (every return is the
+// field of its receiver or parameter, or nil), with the returned
+// selectors; nil when fd is not such an accessor.
+func accessorOf(pass *analysis.Pass, fd *ast.FuncDecl, field func(ast.Expr) *types.Var) (*types.Var, []ast.Expr) {
+	if fd.Body == nil || fd.Type.Results == nil || fd.Type.Results.NumFields() != 1 {
+		return nil, nil
+	}
+	var v *types.Var
+	var rets []ast.Expr
+	ok := true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			if len(n.Results) != 1 {
+				ok = false
+				return false
+			}
+			r := ast.Unparen(n.Results[0])
+			if id, isID := r.(*ast.Ident); isID && pass.TypesInfo.Uses[id] == types.Universe.Lookup("nil") {
+				return false
+			}
+			f := field(r)
+			if f == nil || v != nil && f != v {
+				ok = false
+				return false
+			}
+			v = f
+			rets = append(rets, r)
+		}
+		return true
+	})
+	if !ok || v == nil {
+		return nil, nil
+	}
+	return v, rets
 }
 
 func isMakeChan(pass *analysis.Pass, e ast.Expr) bool {

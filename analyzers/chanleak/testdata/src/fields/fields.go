@@ -78,3 +78,45 @@ type fragment struct {
 
 // Never made in the package: set from outside, or nil (another bug).
 func (f *fragment) publish(k string) { f.updates <- k }
+
+type stopper struct {
+	quiesce chan struct{}
+	stopped chan struct{}
+}
+
+func newStopper() *stopper {
+	return &stopper{quiesce: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// The accessor hands the field out; its calls are the field.
+func (s *stopper) ShouldQuiesce() <-chan struct{} {
+	if s == nil {
+		return nil
+	}
+	return s.quiesce
+}
+
+func process(s *stopper) {
+	<-s.ShouldQuiesce() // want `receive from field quiesce blocks forever: nothing in the package sends on or closes it`
+}
+
+func (s *stopper) Stopped() <-chan struct{} { return s.stopped }
+
+func (s *stopper) Stop() { close(s.stopped) }
+
+// Closed by Stop: silent.
+func wait(s *stopper) { <-s.Stopped() }
+
+type handed struct{ c chan int }
+
+func newHanded() *handed { return &handed{c: make(chan int)} }
+
+func (h *handed) C() chan int { return h.c }
+
+func (h *handed) put() { h.c <- 1 }
+
+// The accessor's result is handed on: someone else may receive. Silent.
+func Give(h *handed) chan int {
+	ch := h.C()
+	return ch
+}
