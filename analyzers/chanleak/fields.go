@@ -43,7 +43,9 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 		if _, ok := v.Type().Underlying().(*types.Chan); !ok {
 			return nil
 		}
-		return v
+		// Each method of a generic type sees its own instance of the
+		// field: key them all by the declared one.
+		return v.Origin()
 	}
 	handled := map[ast.Expr]bool{}
 	// Accessors hand the field out: func (s *S) Done() <-chan T { return
@@ -151,7 +153,10 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 			continue
 		}
 		v, ok := pass.TypesInfo.Uses[id].(*types.Var)
-		if !ok || uses[v] == nil {
+		if !ok {
+			continue
+		}
+		if v = v.Origin(); uses[v] == nil {
 			continue
 		}
 		if isMakeChan(pass, kv.Value) {

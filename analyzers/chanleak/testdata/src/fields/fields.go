@@ -120,3 +120,12 @@ func Give(h *handed) chan int {
 	ch := h.C()
 	return ch
 }
+
+// A generic type: every method sees its own instance of the field. Silent.
+type queue[E any] struct{ items chan E }
+
+func newQueue[E any]() *queue[E] { return &queue[E]{items: make(chan E)} }
+
+func (q *queue[E]) push(e E) { q.items <- e }
+
+func (q *queue[E]) pop() E { return <-q.items }
