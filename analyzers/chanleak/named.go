@@ -142,6 +142,23 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	if u.deferred {
 		return
 	}
+	// Goroutines started in a loop, and other halves done in a loop, are
+	// counted (for i := 0; i < n; i++ { <-c }): the graph has paths that
+	// skip such a loop which no run takes. Those are left to the
+	// syntactic checks, which compare the counts.
+	if inCycle(g.Block()) {
+		return
+	}
+	for in := range u.instrs {
+		if inCycle(in.Block()) {
+			return
+		}
+	}
+	for b := range u.cases {
+		if inCycle(b) {
+			return
+		}
+	}
 	ret := strandingReturn(g, u)
 	if ret == nil {
 		return
@@ -476,4 +493,23 @@ func strandingReturn(g *ssa.Go, u uses) *ssa.Return {
 		work = append(work, b.Succs...)
 	}
 	return nil
+}
+
+// inCycle reports whether b lies on a cycle of its function's graph.
+func inCycle(b *ssa.BasicBlock) bool {
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), b.Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if x == b {
+			return true
+		}
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		work = append(work, x.Succs...)
+	}
+	return false
 }

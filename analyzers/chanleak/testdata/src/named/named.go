@@ -173,3 +173,16 @@ func Ranged(xs []int) {
 	}
 	close(ch)
 }
+
+func hammer(done chan bool) { done <- true }
+
+// Counted: as many receives as goroutines, in loops the graph may skip.
+func Counted() {
+	c := make(chan bool)
+	for i := 0; i < 10; i++ {
+		go hammer(c)
+	}
+	for i := 0; i < 10; i++ {
+		<-c
+	}
+}
