@@ -11,6 +11,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/summary"
 )
 
 //go:embed doc.go
@@ -23,7 +24,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "chanleak",
 	Doc:      analysisutil.MustExtractDoc(doc, "chanleak"),
 	URL:      analysisutil.URL("chanleak"),
-	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Requires: []*analysis.Analyzer{inspect.Analyzer, summary.Analyzer},
 	Run:      run,
 	// A learner's half-written code rarely type-checks: report what can be seen.
 	RunDespiteErrors: true,
@@ -51,6 +52,11 @@ func run(pass *analysis.Pass) (any, error) {
 		c.gather(ch)
 		c.checkRange(ch)
 		c.checkSends(ch)
+	}
+	checkFields(pass, ins)
+	if res, ok := pass.ResultOf[summary.Analyzer].(*summary.Result); ok {
+		checkNamed(pass, res)
+		checkDropped(pass, res)
 	}
 	return nil, nil
 }

@@ -53,3 +53,15 @@ func TestTypeErrors(t *testing.T) {
 func TestConstantBufferForInputSizedFanOut(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), chanleak.Analyzer, "smallbuffer")
 }
+
+func TestNamedGoroutines(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "named")
+}
+
+func TestFieldsNeverServed(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "fields")
+}
+
+func TestReturnedChannelDropped(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "dropped")
+}

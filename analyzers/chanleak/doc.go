@@ -30,6 +30,17 @@
 //   - producer-blocked: a producer goroutine sends in a loop and the consumer
 //     loop stops early (break, return, a fixed number of steps) without
 //     draining the channel or letting the producer give up.
+//   - named-goroutine-stranded: a goroutine started on a declared function
+//     or method (go produce(ch), go w.run()) blocks on the channel the
+//     spawner made, per the callee's summary (package summary), and a path
+//     of the spawner's control-flow graph returns without the other half.
+//   - returned-channel-dropped: a call drops the channel a function returns
+//     while a goroutine that function started sends on it (unbuffered, no
+//     way out): nobody can receive, the goroutine blocks forever.
+//   - field-never-served: a send on an unexported channel field that
+//     nothing in the package receives from, or a receive from one that
+//     nothing sends on or closes, while the package makes the channel and
+//     never hands it elsewhere.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. Sends that are

@@ -1,0 +1,271 @@
+package chanleak
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+const catField = "field-never-served"
+
+// fieldUse is what the package does with one unexported channel field.
+type fieldUse struct {
+	sends, recvs  []ast.Node // blocking operations (no select with another case)
+	served        map[token.Token]bool
+	escapes       bool
+	made          bool // the package makes the field's channel somewhere
+	sendOK, recvK bool // some send / receive or close exists anywhere
+}
+
+// checkFields reports blocking operations on an unexported channel field
+// that nothing in the package ever serves: a send on a field nobody
+// receives from, a receive from a field nobody sends on or closes. Only
+// the package can name an unexported field, so when every use of it is an
+// operation (or its initialisation), the other half does not exist. A
+// field whose channel is handed anywhere else (assigned to a variable,
+// passed, returned), or that the package never makes, is left alone.
+func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
+	uses := map[*types.Var]*fieldUse{}
+	field := func(e ast.Expr) *types.Var {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok {
+			return nil
+		}
+		v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var)
+		if !ok || !v.IsField() || v.Exported() || v.Pkg() != pass.Pkg {
+			return nil
+		}
+		if _, ok := v.Type().Underlying().(*types.Chan); !ok {
+			return nil
+		}
+		// Each method of a generic type sees its own instance of the
+		// field: key them all by the declared one.
+		return v.Origin()
+	}
+	handled := map[ast.Expr]bool{}
+	// Accessors hand the field out: func (s *S) Done() <-chan T { return
+	// s.done } (or nil). Their calls are the field.
+	accessors := map[*types.Func]*types.Var{}
+	for cur := range ins.Root().Preorder((*ast.FuncDecl)(nil)) {
+		fd := cur.Node().(*ast.FuncDecl)
+		if v, rets := accessorOf(pass, fd, field); v != nil {
+			if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+				accessors[fn] = v
+				for _, r := range rets {
+					handled[r] = true
+				}
+			}
+		}
+	}
+	get := func(e ast.Expr) (*types.Var, *fieldUse) {
+		v := field(e)
+		if v == nil {
+			if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+				if fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func); ok {
+					v = accessors[fn]
+				}
+			}
+		}
+		if v == nil {
+			return nil, nil
+		}
+		u := uses[v]
+		if u == nil {
+			u = &fieldUse{}
+			uses[v] = u
+		}
+		return v, u
+	}
+	for cur := range ins.Root().Preorder((*ast.SendStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.CallExpr)(nil), (*ast.AssignStmt)(nil), (*ast.SelectorExpr)(nil)) {
+		switch n := cur.Node().(type) {
+		case *ast.SendStmt:
+			if _, u := get(n.Chan); u != nil {
+				handled[ast.Unparen(n.Chan)] = true
+				u.sendOK = true
+				if !inSelectWithWayOut(cur) {
+					u.sends = append(u.sends, n)
+				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op != token.ARROW {
+				continue
+			}
+			if _, u := get(n.X); u != nil {
+				handled[ast.Unparen(n.X)] = true
+				u.recvK = true
+				if !inSelectWithWayOut(cur) {
+					u.recvs = append(u.recvs, n)
+				}
+			}
+		case *ast.RangeStmt:
+			if _, u := get(n.X); u != nil {
+				handled[ast.Unparen(n.X)] = true
+				u.recvK = true
+				u.recvs = append(u.recvs, n)
+			}
+		case *ast.CallExpr:
+			if _, u := get(n); u != nil && field(n) == nil && !handled[n] {
+				u.escapes = true // the accessor's result goes somewhere we do not follow
+			}
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) >= 1 {
+				if b, ok := pass.TypesInfo.Uses[id].(*types.Builtin); ok {
+					switch b.Name() {
+					case "close":
+						if _, u := get(n.Args[0]); u != nil {
+							handled[ast.Unparen(n.Args[0])] = true
+							u.sendOK = true
+						}
+					case "len", "cap":
+						if _, u := get(n.Args[0]); u != nil {
+							handled[ast.Unparen(n.Args[0])] = true
+						}
+					}
+				}
+			}
+		case *ast.AssignStmt:
+			// x.f = make(...): the field's initialisation.
+			for i, lhs := range n.Lhs {
+				if _, u := get(lhs); u != nil && len(n.Lhs) == len(n.Rhs) && isMakeChan(pass, n.Rhs[i]) {
+					handled[ast.Unparen(lhs)] = true
+					u.made = true
+				}
+			}
+		case *ast.SelectorExpr:
+			if handled[n] {
+				continue
+			}
+			if _, u := get(n); u != nil {
+				u.escapes = true // read as a value: it goes somewhere we do not follow
+			}
+		}
+	}
+	// Composite literals name fields by key (an identifier, not a
+	// selector): their value must be a make.
+	for cur := range ins.Root().Preorder((*ast.KeyValueExpr)(nil)) {
+		kv := cur.Node().(*ast.KeyValueExpr)
+		id, ok := kv.Key.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		v, ok := pass.TypesInfo.Uses[id].(*types.Var)
+		if !ok {
+			continue
+		}
+		if v = v.Origin(); uses[v] == nil {
+			continue
+		}
+		if isMakeChan(pass, kv.Value) {
+			uses[v].made = true
+		} else {
+			uses[v].escapes = true
+		}
+	}
+	for v, u := range uses {
+		// A channel the package never makes is set from outside (or is a
+		// fragment's): its other half cannot be judged.
+		if u.escapes || !u.made {
+			continue
+		}
+		if !u.recvK {
+			for _, s := range u.sends {
+				pass.Report(analysis.Diagnostic{
+					Pos:      s.Pos(),
+					Category: catField,
+					Message:  fmt.Sprintf("send on %s blocks forever: nothing in the package receives from field %s", types.ExprString(s.(*ast.SendStmt).Chan), v.Name()),
+				})
+			}
+		}
+		if !u.sendOK {
+			for _, r := range u.recvs {
+				pass.Report(analysis.Diagnostic{
+					Pos:      r.Pos(),
+					Category: catField,
+					Message:  fmt.Sprintf("receive from field %s blocks forever: nothing in the package sends on or closes it", v.Name()),
+				})
+			}
+		}
+	}
+}
+
+// accessorOf returns the field a function returns (every return is the
+// field of its receiver or parameter, or nil), with the returned
+// selectors; nil when fd is not such an accessor.
+func accessorOf(pass *analysis.Pass, fd *ast.FuncDecl, field func(ast.Expr) *types.Var) (*types.Var, []ast.Expr) {
+	if fd.Body == nil || fd.Type.Results == nil || fd.Type.Results.NumFields() != 1 {
+		return nil, nil
+	}
+	var v *types.Var
+	var rets []ast.Expr
+	ok := true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			if len(n.Results) != 1 {
+				ok = false
+				return false
+			}
+			r := ast.Unparen(n.Results[0])
+			if id, isID := r.(*ast.Ident); isID && pass.TypesInfo.Uses[id] == types.Universe.Lookup("nil") {
+				return false
+			}
+			f := field(r)
+			if f == nil || v != nil && f != v {
+				ok = false
+				return false
+			}
+			v = f
+			rets = append(rets, r)
+		}
+		return true
+	})
+	if !ok || v == nil {
+		return nil, nil
+	}
+	return v, rets
+}
+
+func isMakeChan(pass *analysis.Pass, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	b, ok := pass.TypesInfo.Uses[id].(*types.Builtin)
+	return ok && b.Name() == "make"
+}
+
+// inSelectWithWayOut reports whether the operation at cur is the
+// communication of a select case, in a select with another case or a
+// default.
+func inSelectWithWayOut(cur inspector.Cursor) bool {
+	for p := cur.Parent(); p.Node() != nil; p = p.Parent() {
+		switch n := p.Node().(type) {
+		case *ast.CommClause:
+			sel, ok := p.Parent().Parent().Node().(*ast.SelectStmt)
+			if !ok {
+				return false
+			}
+			// Only the clause's communication, not its body.
+			if n.Comm == nil || !(cur.Node().Pos() >= n.Comm.Pos() && cur.Node().End() <= n.Comm.End()) {
+				return false
+			}
+			return len(sel.Body.List) > 1
+		case *ast.FuncLit, *ast.FuncDecl, *ast.BlockStmt:
+			if _, ok := n.(*ast.BlockStmt); ok {
+				continue
+			}
+			return false
+		}
+	}
+	return false
+}

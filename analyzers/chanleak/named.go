@@ -1,0 +1,515 @@
+package chanleak
+
+import (
+	"fmt"
+	"go/constant"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/asyncbook/asyncbook/analyzers/summary"
+)
+
+const catNamed = "named-goroutine-stranded"
+
+// checkNamed reports goroutines started on a declared function or method
+// (go produce(ch), go w.run()) that block forever on a channel the spawner
+// made: the callee's summary says it sends on (receives from, ranges over)
+// the channel with no way out, and on some path of the spawner's
+// control-flow graph from the go statement to a return nobody does the
+// other half (receives, sends, closes), while the channel is seen nowhere
+// else. Inline goroutine literals are the syntactic checks' business.
+func checkNamed(pass *analysis.Pass, res *summary.Result) {
+	if res == nil || res.Pkg == nil {
+		return
+	}
+	reported := map[token.Pos]bool{}
+	for _, fn := range res.SrcFuncs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				g, ok := instr.(*ssa.Go)
+				if !ok || g.Call.IsInvoke() {
+					continue
+				}
+				callee, ok := g.Call.Value.(*ssa.Function)
+				if !ok || callee.Parent() != nil {
+					continue
+				}
+				cs := calleeSummary(pass, res, callee)
+				if cs == nil {
+					continue
+				}
+				for _, op := range cs.Ops {
+					if op.Kind == summary.Close || op.WayOut || op.InGo || op.Param < 0 || op.Param >= len(g.Call.Args) {
+						continue
+					}
+					checkNamedOp(pass, res, fn, g, callee, op, reported)
+				}
+			}
+		}
+	}
+}
+
+func calleeSummary(pass *analysis.Pass, res *summary.Result, fn *ssa.Function) *summary.Summary {
+	if s, ok := res.Funcs[fn]; ok {
+		return s
+	}
+	obj, ok := fn.Object().(*types.Func)
+	if !ok {
+		return nil
+	}
+	var s summary.Summary
+	if pass.ImportObjectFact(obj, &s) {
+		return &s
+	}
+	return nil
+}
+
+// complementOf says which operations free a goroutine blocked on k.
+func complementOf(k summary.Kind) map[summary.Kind]bool {
+	switch k {
+	case summary.Send:
+		return map[summary.Kind]bool{summary.Recv: true, summary.Range: true}
+	case summary.Recv:
+		return map[summary.Kind]bool{summary.Send: true, summary.Close: true}
+	case summary.Range:
+		return map[summary.Kind]bool{summary.Close: true}
+	}
+	return nil
+}
+
+// uses is what the spawner does with the channel besides the go statement.
+type uses struct {
+	escapes bool
+	// deferred is set when a deferred call frees the goroutine: every
+	// return after it does.
+	deferred bool
+	instrs   map[ssa.Instruction]bool // operations (or calls) that free the goroutine
+	cases    map[*ssa.BasicBlock]bool // select case bodies that do
+}
+
+func checkNamedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, op summary.Op, reported map[token.Pos]bool) {
+	arg := g.Call.Args[op.Param]
+	var start []ssa.Value
+	var mk *ssa.MakeChan
+	if op.Field == "" {
+		_, _, field, made, ok := summary.Root(arg)
+		if !ok || made == nil || field != "" {
+			return
+		}
+		mk = made
+		start = []ssa.Value{made}
+	} else {
+		alloc, ok := arg.(*ssa.Alloc)
+		if !ok {
+			return
+		}
+		mk = fieldChan(alloc, op.Field)
+		if mk == nil {
+			return
+		}
+		// The struct's uses: loads of the field, methods called on it.
+		u := walkStruct(pass, res, alloc, op.Field, complementOf(op.Kind), g)
+		if u.escapes {
+			return
+		}
+		report(pass, res, fn, g, callee, op, mk, u, reported)
+		return
+	}
+	u := walk(pass, res, start, complementOf(op.Kind), g)
+	if u.escapes {
+		return
+	}
+	report(pass, res, fn, g, callee, op, mk, u, reported)
+}
+
+func merge(dst *uses, src uses) {
+	for k := range src.instrs {
+		dst.instrs[k] = true
+	}
+	for k := range src.cases {
+		dst.cases[k] = true
+	}
+	dst.deferred = dst.deferred || src.deferred
+}
+
+func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, op summary.Op, mk *ssa.MakeChan, u uses, reported map[token.Pos]bool) {
+	if c, ok := mk.Size.(*ssa.Const); !ok || c.Value == nil || c.Value.Kind() != constant.Int || constant.Sign(c.Value) != 0 {
+		return // buffered, or a size we cannot read
+	}
+	if u.deferred {
+		return
+	}
+	// Goroutines started in a loop, and other halves done in a loop, are
+	// counted (for i := 0; i < n; i++ { <-c }): the graph has paths that
+	// skip such a loop which no run takes. Those are left to the
+	// syntactic checks, which compare the counts.
+	if inCycle(g.Block()) {
+		return
+	}
+	for in := range u.instrs {
+		if inCycle(in.Block()) {
+			return
+		}
+	}
+	for b := range u.cases {
+		if inCycle(b) {
+			return
+		}
+	}
+	ret := strandingReturn(g, u)
+	if ret == nil {
+		return
+	}
+	at := g.Pos()
+	if s, ok := res.Funcs[callee]; ok {
+		for _, o := range s.Ops {
+			if o.Param == op.Param && o.Field == op.Field && o.Kind == op.Kind && !o.WayOut && !o.InGo && o.Pos.IsValid() {
+				at = o.Pos
+				break
+			}
+		}
+	}
+	if reported[at] {
+		return
+	}
+	reported[at] = true
+	retPos := ret.Pos()
+	if !retPos.IsValid() {
+		retPos = fn.Syntax().End()
+	}
+	verb := map[summary.Kind]string{summary.Send: "send on", summary.Recv: "receive from", summary.Range: "range over"}[op.Kind]
+	other := map[summary.Kind]string{summary.Send: "receives from", summary.Recv: "sends on or closes", summary.Range: "closes"}[op.Kind]
+	name := op.Chan
+	pass.Report(analysis.Diagnostic{
+		Pos:      at,
+		Category: catNamed,
+		Message: fmt.Sprintf("goroutine %s blocks forever on %s %s when %s returns at line %d: nothing %s it on that path",
+			callee.Name(), verb, name, fn.Name(), pass.Fset.Position(retPos).Line, other),
+		Related: []analysis.RelatedInformation{
+			{Pos: g.Pos(), Message: "goroutine started here"},
+			{Pos: retPos, Message: fmt.Sprintf("returns here without a %s", map[summary.Kind]string{summary.Send: "receive", summary.Recv: "send or close", summary.Range: "close"}[op.Kind])},
+		},
+	})
+}
+
+// fieldChan returns the channel made for field f of a struct allocated in
+// the function (w := &worker{updates: make(chan int)}), or nil.
+func fieldChan(alloc *ssa.Alloc, f string) *ssa.MakeChan {
+	var out *ssa.MakeChan
+	for _, r := range *alloc.Referrers() {
+		fa, ok := r.(*ssa.FieldAddr)
+		if !ok || fieldName(fa) != f {
+			continue
+		}
+		for _, rr := range *fa.Referrers() {
+			st, ok := rr.(*ssa.Store)
+			if !ok || st.Addr != fa {
+				continue
+			}
+			mk, ok := st.Val.(*ssa.MakeChan)
+			if !ok || out != nil {
+				return nil
+			}
+			out = mk
+		}
+	}
+	return out
+}
+
+func fieldName(fa *ssa.FieldAddr) string {
+	t := fa.X.Type().Underlying()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem().Underlying()
+	}
+	if st, ok := t.(*types.Struct); ok && fa.Field < st.NumFields() {
+		return st.Field(fa.Field).Name()
+	}
+	return ""
+}
+
+// walkStruct follows the struct holding the channel: loads of the field
+// are the channel; calls that take the struct count by their summary.
+func walkStruct(pass *analysis.Pass, res *summary.Result, alloc *ssa.Alloc, f string, comp map[summary.Kind]bool, g *ssa.Go) uses {
+	u := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
+	var chans []ssa.Value
+	for _, r := range *alloc.Referrers() {
+		switch r := r.(type) {
+		case *ssa.FieldAddr:
+			if fieldName(r) != f {
+				continue
+			}
+			for _, rr := range *r.Referrers() {
+				switch rr := rr.(type) {
+				case *ssa.Store:
+					if rr.Addr != r {
+						u.escapes = true
+					}
+				case *ssa.UnOp:
+					if rr.Op == token.MUL {
+						chans = append(chans, rr)
+					} else {
+						u.escapes = true
+					}
+				case *ssa.DebugRef:
+				default:
+					u.escapes = true
+				}
+			}
+		case *ssa.Call, *ssa.Go, *ssa.Defer:
+			if r == ssa.Instruction(g) {
+				continue
+			}
+			callInstr(pass, res, r.(ssa.CallInstruction), alloc, f, comp, &u)
+		case *ssa.DebugRef:
+		default:
+			u.escapes = true
+		}
+	}
+	if !u.escapes && len(chans) > 0 {
+		w := walk(pass, res, chans, comp, g)
+		merge(&u, w)
+		u.escapes = w.escapes
+	}
+	return u
+}
+
+// callInstr counts a call that takes v (or the struct holding the channel
+// in field f) by the callee's summary: a synchronous complementary
+// operation frees the goroutine; a goroutine the callee starts, or a
+// callee we know nothing about, takes the channel out of sight.
+func callInstr(pass *analysis.Pass, res *summary.Result, c ssa.CallInstruction, v ssa.Value, f string, comp map[summary.Kind]bool, u *uses) {
+	common := c.Common()
+	if b, ok := common.Value.(*ssa.Builtin); ok {
+		switch b.Name() {
+		case "close":
+			if f == "" && comp[summary.Close] {
+				u.instrs[c] = true
+				if _, ok := c.(*ssa.Defer); ok {
+					u.deferred = true
+				}
+			}
+		case "len", "cap":
+		default:
+			u.escapes = true
+		}
+		return
+	}
+	callee, ok := common.Value.(*ssa.Function)
+	if !ok || common.IsInvoke() {
+		u.escapes = true
+		return
+	}
+	cs := calleeSummary(pass, res, callee)
+	if cs == nil {
+		u.escapes = true
+		return
+	}
+	_, isGo := c.(*ssa.Go)
+	touched := false
+	for i, a := range common.Args {
+		if a != v {
+			continue
+		}
+		for _, o := range cs.Ops {
+			if o.Param != i || o.Field != f {
+				continue
+			}
+			touched = true
+			if isGo || o.InGo {
+				u.escapes = true // another goroutine may free it
+			} else if comp[o.Kind] {
+				u.instrs[c] = true
+				if _, ok := c.(*ssa.Defer); ok {
+					u.deferred = true
+				}
+			}
+		}
+	}
+	if !touched && f == "" {
+		u.escapes = true // passed somewhere the summary does not follow
+	}
+}
+
+// walk follows the channel's values through the spawner: conversions,
+// loads of a variable holding it, operations and calls.
+func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[summary.Kind]bool, g *ssa.Go) uses {
+	u := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
+	seen := map[ssa.Value]bool{}
+	work := append([]ssa.Value(nil), start...)
+	for len(work) > 0 && !u.escapes {
+		v := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		refs := v.Referrers()
+		if refs == nil {
+			continue
+		}
+		for _, r := range *refs {
+			switch r := r.(type) {
+			case *ssa.ChangeType:
+				work = append(work, r)
+			case *ssa.Phi:
+				work = append(work, r)
+			case *ssa.Store:
+				alloc, ok := r.Addr.(*ssa.Alloc)
+				if !ok || r.Val != v {
+					u.escapes = true
+					continue
+				}
+				for _, ar := range *alloc.Referrers() {
+					switch ar := ar.(type) {
+					case *ssa.UnOp:
+						if ar.Op == token.MUL {
+							work = append(work, ar)
+						}
+					case *ssa.Store, *ssa.DebugRef:
+					default:
+						u.escapes = true // captured by a closure, address taken
+					}
+				}
+			case *ssa.Send:
+				if r.X == v {
+					u.escapes = true
+				} else if comp[summary.Send] {
+					u.instrs[r] = true
+				}
+			case *ssa.UnOp:
+				if r.Op == token.ARROW {
+					k := summary.Recv
+					if r.CommaOk {
+						k = summary.Range
+					}
+					if comp[k] || k == summary.Range && comp[summary.Recv] {
+						u.instrs[r] = true
+					}
+				}
+			case *ssa.Select:
+				for i, st := range r.States {
+					if st.Chan != v {
+						continue
+					}
+					k := summary.Recv
+					if st.Dir == types.SendOnly {
+						k = summary.Send
+					}
+					if comp[k] {
+						if b := caseBlock(r, i); b != nil {
+							u.cases[b] = true
+						} else {
+							u.escapes = true
+						}
+					}
+				}
+			case *ssa.Call, *ssa.Defer, *ssa.Go:
+				if r == ssa.Instruction(g) {
+					continue
+				}
+				callInstr(pass, res, r.(ssa.CallInstruction), v, "", comp, &u)
+			case *ssa.BinOp, *ssa.DebugRef:
+			default:
+				u.escapes = true // returned, stored, captured, converted
+			}
+		}
+	}
+	return u
+}
+
+// caseBlock returns the block that runs case i of the select: the true
+// successor of the branch on `index == i`.
+func caseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
+	for _, r := range *sel.Referrers() {
+		ex, ok := r.(*ssa.Extract)
+		if !ok || ex.Index != 0 {
+			continue
+		}
+		for _, er := range *ex.Referrers() {
+			cmp, ok := er.(*ssa.BinOp)
+			if !ok || cmp.Op != token.EQL {
+				continue
+			}
+			c, ok := cmp.Y.(*ssa.Const)
+			if !ok || c.Value == nil || c.Value.Kind() != constant.Int {
+				continue
+			}
+			if n, ok := constant.Int64Val(c.Value); !ok || int(n) != i {
+				continue
+			}
+			for _, cr := range *cmp.Referrers() {
+				if iff, ok := cr.(*ssa.If); ok {
+					return iff.Block().Succs[0]
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// strandingReturn returns a Return reachable from the go statement on a
+// path that passes no operation freeing the goroutine, or nil.
+func strandingReturn(g *ssa.Go, u uses) *ssa.Return {
+	start := g.Block()
+	// The rest of the go statement's block.
+	after := false
+	for _, in := range start.Instrs {
+		if in == ssa.Instruction(g) {
+			after = true
+			continue
+		}
+		if after && u.instrs[in] {
+			return nil
+		}
+	}
+	if r, ok := start.Instrs[len(start.Instrs)-1].(*ssa.Return); ok {
+		return r
+	}
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), start.Succs...)
+	for len(work) > 0 {
+		b := work[0]
+		work = work[1:]
+		if seen[b] || u.cases[b] {
+			continue
+		}
+		seen[b] = true
+		freed := false
+		for _, in := range b.Instrs {
+			if u.instrs[in] {
+				freed = true
+				break
+			}
+		}
+		if freed {
+			continue
+		}
+		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
+			return r
+		}
+		work = append(work, b.Succs...)
+	}
+	return nil
+}
+
+// inCycle reports whether b lies on a cycle of its function's graph.
+func inCycle(b *ssa.BasicBlock) bool {
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), b.Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if x == b {
+			return true
+		}
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		work = append(work, x.Succs...)
+	}
+	return false
+}

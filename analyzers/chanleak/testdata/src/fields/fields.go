@@ -1,0 +1,131 @@
+package fields
+
+import "context"
+
+type watch struct {
+	ctx     context.Context
+	results chan bool
+	errs    chan error
+	stop    chan struct{}
+}
+
+func newWatch(ctx context.Context) *watch {
+	return &watch{ctx: ctx, results: make(chan bool), errs: make(chan error), stop: make(chan struct{})}
+}
+
+func (w *watch) run() {
+	select {
+	case err := <-w.errs:
+		w.results <- err == nil // want `send on w.results blocks forever: nothing in the package receives from field results`
+	case <-w.ctx.Done():
+	}
+}
+
+func (w *watch) fail(err error) { w.errs <- err }
+
+func (w *watch) wait() {
+	<-w.stop // want `receive from field stop blocks forever: nothing in the package sends on or closes it`
+}
+
+// --- must stay silent ---
+
+type served struct {
+	in   chan int
+	out  chan int
+	done chan struct{}
+	pub  chan int
+	Exp  chan int
+}
+
+func (s *served) loop() {
+	for v := range s.in {
+		s.out <- v
+	}
+	close(s.done)
+}
+
+func (s *served) use() int {
+	s.in <- 1
+	close(s.in)
+	v := <-s.out
+	<-s.done
+	return v
+}
+
+// Handed out: someone else may receive.
+func (s *served) Pub() <-chan int { return s.pub }
+
+func (s *served) send() { s.pub <- 1 }
+
+// Exported: other packages may receive.
+func (s *served) sendExp() { s.Exp <- 1 }
+
+type optional struct {
+	quit chan struct{}
+}
+
+// With a way out, not blocking forever.
+func (o *optional) tick(ctx context.Context) {
+	select {
+	case <-o.quit:
+	case <-ctx.Done():
+	}
+}
+
+type fragment struct {
+	updates chan string
+}
+
+// Never made in the package: set from outside, or nil (another bug).
+func (f *fragment) publish(k string) { f.updates <- k }
+
+type stopper struct {
+	quiesce chan struct{}
+	stopped chan struct{}
+}
+
+func newStopper() *stopper {
+	return &stopper{quiesce: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// The accessor hands the field out; its calls are the field.
+func (s *stopper) ShouldQuiesce() <-chan struct{} {
+	if s == nil {
+		return nil
+	}
+	return s.quiesce
+}
+
+func process(s *stopper) {
+	<-s.ShouldQuiesce() // want `receive from field quiesce blocks forever: nothing in the package sends on or closes it`
+}
+
+func (s *stopper) Stopped() <-chan struct{} { return s.stopped }
+
+func (s *stopper) Stop() { close(s.stopped) }
+
+// Closed by Stop: silent.
+func wait(s *stopper) { <-s.Stopped() }
+
+type handed struct{ c chan int }
+
+func newHanded() *handed { return &handed{c: make(chan int)} }
+
+func (h *handed) C() chan int { return h.c }
+
+func (h *handed) put() { h.c <- 1 }
+
+// The accessor's result is handed on: someone else may receive. Silent.
+func Give(h *handed) chan int {
+	ch := h.C()
+	return ch
+}
+
+// A generic type: every method sees its own instance of the field. Silent.
+type queue[E any] struct{ items chan E }
+
+func newQueue[E any]() *queue[E] { return &queue[E]{items: make(chan E)} }
+
+func (q *queue[E]) push(e E) { q.items <- e }
+
+func (q *queue[E]) pop() E { return <-q.items }

@@ -1,0 +1,85 @@
+package chans
+
+import "context"
+
+func produce(ch chan<- int) { // want produce:"summary\\(send ch\\)"
+	ch <- 1
+}
+
+func produceOrStop(ctx context.Context, ch chan<- int) { // want produceOrStop:"summary\\(send ch \\(way out\\)\\)"
+	select {
+	case ch <- 1:
+	case <-ctx.Done():
+	}
+}
+
+func drain(in <-chan int) { // want drain:"summary\\(range in\\)"
+	for range in {
+	}
+}
+
+func finish(out chan int) { // want finish:"summary\\(close out\\)"
+	close(out)
+}
+
+// The callee's operations are the caller's, on the caller's parameter.
+func relay(c chan<- int) { // want relay:"summary\\(send c\\)"
+	produce(c)
+}
+
+// A goroutine's operations are marked as such.
+func spawn(c chan<- int) { // want spawn:"summary\\(send c \\(in go\\)\\)"
+	go produce(c)
+}
+
+// A channel made here and returned: the goroutine that sends on it is
+// the caller's business.
+func Stream() <-chan int { // want Stream:"summary\\(close result 0 \\(in go\\); send result 0 \\(in go\\)\\)"
+	ch := make(chan int)
+	go func() {
+		defer close(ch)
+		ch <- 1
+	}()
+	return ch
+}
+
+type worker struct {
+	updates chan int
+	done    chan struct{}
+}
+
+func (w *worker) run() { // want run:"summary\\(send w.updates\\)"
+	w.updates <- 1
+}
+
+func (w *worker) wait() { // want wait:"summary\\(recv w.done\\)"
+	<-w.done
+}
+
+func (w *worker) loop() { // want loop:"summary\\(recv w.done \\(way out\\); recv w.updates \\(way out\\); never returns\\)"
+	for {
+		select {
+		case <-w.done:
+		case <-w.updates:
+		}
+	}
+}
+
+// A channel the function makes and keeps is nobody else's business.
+func local() {
+	ch := make(chan int, 1)
+	ch <- 1
+	<-ch
+}
+
+// Nothing about channels: no summary.
+func add(a, b int) int { return a + b }
+
+// A captured channel, through a closure called in place.
+func captured(ch chan int) { // want captured:"summary\\(send ch\\)"
+	func() { ch <- 1 }()
+}
+
+func Exported(c chan int) { // want Exported:"summary\\(close c\\)"
+	finish(c)
+}
