@@ -4,7 +4,7 @@
 ;;
 ;;   ASYNCBOOK_BIN=/path/to/asyncbook emacs --batch -Q -l editors/emacs/test/asyncbook-eglot-test.el
 ;;
-;; The end-to-end test copies the workbook (go.mod, go.sum, exercises/) into
+;; The end-to-end test copies the workbook (go.mod, go.sum, .asyncbook.json, exercises/) into
 ;; a temporary folder, makes a practice copy with `asyncbook start', adds a
 ;; file with a stranded sender (chanleak, which has a quick fix) and an
 ;; unstopped ticker (timerstop), opens it in go-mode and connects Eglot to
@@ -57,6 +57,8 @@
   (let ((ws (file-name-as-directory (make-temp-file "asyncbook-eglot-" t))))
     (copy-file (expand-file-name "go.mod" abt-repo) ws)
     (copy-file (expand-file-name "go.sum" abt-repo) ws)
+    ;; The workbook's settings: practice copies take the strict profile.
+    (copy-file (expand-file-name ".asyncbook.json" abt-repo) ws)
     (copy-directory (expand-file-name "exercises" abt-repo)
                     (expand-file-name "exercises" ws) nil t t)
     (let ((default-directory ws))

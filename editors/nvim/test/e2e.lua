@@ -3,7 +3,7 @@
 --   ASYNCBOOK_BIN=/path/to/asyncbook \
 --   nvim --headless -u editors/nvim/test/minimal_init.lua -c 'luafile editors/nvim/test/e2e.lua'
 --
--- It copies the workbook (go.mod, go.sum, exercises/) into a temporary
+-- It copies the workbook (go.mod, go.sum, .asyncbook.json, exercises/) into a temporary
 -- folder, makes a practice copy with `asyncbook start`, adds a file with a
 -- stranded sender (chanleak, which has a quick fix) and an unstopped ticker
 -- (timerstop), opens it, and drives the plugin and `asyncbook lsp` through
@@ -164,7 +164,8 @@ step('a practice copy with a stranded sender is made in a temporary workspace', 
   if not S.ws then
     fail('cannot make a temporary folder')
   end
-  run({ 'cp', repo .. '/go.mod', repo .. '/go.sum', S.ws .. '/' })
+  -- .asyncbook.json gives practice copies the strict profile, chanleak's.
+  run({ 'cp', repo .. '/go.mod', repo .. '/go.sum', repo .. '/.asyncbook.json', S.ws .. '/' })
   run({ 'cp', '-R', repo .. '/exercises', S.ws .. '/exercises' })
   run({ 'sh', '-c', 'cd "$1" && "$2" start batch-inference', 'sh', S.ws, bin })
   S.file = S.ws .. '/practice/batchinference/stranded.go'
