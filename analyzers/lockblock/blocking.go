@@ -46,10 +46,6 @@ func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
 	case waits[full]:
 		s.report(call, st, catWait, "is held while waiting in %[2]s: %[1]s waits too; if the awaited work needs the lock, it deadlocks", name)
 	default:
-		if w := s.blockingOf(fn); w != "" {
-			s.report(call, st, catHelper, "is held while calling %[2]s, which may block (%[3]s): %[1]s waits as long", name, w)
-			return
-		}
 		k, streams, ok := s.ioCall(fn, call)
 		if !ok || s.serializes(st, streams) {
 			return

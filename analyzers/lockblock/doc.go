@@ -26,10 +26,6 @@
 //     database/sql calls
 //   - wait-under-lock: sync.WaitGroup, errgroup.Group Wait or a
 //     semaphore Acquire
-//   - blocking-call-under-lock: a call to a function of the module that
-//     may block (it receives, selects without default, sends on a channel
-//     not known to be buffered, waits or sleeps, itself or through its
-//     callees; summarised as facts, across packages)
 //
 // Not reported: a send on a channel that, everywhere in the package, is
 // made with a buffer (followed through assignments, struct fields and the

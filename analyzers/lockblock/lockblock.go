@@ -25,7 +25,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "lockblock",
 	Doc:              analysisutil.MustExtractDoc(doc, "lockblock"),
 	URL:              analysisutil.URL("lockblock"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer, blockFacts},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -38,7 +38,6 @@ const (
 	catSleep   = "sleep-under-lock"
 	catIO      = "io-under-lock"
 	catWait    = "wait-under-lock"
-	catHelper  = "blocking-call-under-lock"
 )
 
 func run(pass *analysis.Pass) (any, error) {
@@ -51,7 +50,6 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	s := &scanner{pass: pass, reported: make(map[token.Pos]bool)}
 	s.buffered = bufferedChans(pass.TypesInfo, insp)
-	s.blocking, _ = pass.ResultOf[blockFacts].(map[*types.Func]string)
 	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 		var body *ast.BlockStmt
 		switch n := cur.Node().(type) {
@@ -261,9 +259,6 @@ type scanner struct {
 	pass     *analysis.Pass
 	buffered *chanFlow
 	reported map[token.Pos]bool
-	blocking map[*types.Func]string // functions that may block, and on what
-
-	importFacts bool // running as blockFacts: callees' facts can be imported
 }
 
 // scanList scans a statement list entered with the locks in st. It returns

@@ -22,7 +22,3 @@ func TestCoordinator(t *testing.T) {
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "broken")
 }
-
-func TestBlockingHelpers(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "hub")
-}
