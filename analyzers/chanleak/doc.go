@@ -40,7 +40,8 @@
 //   - field-never-served: a send on an unexported channel field that
 //     nothing in the package receives from, or a receive from one that
 //     nothing sends on or closes, while the package makes the channel and
-//     never hands it elsewhere.
+//     never hands it elsewhere. An exported accessor (Updates() <-chan T)
+//     hands it to other packages, which may do what its type allows.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. Sends that are

@@ -59,6 +59,21 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				for _, r := range rets {
 					handled[r] = true
 				}
+				if fn.Exported() {
+					// An exported accessor (Updates() <-chan Entry, often
+					// the method of an interface) hands the channel to
+					// other packages, which may do what its type allows:
+					// receive from a <-chan, send on or close a chan<-.
+					u := uses[v]
+					if u == nil {
+						u = &fieldUse{}
+						uses[v] = u
+					}
+					if ch, ok := fn.Type().(*types.Signature).Results().At(0).Type().Underlying().(*types.Chan); ok {
+						u.recvK = u.recvK || ch.Dir() != types.SendOnly
+						u.sendOK = u.sendOK || ch.Dir() != types.RecvOnly
+					}
+				}
 			}
 		}
 	}

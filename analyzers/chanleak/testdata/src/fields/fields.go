@@ -129,3 +129,23 @@ func newQueue[E any]() *queue[E] { return &queue[E]{items: make(chan E)} }
 func (q *queue[E]) push(e E) { q.items <- e }
 
 func (q *queue[E]) pop() E { return <-q.items }
+
+// An exported accessor hands the channel to other packages, which receive
+// from Updates(): the package's sends are served there. Silent.
+type watcher struct{ updates chan int }
+
+func newWatcher() *watcher { return &watcher{updates: make(chan int)} }
+
+func (w *watcher) Updates() <-chan int { return w.updates }
+
+func (w *watcher) publish(v int) { w.updates <- v }
+
+// A receive-only accessor lets other packages receive, never send or
+// close: a receive in the package still has nobody on the other side.
+type inbox struct{ in chan int }
+
+func newInbox() *inbox { return &inbox{in: make(chan int)} }
+
+func (b *inbox) In() <-chan int { return b.in }
+
+func (b *inbox) next() int { return <-b.in } // want `receive from field in blocks forever: nothing in the package sends on or closes it`
