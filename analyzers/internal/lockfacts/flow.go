@@ -230,6 +230,22 @@ func (fl *flow) exprs(n ast.Node, st State) {
 
 // handoffs notes the literals of a go statement.
 func (fl *flow) handoffs(call *ast.CallExpr) {
+	// go c.resetTransportAndUnlock(): a declared function whose summary
+	// releases a lock its caller holds hands the release to the goroutine.
+	if fl.record {
+		if callee := typeutil.StaticCallee(fl.info(), call); callee != nil {
+			if sum := fl.a.summary(callee); sum != nil {
+				for _, e := range sum.Effects {
+					if e.Kind&Releases == 0 {
+						continue
+					}
+					if k, _, ok := fl.mapEffect(call, callee, e); ok {
+						fl.f.HandedOff[k] = true
+					}
+				}
+			}
+		}
+	}
 	ast.Inspect(call, func(m ast.Node) bool {
 		if lit, ok := m.(*ast.FuncLit); ok {
 			fl.handoff(lit)

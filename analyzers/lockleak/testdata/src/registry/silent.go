@@ -157,3 +157,22 @@ func (r *Registry) unlocker() func() {
 	}
 	return r.mu.Unlock
 }
+
+// A goroutine started on a method that unlocks hands the release to it
+// (grpc's go ac.resetTransportAndUnlock()).
+func (r *Registry) Reload(names []string) {
+	r.mu.Lock()
+	if len(names) == 0 {
+		r.mu.Unlock()
+		return
+	}
+	go r.reloadAndUnlock(names)
+}
+
+// reloadAndUnlock is called with r.mu held and releases it.
+func (r *Registry) reloadAndUnlock(names []string) {
+	for _, n := range names {
+		delete(r.models, n)
+	}
+	r.mu.Unlock()
+}
