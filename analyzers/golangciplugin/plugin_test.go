@@ -114,7 +114,8 @@ func run(t *testing.T, dir string, as []*analysis.Analyzer) []string {
 // and nothing else is, in buggy (lostcancel is govet's) or in clean; a
 // directive silences its finding, a stale one is reported.
 func TestFindings(t *testing.T) {
-	as, err := build(t, nil)
+	// chanleak is in the strict profile: turned on here, as a team would.
+	as, err := build(t, map[string]any{"analyzers": map[string]any{"chanleak": true}})
 	require.NoError(t, err)
 	dir, err := filepath.Abs(filepath.Join("testdata", "mod"))
 	require.NoError(t, err)
@@ -131,7 +132,7 @@ func TestFindings(t *testing.T) {
 	sort.Strings(want)
 	assert.Equal(t, want, run(t, dir, as))
 
-	off, err := build(t, map[string]any{"analyzers": map[string]any{"timerstop": false}})
+	off, err := build(t, map[string]any{"analyzers": map[string]any{"chanleak": true, "timerstop": false}})
 	require.NoError(t, err)
 	var left []string
 	for _, w := range want {

@@ -148,8 +148,12 @@ func TestCustomGolangciLint(t *testing.T) {
 	example, err := filepath.Abs("golangci.example.yml")
 	require.NoError(t, err)
 
+	// chanleak is in the strict profile: the example's settings plus
+	// chanleak, as a team that wants it turns it on.
+	withChanleak := withSettings(t, map[string]any{"analyzers": map[string]any{"chanleak": true}})
+
 	t.Run("reports asyncbook's findings on a module with bugs", func(t *testing.T) {
-		code, issues := lint(t, bin, "buggy", example)
+		code, issues := lint(t, bin, "buggy", withChanleak)
 		assert.Equal(t, 1, code)
 		assert.Equal(t, wants(t), got(issues))
 		for _, is := range issues {
@@ -164,7 +168,7 @@ func TestCustomGolangciLint(t *testing.T) {
 	})
 
 	t.Run("settings turn an analyzer off", func(t *testing.T) {
-		code, issues := lint(t, bin, "buggy", withSettings(t, map[string]any{"analyzers": map[string]any{"timerstop": false}}))
+		code, issues := lint(t, bin, "buggy", withSettings(t, map[string]any{"analyzers": map[string]any{"chanleak": true, "timerstop": false}}))
 		assert.Equal(t, 1, code)
 		var want []string
 		for _, w := range wants(t) {
@@ -178,7 +182,7 @@ func TestCustomGolangciLint(t *testing.T) {
 	t.Run("--fix applies the suggested fixes", func(t *testing.T) {
 		dir := copyModule(t, "buggy")
 		cfg := filepath.Join(t.TempDir(), ".golangci.yml")
-		require.NoError(t, os.WriteFile(cfg, []byte("version: \"2\"\nlinters:\n  default: none\n  enable: [asyncbook]\n  settings:\n    custom:\n      asyncbook:\n        type: module\n"), 0o644))
+		require.NoError(t, os.WriteFile(cfg, []byte("version: \"2\"\nlinters:\n  default: none\n  enable: [asyncbook]\n  settings:\n    custom:\n      asyncbook:\n        type: module\n        settings:\n          analyzers:\n            chanleak: true\n"), 0o644))
 		r := citest.Run(t, dir, []string{"GOLANGCI_LINT_CACHE=" + t.TempDir()}, bin, "run", "-c", cfg, "--fix", "./...")
 		require.Contains(t, []int{0, 1}, r.Code, r.Stdout+r.Stderr)
 		fixed, err := os.ReadFile(filepath.Join(dir, "buggy.go"))
