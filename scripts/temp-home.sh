@@ -27,6 +27,10 @@ asyncbook_temp_home() {
     export GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
   fi
   mkdir -p "$dir/.config" "$dir/.local/share" "$dir/.local/state" "$dir/.cache"
+  # code-server resolves the user's environment by starting a login shell,
+  # which reads /etc/profile (a PATH without Go) and then ~/.profile: this
+  # one keeps the PATH the tests run with, as a user's own profile does.
+  printf 'export PATH=%q\n' "$PATH" >"$dir/.profile"
   export HOME="$dir" XDG_CONFIG_HOME="$dir/.config" XDG_DATA_HOME="$dir/.local/share" \
     XDG_STATE_HOME="$dir/.local/state" XDG_CACHE_HOME="$dir/.cache"
 }
