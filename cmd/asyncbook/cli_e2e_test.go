@@ -174,7 +174,7 @@ func TestCommandErrors(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "usage: asyncbook guide")
 	r = runCLI(t, ws, "grade", "--exercise", "batch-inference")
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 2, r.code, "a grader that cannot run exits 2")
 	assert.Contains(t, r.stderr, "usage: asyncbook grade")
 	r = runCLI(t, t.TempDir(), "list")
 	assert.Equal(t, 1, r.code)
@@ -261,7 +261,7 @@ func TestExerciseNameSuggestions(t *testing.T) {
 		r := runCLI(t, ws, "start", name)
 		assert.Equal(t, 1, r.code, name)
 		assert.NotContains(t, r.stderr, "did you mean", "%q is far from every exercise", name)
-		assert.Contains(t, r.stderr, "the exercises are batch-inference, data-pipeline, model-serving", name)
+		assert.Contains(t, r.stderr, "the exercises are batch-inference, hyperparameter-tuning, data-pipeline, model-serving", name)
 		assert.NoDirExists(t, filepath.Join(ws, "practice"), "a failed start writes nothing")
 	}
 }
@@ -399,12 +399,12 @@ func TestBareCommandsFallBack(t *testing.T) {
 		"passed": "2026-01-02T11:00:00Z", "last_check": "2026-01-02T11:00:00Z", "last_passed": true, "hints_shown": 2}}`), 0o644))
 	r = runCLI(t, ws, "hint")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "on to the next one, data-pipeline")
+	assert.Contains(t, r.stderr, "on to the next one, hyperparameter-tuning")
 	assert.NotContains(t, r.stderr, "no exercise in progress:")
 	assert.Contains(t, r.stdout, "Hint 1/")
 	r = runCLI(t, ws, "check")
 	assert.Equal(t, 1, r.code)
-	assert.Contains(t, r.stderr, "run `asyncbook start data-pipeline` first")
+	assert.Contains(t, r.stderr, "run `asyncbook start hyperparameter-tuning` first")
 
 	r = runCLI(t, ws, "start", "model-serving")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -468,7 +468,7 @@ func TestVerifyEveryExercise(t *testing.T) {
 	assert.Regexp(t, `\b(\d+)/(\d+) properties`, lines["batch-inference"])
 	assert.Contains(t, lines["data-pipeline"], "DOES NOT BUILD")
 	assert.Contains(t, lines["model-serving"], "not started")
-	assert.Contains(t, r.stdout, "1 of 5 exercises pass. Next: data-pipeline.")
+	assert.Contains(t, r.stdout, "1 of 5 exercises pass. Next: hyperparameter-tuning.")
 	r = runCLI(t, ws, "list", "--json")
 	var entries []listEntry
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &entries))

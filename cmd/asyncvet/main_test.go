@@ -260,7 +260,7 @@ func TestDirectivesAreTheSameStandaloneAndInGoVet(t *testing.T) {
 
 func TestSettingsFileAndProfile(t *testing.T) {
 	dir := mod(t, map[string]string{"infer/infer.go": stranded})
-	require.NoError(t, os.WriteFile(filepath.Join(dir, ".asyncbook.json"), []byte(`{"analyzers": {"timerstop": false}}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".asyncbook.json"), []byte(`{"analyzers": {"timerstop": false, "chanleak": true}}`), 0o644))
 	_, out, _ := asyncvet(t, dir, "./...")
 	assert.NotContains(t, out, "(timerstop)", "the settings file turns it off")
 	assert.Contains(t, out, "(chanleak)")

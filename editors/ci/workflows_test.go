@@ -381,7 +381,7 @@ func teamRepo(t *testing.T) (string, string) {
 	t.Helper()
 	gomod := "module example.com/team\n\ngo 1.26\n"
 	dir, base, _ := citest.Repo(t,
-		map[string]string{"go.mod": gomod, "pkg/buggy.go": baseBuggy, "pkg/clean.go": citest.CleanFile},
+		map[string]string{"go.mod": gomod, ".asyncbook.json": citest.SettingsFile, "pkg/buggy.go": baseBuggy, "pkg/clean.go": citest.CleanFile},
 		map[string]string{"pkg/buggy.go": citest.BuggyFile})
 	return dir, base
 }

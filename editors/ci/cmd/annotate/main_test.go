@@ -43,7 +43,7 @@ func TestAsyncvetOnChangedLines(t *testing.T) {
 	asyncvet, annotate := bins[0], bins[1]
 	gomod := "module example.com/lintme\n\ngo 1.26\n"
 	repo, _, diff := citest.Repo(t,
-		map[string]string{"go.mod": gomod, "pkg/buggy.go": baseBuggy, "pkg/clean.go": citest.CleanFile},
+		map[string]string{"go.mod": gomod, ".asyncbook.json": citest.SettingsFile, "pkg/buggy.go": baseBuggy, "pkg/clean.go": citest.CleanFile},
 		map[string]string{"pkg/buggy.go": citest.BuggyFile})
 	require.NoError(t, os.WriteFile(filepath.Join(repo, "changes.diff"), []byte(diff), 0o644))
 	sarif := citest.Run(t, repo, nil, asyncvet, "-sarif", "./...")

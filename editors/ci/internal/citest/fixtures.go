@@ -69,15 +69,22 @@ func FetchBuffered(ctx context.Context) (int, error) {
 }
 `
 
-// LintModule writes a module with BuggyFile as pkg/buggy.go and CleanFile
-// as pkg/clean.go into a new folder and returns it.
+// SettingsFile is the fixture modules' .asyncbook.json: the default profile
+// plus chanleak (in the strict profile), which BuggyFile's stranded sender
+// needs, as a team that wants it turns it on.
+const SettingsFile = `{"analyzers": {"chanleak": true}}
+`
+
+// LintModule writes a module with BuggyFile as pkg/buggy.go, CleanFile as
+// pkg/clean.go and SettingsFile into a new folder and returns it.
 func LintModule(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	WriteFiles(t, dir, map[string]string{
-		"go.mod":       "module example.com/lintme\n\ngo 1.26\n",
-		"pkg/buggy.go": BuggyFile,
-		"pkg/clean.go": CleanFile,
+		"go.mod":          "module example.com/lintme\n\ngo 1.26\n",
+		".asyncbook.json": SettingsFile,
+		"pkg/buggy.go":    BuggyFile,
+		"pkg/clean.go":    CleanFile,
 	})
 	return dir
 }
