@@ -442,6 +442,43 @@ func TestPropertiesHaveTeeth(t *testing.T) {
 	}
 }
 
+// TestCancellationPropertiesDecideEveryRun is #17's measure: the two
+// cancellation properties fail the shapes they exist for and pass the
+// reference in each of 50 runs, never by luck of scheduling.
+//
+// The old shape (dispatch loop breaks on ctx, g.Wait's nil returned) is
+// caught by cancelled-on-entry only. Between dispatches it returns holes
+// and nil only when ctx is cancelled while its loop runs between
+// SetLimit's Go and its next ctx check with nothing in flight: at any other
+// moment the loop is blocked in Go past its check, and the request it then
+// dispatches fails with ctx's error, which it reports. No property can
+// make that window happen without a clock; quietWorkers, whose workers stop
+// quietly wherever the cancel finds them, is the between-dispatches case.
+func TestCancellationPropertiesDecideEveryRun(t *testing.T) {
+	const runs = 50
+	cases := []struct {
+		name     string
+		impl     Impl
+		property string
+		pass     bool
+	}{
+		{"old shape", oldShape, "cancelled-on-entry", false},
+		{"quiet workers", quietWorkers, "cancelled-on-entry", false},
+		{"quiet workers", quietWorkers, "cancelled-between-dispatches", false},
+		{"reference", solution, "cancelled-on-entry", true},
+		{"reference", solution, "cancelled-between-dispatches", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name+"/"+c.property, func(t *testing.T) {
+			s := Suite().Only(c.property)
+			for i := range runs {
+				r := s.Check(c.impl)[0]
+				require.Equal(t, c.pass, r.Pass, "run %d of %d: %s", i+1, runs, r.Observed)
+			}
+		})
+	}
+}
+
 func TestModelByModelStillParallelPerModel(t *testing.T) {
 	// The near miss: concurrent within each model passes parallel-per-model,
 	// and fails only the across-models property.
