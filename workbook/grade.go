@@ -30,14 +30,17 @@ const GradeSchemaVersion = 1
 
 // GradeReport is the result of grading a solution submission.
 type GradeReport struct {
-	Schema      int                  `json:"schema"`
-	Exercise    string               `json:"exercise"`
-	Submission  string               `json:"submission"`
-	Passed      bool                 `json:"passed"`
-	Score       int                  `json:"score"`  // 0..100
-	Reason      string               `json:"reason"` // one line: why it failed, or "all checks passed"
-	Properties  []suite.Result       `json:"properties"`
-	Leaks       []Leak               `json:"leaks"`
+	Schema     int            `json:"schema"`
+	Exercise   string         `json:"exercise"`
+	Submission string         `json:"submission"`
+	Passed     bool           `json:"passed"`
+	Score      int            `json:"score"`  // 0..100
+	Reason     string         `json:"reason"` // one line: why it failed, or "all checks passed"
+	Properties []suite.Result `json:"properties"`
+	Leaks      []Leak         `json:"leaks"`
+	// Races are the data races the race detector saw while the suite ran
+	// (the binary is built with -race); each also fails no-data-races.
+	Races       []Race               `json:"races,omitempty"`
 	Findings    []Finding            `json:"findings"`
 	Speedup     *suite.SpeedupReport `json:"speedup,omitempty"`
 	BuildErrors []string             `json:"build_errors,omitempty"`
@@ -65,6 +68,9 @@ type GradeOptions struct {
 	// missing (limits, empty environment and process-group kill still
 	// apply). Without it, Grade refuses to run untrusted code unsandboxed.
 	UnsafeNoSandbox bool
+	// NoRace builds the suite without the race detector: faster, blind to
+	// data races (no no-data-races property in the report).
+	NoRace bool
 	// Limits bound the test run; zero fields take sandbox.DefaultLimits
 	// (the wall clock is Timeout plus a margin).
 	Limits sandbox.Limits
@@ -173,7 +179,7 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 		return nil, err
 	}
 	bin := filepath.Join(tmp, "bin", "grade.test")
-	if rep.BuildErrors, err = buildHarness(ctx, mod, "./"+subRel, bin); err != nil {
+	if rep.BuildErrors, err = buildHarness(ctx, mod, "./"+subRel, bin, !opts.NoRace); err != nil {
 		return nil, err
 	}
 	// A root grader runs the binary as nobody: the way to it must be open.
@@ -206,17 +212,30 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	if signed != nil {
 		rep.Properties = append(rep.Properties, signed.Results...)
 		for _, l := range ParseLeaks(signed.Leaks) {
-			if rel, err := filepath.Rel(subDir, l.File); err == nil && !strings.HasPrefix(rel, "..") {
-				l.File = rel
-			}
+			l.File = relTo(subDir, l.File)
 			rep.Leaks = append(rep.Leaks, l)
 		}
 		rep.Speedup = signed.Speedup
 	}
-	if v, why := runVerdict(run, signed, runErr, want, timeout); v != "" {
+	// The race detector writes its reports to the binary's output: they
+	// are not signed, but a submission can only add races to its own
+	// grade, never hide one (a race fails the test, and so the exit status).
+	races := parseRaces(string(run.Output), subDir)
+	for i := range races {
+		for j := range races[i].Accesses {
+			a := &races[i].Accesses[j]
+			a.File, a.CreatedFile = relTo(subDir, a.File), relTo(subDir, a.CreatedFile)
+		}
+	}
+	if v, why := runVerdict(run, signed, runErr, want, timeout, len(races) > 0); v != "" {
 		rep.Verdict, rep.Reason = v, why
 		rep.TimedOut = v == VerdictTimeout
 		return rep, nil
+	}
+
+	if !opts.NoRace {
+		rep.Races = races
+		rep.Properties = append(rep.Properties, raceProperty(races, ""))
 	}
 
 	step("running the analyzers", 80)
@@ -228,14 +247,12 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	}
 	// A submission does not silence its own findings.
 	for _, f := range append(a.Findings, a.Suppressed...) {
-		if rel, err := filepath.Rel(subDir, f.File); err == nil && !strings.HasPrefix(rel, "..") {
-			f.File = rel
-		}
+		f.File = relTo(subDir, f.File)
 		rep.Findings = append(rep.Findings, f)
 	}
 	step("done", 100)
-	res := &CheckResult{Properties: rep.Properties, Leaks: rep.Leaks, Findings: rep.Findings, Speedup: rep.Speedup}
-	res.Passed = len(res.Leaks) == 0 && len(res.Findings) == 0 && len(suite.Failed(res.Properties)) == 0
+	res := &CheckResult{Properties: rep.Properties, Leaks: rep.Leaks, Races: rep.Races, Findings: rep.Findings, Speedup: rep.Speedup}
+	res.Passed = len(res.Leaks) == 0 && len(res.Races) == 0 && len(res.Findings) == 0 && len(suite.Failed(res.Properties)) == 0
 	rep.Passed = res.Passed
 	rep.Score = score(res)
 	rep.Reason = reason(res, timeout)
@@ -248,7 +265,9 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 
 // runVerdict decides a run that did not end with a complete, signed,
 // consistent report; "" when it did.
-func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want []string, timeout time.Duration) (verdict, why string) {
+// raced says the race detector reported races, which fail the test binary
+// without failing a property.
+func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want []string, timeout time.Duration, raced bool) (verdict, why string) {
 	out := string(run.Output)
 	switch {
 	// go test's own timeout prints every goroutine's stack, which may pass
@@ -258,7 +277,11 @@ func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want [
 	case run.OutputCut:
 		return VerdictOutput, "wrote more output than the limit allows and was stopped"
 	case strings.Contains(out, "runtime: out of memory") || strings.Contains(out, "fatal error: out of memory") ||
-		strings.Contains(out, "cannot allocate memory"):
+		strings.Contains(out, "cannot allocate memory") ||
+		// Under -race, past the address-space cap, the runtime or the
+		// race runtime (ENOMEM, errno 12) says so in its own words.
+		strings.Contains(out, "too many address space collisions for -race mode") ||
+		strings.Contains(out, "ThreadSanitizer failed to allocate"):
 		return VerdictOutOfMemory, "ran out of memory: it used more than the memory limit"
 	case run.Signal == syscall.SIGXCPU.String():
 		return VerdictCPU, "used more CPU time than the limit allows and was stopped"
@@ -284,7 +307,7 @@ func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want [
 	if run.ExitCode != signed.Code {
 		return VerdictExitMismatch, fmt.Sprintf("the test binary exited with status %d, but the harness reported %d", run.ExitCode, signed.Code)
 	}
-	if signed.Code != 0 && len(suite.Failed(signed.Results)) == 0 && signed.Leaks == "" {
+	if signed.Code != 0 && len(suite.Failed(signed.Results)) == 0 && signed.Leaks == "" && !raced {
 		return VerdictCrashed, fmt.Sprintf("the tests failed (exit status %d): %s", signed.Code, lastLine(out))
 	}
 	return "", ""
@@ -499,13 +522,22 @@ func propertyNames(ctx context.Context, e *Exercise, mod string) ([]string, erro
 	return names, nil
 }
 
-// buildHarness compiles the harness test binary. Compiler errors are the
-// submission's; a failure to run go is the grader's.
-func buildHarness(ctx context.Context, mod, pattern, bin string) ([]string, error) {
+// buildHarness compiles the harness test binary, with the race detector
+// when race is set. Compiler errors are the submission's; a failure to run
+// go is the grader's.
+func buildHarness(ctx context.Context, mod, pattern, bin string, race bool) ([]string, error) {
 	buildCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(buildCtx, "go", "test", "-c", "-o", bin, pattern)
-	cmd.Dir, cmd.Env = mod, buildEnv()
+	args := []string{"test", "-c", "-o", bin}
+	env := buildEnv()
+	if race {
+		// The race runtime needs cgo; the policy has already refused a
+		// submission that uses cgo itself.
+		args = append(args, "-race")
+		env = append(env, "CGO_ENABLED=1")
+	}
+	cmd := exec.CommandContext(buildCtx, "go", append(args, pattern)...)
+	cmd.Dir, cmd.Env = mod, env
 	// go and the compilers it started go together on cancel.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -531,6 +563,14 @@ func buildHarness(ctx context.Context, mod, pattern, bin string) ([]string, erro
 		errs = []string{strings.TrimSpace(out.String())}
 	}
 	return errs, nil
+}
+
+// relTo returns path relative to dir when it is inside dir, else path.
+func relTo(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
 }
 
 func tail(s string, n int) string {

@@ -234,7 +234,7 @@ func TestGradeReferencesPass(t *testing.T) {
 	assert.Equal(t, VerdictPassed, rep.Verdict, rep.Output)
 	assert.True(t, rep.Passed)
 	assert.Equal(t, "bubblewrap", rep.Sandbox)
-	assert.Len(t, rep.Properties, len(batchinference.Suite().Properties))
+	assert.Len(t, rep.Properties, len(batchinference.Suite().Properties)+1) // and no-data-races
 	require.NotNil(t, rep.ExitCode)
 	assert.Equal(t, 0, *rep.ExitCode)
 }
@@ -296,7 +296,7 @@ func TestGradeForgedReport(t *testing.T) {
 				assert.Equal(t, VerdictCrashed, rep.Verdict)
 			case "tampered suite":
 				assert.Equal(t, VerdictFailed, rep.Verdict)
-				assert.Len(t, rep.Properties, len(batchinference.Suite().Properties))
+				assert.Len(t, rep.Properties, len(batchinference.Suite().Properties)+1) // and no-data-races
 				assert.Contains(t, rep.Reason, "fails properties")
 			case "-test.run=^$":
 				assert.Equal(t, VerdictIncomplete, rep.Verdict)
@@ -407,7 +407,7 @@ func TestGradeSandboxCost(t *testing.T) {
 	require.NoError(t, writeGradingPackage(e, filepath.Join(mod, filepath.FromSlash(subRel)), ModulePath+"/"+subRel,
 		map[string][]byte{"solve.go": []byte(reference(t, w, e.Info.Slug))}))
 	bin := filepath.Join(tmp, "bin", "grade.test")
-	errs, err := buildHarness(ctx, mod, "./"+subRel, bin)
+	errs, err := buildHarness(ctx, mod, "./"+subRel, bin, true)
 	require.NoError(t, err)
 	require.Empty(t, errs)
 	build := time.Since(buildStart)

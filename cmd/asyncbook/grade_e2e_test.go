@@ -52,10 +52,34 @@ func TestGradeSubmissions(t *testing.T) {
 		assert.Equal(t, "all checks passed", rep.Reason)
 		assert.Equal(t, workbook.VerdictPassed, rep.Verdict)
 		assert.GreaterOrEqual(t, rep.Score, 90)
-		// grade's sandboxed binary is built without -race (check's is not):
-		// the suite's properties, without no-data-races.
-		assert.Len(t, rep.Properties, len(batchinference.Suite().Properties))
+		// The suite's properties, and no-data-races from the race detector.
+		require.Len(t, rep.Properties, len(batchinference.Suite().Properties)+1)
+		last := rep.Properties[len(rep.Properties)-1]
+		assert.Equal(t, workbook.NoRaceProperty, last.Property)
+		assert.True(t, last.Pass, last.Observed)
+		assert.Empty(t, rep.Races)
 		assert.Equal(t, workbook.GradeSchemaVersion, rep.Schema)
+	})
+
+	t.Run("racy", func(t *testing.T) {
+		// A counter every request goroutine bumps without a lock: every
+		// property holds, only the race detector sees it.
+		racy := strings.Replace(good, "func Solve(", "var served int\n\nfunc Solve(", 1)
+		racy = strings.Replace(racy, "out[i] = p\n", "out[i] = p\n\t\t\tserved++ // racy\n", 1)
+		require.Contains(t, racy, "served++ // racy")
+		racyLine := 1 + strings.Count(racy[:strings.Index(racy, "served++ // racy")], "\n")
+		code, rep := grade(t, ws, submission(t, racy), "--timeout", "90s")
+		assert.Equal(t, 1, code)
+		assert.False(t, rep.Passed)
+		assert.Equal(t, workbook.VerdictFailed, rep.Verdict, rep.Reason)
+		assert.Contains(t, rep.Reason, workbook.NoRaceProperty)
+		require.NotEmpty(t, rep.Races)
+		a := rep.Races[0].Accesses[0]
+		assert.Equal(t, "solve.go", a.File)
+		assert.Equal(t, racyLine, a.Line)
+		for _, p := range rep.Properties {
+			assert.Equal(t, p.Property != workbook.NoRaceProperty, p.Pass, "%s: %s", p.Property, p.Observed)
+		}
 	})
 
 	t.Run("leaking", func(t *testing.T) {

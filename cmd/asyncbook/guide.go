@@ -218,6 +218,7 @@ func runGrade(e *env) int {
 	asJSON := flags.Bool("json", false, "print the report as JSON (schema: docs/grade-report.md)")
 	timeout := flags.Duration("timeout", workbook.DefaultGradeTimeout, "time limit for the submission's tests")
 	unsafeRun := flags.Bool("unsafe-no-sandbox", false, "run the submission even where bubblewrap is missing (it then sees the network and the file system)")
+	noRace := flags.Bool("no-race", false, "build the suite without the race detector (faster, blind to data races)")
 	// The grader's own failures exit 2 (docs/grade-report.md), the
 	// submission's 1.
 	graderFailed := func(format string, args ...any) int {
@@ -229,7 +230,7 @@ func runGrade(e *env) int {
 		return graderFailed("grade: %v", err)
 	}
 	if len(pos) > 0 || *name == "" || *dir == "" {
-		return graderFailed("usage: asyncbook grade --exercise <name> --dir <submission> [--json] [--timeout 2m] [--unsafe-no-sandbox]")
+		return graderFailed("usage: asyncbook grade --exercise <name> --dir <submission> [--json] [--timeout 2m] [--no-race] [--unsafe-no-sandbox]")
 	}
 	w, err := openWorkbook()
 	if err != nil {
@@ -239,7 +240,7 @@ func runGrade(e *env) int {
 	if err != nil {
 		return graderFailed("%v", err)
 	}
-	opts := workbook.GradeOptions{Timeout: *timeout, UnsafeNoSandbox: *unsafeRun}
+	opts := workbook.GradeOptions{Timeout: *timeout, UnsafeNoSandbox: *unsafeRun, NoRace: *noRace}
 	if !*asJSON {
 		opts.Progress = e.ui.step
 	}

@@ -48,7 +48,7 @@ func commands() map[string]command {
 		"guide":    {"guide <exercise> [--interviewer]", "the interview guide (the interviewer's view adds rubric and discussion)", runGuide},
 		"solution": {"solution <exercise> [--force]", "the reference solution beside yours, once you pass", runSolution},
 		"watch":    {"watch [<exercise>] [--interval 500ms]", "re-check the exercise on every save, and move on to the next after a pass", runWatch},
-		"grade":    {"grade --exercise <name> --dir <submission> [--json] [--timeout 2m]", "grade a solution submission (for CI)", runGrade},
+		"grade":    {"grade --exercise <name> --dir <submission> [--json] [--timeout 2m] [--no-race]", "grade a solution submission in a sandbox (for CI), with the race detector", runGrade},
 		"leaks":    {"leaks [-json|-sarif] [-race] [packages]", "run any module's tests and report the goroutines they leak, proven by Go's goroutine-leak profile", runLeaks},
 		"version":  {"version", "print the version", runVersion},
 		"lsp":      {"lsp", "serve the language server on stdio", func(e *env) int { return runLSP(e.args, e.stdin, e.stdout, e.stderr) }},
