@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/asyncbook/asyncbook/exercises/simworld"
 )
@@ -217,4 +218,24 @@ func stuckIn(state string) string {
 		return "running"
 	}
 	return "waiting (" + state + ")"
+}
+
+// Ordinal spells n as an ordinal for a note: 1st, 2nd, 3rd, 4th, 11th, 21st.
+func Ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// Since says how long after t a call began, for a note: "3ms after".
+func Since(c simworld.Call, t time.Duration) string {
+	return (c.Start - t).Round(10*time.Microsecond).String() + " after"
 }
