@@ -63,6 +63,14 @@ func NewRecorder() *Recorder {
 	}
 }
 
+// Sibling returns an empty recorder on r's clock, for calls a suite
+// watches apart from the world's (they stay out of r's spans and counts).
+func (r *Recorder) Sibling() *Recorder {
+	s := NewRecorder()
+	s.origin = r.origin
+	return s
+}
+
 // Begin marks the start of a call on resource and returns the function that
 // ends it; pass the call's error (nil on success) to end.
 func (r *Recorder) Begin(resource, label string) (end func(err error)) {
