@@ -103,6 +103,9 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 		for _, p := range res.Properties {
 			u.printf("  %s %-*s  %s\n", u.mark(p.Pass), width, p.Property, u.dim(p.Description))
 			u.printf("       observed: %s\n", p.Observed)
+			for _, at := range p.Where {
+				u.printf("       at %s:%d  %s\n", rel(at.File), at.Line, at.Note)
+			}
 		}
 	} else if !res.TimedOut {
 		u.printf("\n%s the property suite did not run; the test output was:\n%s\n", u.red("FAIL"), res.Output)

@@ -160,11 +160,48 @@ type runResult struct {
 	err     error
 	// inFlight is how many requests were still running when impl returned.
 	inFlight int
+	// running are those requests.
+	running []simworld.Call
 }
 
 func (w world) run(ctx context.Context, impl Impl) runResult {
 	res, err := impl(ctx, w.models, w.inputs)
-	return runResult{results: res, err: err, inFlight: w.rec.TotalInFlight()}
+	r := runResult{results: res, err: err, inFlight: w.rec.TotalInFlight()}
+	for _, c := range w.rec.Calls() {
+		if c.Running {
+			r.running = append(r.running, c)
+		}
+	}
+	return r
+}
+
+// stillRunning places the requests that were running when impl returned.
+func (r runResult) stillRunning(code suite.Code) []suite.Location {
+	return code.Calls(r.running, func(c simworld.Call) string {
+		return fmt.Sprintf("request to %s on %s still running when the implementation returned", c.Resource, c.Label)
+	})
+}
+
+// overLimit places the requests that went over their endpoint's limit.
+func (w world) overLimit(code suite.Code) []suite.Location {
+	limits := map[string]*Model{}
+	for _, m := range w.models {
+		limits[m.Resource()] = m
+	}
+	var over []simworld.Call
+	for _, c := range w.rec.Calls() {
+		if m := limits[c.Resource]; m != nil && c.InFlight > m.Limit() {
+			over = append(over, c)
+		}
+	}
+	return code.Calls(over, func(c simworld.Call) string {
+		m := limits[c.Resource]
+		note := fmt.Sprintf("%s request in flight on %s (limit %d)", suite.Ordinal(c.InFlight), m.Name(), m.Limit())
+		if c.Err == simworld.ErrOverloaded.Error() {
+			note += ", refused with 429"
+		}
+		return note
+	})
 }
 
 // wrong returns a description of the first prediction that is missing or
@@ -221,6 +258,9 @@ func checkPerEndpointLimit(ctx context.Context, impl Impl) suite.Outcome {
 		}
 	}
 	o.Observed = strings.Join(parts, "; ")
+	if !o.Pass {
+		o.Where = w.overLimit(suite.CodeOf(impl))
+	}
 	if r.err != nil && o.Pass {
 		o.Pass = false
 		o.Observed += fmt.Sprintf("; but the batch failed: %v", r.err)
@@ -378,23 +418,30 @@ func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
 		problems = append(problems, fmt.Sprintf("%s was never called on %s", failing.Name(), bad.ID))
 	}
 	later := 0
-	for _, s := range spans {
-		if found && s.Start > failEnd && s.Err != simworld.ErrOverloaded.Error() {
+	var laterCalls []simworld.Call
+	for _, c := range w.rec.Calls() {
+		if found && !c.Running && c.Start > failEnd && c.Err != simworld.ErrOverloaded.Error() {
 			later++
+			laterCalls = append(laterCalls, c)
 		}
 	}
+	code := suite.CodeOf(impl)
 	// The failing request's own slot is the only one free at the
 	// failure; an implementation that frees it before it cancels may start
 	// one request there.
 	const margin = 1
 	if later > margin {
 		problems = append(problems, fmt.Sprintf("%d requests started after the failure (allowed: %d, in the failed request's slot)", later, margin))
+		o.Where = append(o.Where, code.Calls(laterCalls, func(c simworld.Call) string {
+			return fmt.Sprintf("request to %s on %s started %s %s failed on %s", c.Resource, c.Label, suite.Since(c, failEnd), failing.Name(), bad.ID)
+		})...)
 	}
 	if released {
 		problems = append(problems, fmt.Sprintf("the requests in flight when %s failed were not cancelled (they ran until the world released them %v later)", failing.Name(), holdBound))
 	}
 	if r.inFlight > 0 {
 		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
+		o.Where = append(o.Where, r.stillRunning(code)...)
 	}
 	state := "every endpoint busy with Limit requests when it failed"
 	if !full {
@@ -466,13 +513,16 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	if !errors.Is(r.err, context.Canceled) {
 		problems = append(problems, fmt.Sprintf("returned %v, want an error wrapping context.Canceled", r.err))
 	}
+	o := suite.Outcome{Timeline: spans}
+	code := suite.CodeOf(impl)
 	if later > margin {
 		problems = append(problems, fmt.Sprintf("%d requests started after the cancel (allowed: %d already being dispatched)", later, margin))
+		o.Where = append(o.Where, afterCancel(code, w.rec.CallsAfter(cancelAt), cancelAt)...)
 	}
 	if r.inFlight > 0 {
 		problems = append(problems, fmt.Sprintf("%d requests were still running when it returned", r.inFlight))
+		o.Where = append(o.Where, r.stillRunning(code)...)
 	}
-	o := suite.Outcome{Timeline: spans}
 	if len(problems) > 0 {
 		o.Observed = strings.Join(problems, "; ")
 		return o
@@ -481,6 +531,13 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	o.Observed = fmt.Sprintf("returned %v %v after the cancel; %d requests started after it (margin %d); none left running",
 		r.err, (returnedAt - cancelAt).Round(10*time.Microsecond), later, margin)
 	return o
+}
+
+// afterCancel places requests that began after ctx was cancelled at t.
+func afterCancel(code suite.Code, calls []simworld.Call, t time.Duration) []suite.Location {
+	return code.Calls(calls, func(c simworld.Call) string {
+		return fmt.Sprintf("request to %s on %s started %s ctx was cancelled", c.Resource, c.Label, suite.Since(c, t))
+	})
 }
 
 // holes describes the predictions of res that are missing (zero values), or
@@ -529,10 +586,13 @@ func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
 	cancel() // the caller gave up before the call
 	r := w.run(runCtx, impl)
 	problems := w.cancelledResult(r)
+	o := suite.Outcome{Timeline: w.rec.Spans()}
 	if n := w.rec.Started(); n > 0 {
 		problems = append(problems, fmt.Sprintf("%d requests reached an endpoint although ctx was done before the call", n))
+		o.Where = suite.CodeOf(impl).Calls(w.rec.Calls(), func(c simworld.Call) string {
+			return fmt.Sprintf("request to %s on %s sent although ctx was cancelled before the call", c.Resource, c.Label)
+		})
 	}
-	o := suite.Outcome{Timeline: w.rec.Spans()}
 	if len(problems) > 0 {
 		o.Observed = "ctx cancelled before the call: " + strings.Join(problems, "; ")
 		return o
@@ -571,6 +631,7 @@ func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outco
 	// begun: the endpoint takes one at a time, so at most one.
 	if later := w.rec.StartedAfter(cancelAt); later > 1 {
 		problems = append(problems, fmt.Sprintf("%d requests started after the cancel (allowed: 1 already being dispatched)", later))
+		o.Where = afterCancel(suite.CodeOf(impl), w.rec.CallsAfter(cancelAt), cancelAt)
 	}
 	if len(problems) > 0 {
 		o.Observed = fmt.Sprintf("ctx cancelled as request %d of %d succeeded: ", betweenDispatchesAfter, len(w.inputs)) + strings.Join(problems, "; ")
@@ -601,6 +662,7 @@ func checkNoLeakedGoroutines(ctx context.Context, impl Impl) suite.Outcome {
 	}
 	if err := goleak.Find(before); err != nil {
 		o.Observed = fmt.Sprintf("goroutines still running after the implementation returned: %v", err)
+		o.Where = suite.CodeOf(impl).Leaked(err)
 		return o
 	}
 	o.Pass = true

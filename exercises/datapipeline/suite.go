@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -208,12 +209,24 @@ type watcher struct {
 	firstAt time.Duration // when the first error answer was closed
 	now     func() time.Duration
 	onPage  map[int]func()
+	// sent records every request in the goroutine that sent it (a client
+	// calls RoundTrip in the caller's), so a property can place it; its
+	// resource is the source's name, its error the answer's status.
+	sent    *simworld.Recorder
+	sources map[string]string // host → source name
 }
 
 func (t *watcher) RoundTrip(req *http.Request) (*http.Response, error) {
+	end := t.sent.Begin(t.sources[req.URL.Host], req.URL.RawQuery)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
+		end(err)
 		return resp, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		end(fmt.Errorf("%d", resp.StatusCode))
+	} else {
+		end(nil)
 	}
 	if resp.StatusCode == http.StatusOK {
 		resp.Body = &watchedBody{ReadCloser: resp.Body, onClose: t.notePage}
@@ -313,7 +326,12 @@ func newWorld(spec worldSpec) (*world, error) {
 	}
 	fc := spec.feat
 	fc.Rounds = spec.rounds
-	w.watch = &watcher{base: w.transport, changed: make(chan struct{}), now: w.rec.Now}
+	w.watch = &watcher{base: w.transport, changed: make(chan struct{}), now: w.rec.Now, sent: w.rec.Sibling(), sources: map[string]string{}}
+	for _, s := range w.servers {
+		if u, err := url.Parse(s.URL()); err == nil {
+			w.watch.sources[u.Host] = s.Name()
+		}
+	}
 	w.in.Client = &http.Client{Transport: w.watch}
 	w.in.Featurizer = simworld.NewFeaturizer(w.rec, fc)
 	w.in.Sink = simworld.NewSink(w.rec, w.backlog, spec.sink)
@@ -396,6 +414,31 @@ func (w *world) retries() int {
 		}
 	}
 	return n
+}
+
+// code is the implementation under test, as Where finds it: the exercise's
+// own files (its API, and the watcher in this file) are not.
+func code(impl Impl) suite.Code { return suite.CodeOf(impl, "types.go", "suite.go") }
+
+// sentAfter places the page requests the pipeline sent after t (why
+// says what happened then: "ctx was cancelled").
+func (w *world) sentAfter(impl Impl, t time.Duration, why string) []suite.Location {
+	return code(impl).Calls(w.watch.sent.CallsAfter(t), func(c simworld.Call) string {
+		return fmt.Sprintf("request for %s of source %s sent %s %s", c.Label, c.Resource, suite.Since(c, t), why)
+	})
+}
+
+// running places the transforms and writes running as impl returned.
+func running(impl Impl, calls []simworld.Call) []suite.Location {
+	var run []simworld.Call
+	for _, c := range calls {
+		if c.Running && (c.Resource == "transform" || c.Resource == "sink") {
+			run = append(run, c)
+		}
+	}
+	return code(impl).Calls(run, func(c simworld.Call) string {
+		return fmt.Sprintf("%s (%s) still running when the pipeline returned", c.Resource, c.Label)
+	})
 }
 
 // result formats an implementation's error for Observed.
@@ -526,8 +569,24 @@ func checkRateLimit(ctx context.Context, impl Impl) suite.Outcome {
 		rejected += s.Rejected()
 		peaks = append(peaks, fmt.Sprintf("%s %d/%d", s.Name(), s.MaxInFlight(), s.Config().MaxConcurrent))
 	}
-	return w.outcome(runErr == nil && rejected == 0, "%s; peak requests served at once per source: %s; %d refused with 429",
+	o := w.outcome(runErr == nil && rejected == 0, "%s; peak requests served at once per source: %s; %d refused with 429",
 		result(runErr), strings.Join(peaks, ", "), rejected)
+	if rejected > 0 {
+		limit := map[string]int{}
+		for _, s := range w.in.Sources {
+			limit[s.Name] = s.MaxConcurrent
+		}
+		var refused []simworld.Call
+		for _, c := range w.watch.sent.Calls() {
+			if c.Err == fmt.Sprint(http.StatusTooManyRequests) {
+				refused = append(refused, c)
+			}
+		}
+		o.Where = code(impl).Calls(refused, func(c simworld.Call) string {
+			return fmt.Sprintf("request for %s refused with 429: more than MaxConcurrent=%d in flight on source %s", c.Label, limit[c.Resource], c.Resource)
+		})
+	}
+	return o
 }
 
 func checkConcurrentDownloads(ctx context.Context, impl Impl) suite.Outcome {
@@ -575,8 +634,20 @@ func checkTransformPool(ctx context.Context, impl Impl) suite.Outcome {
 	runErr := impl(ctx, w.in)
 	peak := w.rec.MaxInFlight("transform")
 	summary, ok := w.verify()
-	return w.outcome(runErr == nil && ok && peak >= 2 && peak <= workers,
+	o := w.outcome(runErr == nil && ok && peak >= 2 && peak <= workers,
 		"%s; peak %d transforms at once (need 2..%d, Workers=%d); %s", result(runErr), peak, workers, workers, summary)
+	if peak > workers {
+		var over []simworld.Call
+		for _, c := range w.rec.Calls() {
+			if c.Resource == "transform" && c.InFlight > workers {
+				over = append(over, c)
+			}
+		}
+		o.Where = code(impl).Calls(over, func(c simworld.Call) string {
+			return fmt.Sprintf("%s transform at once (Workers=%d)", suite.Ordinal(c.InFlight), workers)
+		})
+	}
+	return o
 }
 
 func checkBackpressure(ctx context.Context, impl Impl) suite.Outcome {
@@ -613,13 +684,14 @@ func bigSources() []simworld.SourceConfig {
 	}
 }
 
-// stoppedReport checks what a stopped pipeline left behind: requests that
+// stopped checks what a stopped pipeline left behind: requests that
 // reached a source after the moment it knew to stop, and transforms or
 // writes still running when impl returned. A request already on its way
 // then may still arrive, one per fetcher slot (the sum of the sources'
 // MaxConcurrent); that is a count, not a time, so a loaded machine that
 // delivers them late changes nothing.
-func (w *world) stoppedReport(stop time.Duration, inFlightAtReturn int) (string, bool) {
+// tooLate says whether more requests than that margin reached a source late.
+func (w *world) stopped(stop time.Duration, inFlightAtReturn int) (report string, ok, tooLate bool) {
 	late, margin := 0, 0
 	for _, src := range w.in.Sources {
 		margin += src.MaxConcurrent
@@ -630,7 +702,7 @@ func (w *world) stoppedReport(stop time.Duration, inFlightAtReturn int) (string,
 		}
 	}
 	return fmt.Sprintf("%d requests reached a source after it (allowed: %d, one per fetcher slot already sending); %d transforms or writes running at return",
-		late, margin, inFlightAtReturn), late <= margin && inFlightAtReturn == 0
+		late, margin, inFlightAtReturn), late <= margin && inFlightAtReturn == 0, late > margin
 }
 
 func checkErrorPropagation(ctx context.Context, impl Impl) suite.Outcome {
@@ -642,6 +714,7 @@ func checkErrorPropagation(ctx context.Context, impl Impl) suite.Outcome {
 	runErr := impl(ctx, w.in)
 	returned := w.rec.Now()
 	inFlight := w.rec.InFlight("transform") + w.rec.InFlight("sink")
+	atReturn := w.rec.Calls()
 	failedAt := time.Duration(-1)
 	for _, r := range w.server("broken").Log() {
 		if r.Status == http.StatusNotFound {
@@ -660,12 +733,19 @@ func checkErrorPropagation(ctx context.Context, impl Impl) suite.Outcome {
 	if at, ok := w.watch.firstClosedAt(); ok {
 		knewAt = at
 	}
-	report, stopped := w.stoppedReport(knewAt, inFlight)
+	report, stopped, late := w.stopped(knewAt, inFlight)
 	const bound = 2 * time.Second
 	took := returned - failedAt
-	return w.outcome(isNotFound && stopped && took < bound,
+	o := w.outcome(isNotFound && stopped && took < bound,
 		"%s (want the 404 *StatusError, wrapped); returned %v after the 404 (bound %v; finishing would take ~4s); %s",
 		result(runErr), took.Round(time.Millisecond), bound, report)
+	if late {
+		o.Where = w.sentAfter(impl, knewAt, "the pipeline read the 404")
+	}
+	if inFlight > 0 {
+		o.Where = append(o.Where, running(impl, atReturn)...)
+	}
+	return o
 }
 
 // errorWorld has a source whose page 1 is gone (404, not worth retrying)
@@ -712,11 +792,12 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 		err      error
 		at       time.Duration
 		inFlight int
+		calls    []simworld.Call
 	}
 	done := make(chan ret, 1) // buffered: the run never blocks on reporting
 	go func() {
 		err := impl(runCtx, w.in)
-		done <- ret{err, w.rec.Now(), w.rec.InFlight("transform") + w.rec.InFlight("sink")}
+		done <- ret{err, w.rec.Now(), w.rec.InFlight("transform") + w.rec.InFlight("sink"), w.rec.Calls()}
 	}()
 	// Cancel once the pipeline has read the failing source's 503: it is
 	// then deciding to back off, or backing off. (Cancel anyway after 10 s.)
@@ -731,10 +812,17 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	}
 	const bound = 2 * time.Second
 	took := r.at - cancelledAt
-	report, stopped := w.stoppedReport(cancelledAt, r.inFlight)
-	return w.outcome(errors.Is(r.err, context.Canceled) && stopped && took < bound,
+	report, stopped, late := w.stopped(cancelledAt, r.inFlight)
+	o := w.outcome(errors.Is(r.err, context.Canceled) && stopped && took < bound,
 		"%s (want context.Canceled); returned %v after cancel (bound %v; the backoff is 4s); %s",
 		result(r.err), took.Round(time.Millisecond), bound, report)
+	if late {
+		o.Where = w.sentAfter(impl, cancelledAt, "ctx was cancelled")
+	}
+	if r.inFlight > 0 {
+		o.Where = append(o.Where, running(impl, r.calls)...)
+	}
+	return o
 }
 
 // cancelWorld is one slow source behind a fast pipeline: one request at a
@@ -758,11 +846,30 @@ func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
 	cancel() // the caller gave up before the call
 	runErr := impl(runCtx, w.in)
 	inFlight := w.rec.InFlight("transform") + w.rec.InFlight("sink")
+	calls := w.rec.Calls()
 	requests := len(w.server("one").Log())
 	writes := w.in.Sink.Writes()
 	pass := errors.Is(runErr, context.Canceled) && requests == 0 && writes == 0 && inFlight == 0
-	return w.outcome(pass, "ctx cancelled before the call: %s (want context.Canceled); %d page requests reached the source, %d sink writes, %d transforms or writes running at return (want none)",
+	o := w.outcome(pass, "ctx cancelled before the call: %s (want context.Canceled); %d page requests reached the source, %d sink writes, %d transforms or writes running at return (want none)",
 		result(runErr), requests, writes, inFlight)
+	if requests > 0 {
+		o.Where = w.sentAfter(impl, -1, "")
+		for i := range o.Where {
+			o.Where[i].Note = strings.Replace(o.Where[i].Note, " sent ", " sent although ctx was cancelled before the call", 1)
+		}
+	}
+	var work []simworld.Call
+	for _, c := range calls {
+		if c.Resource == "transform" || c.Resource == "sink" {
+			work = append(work, c)
+		}
+	}
+	if writes > 0 || inFlight > 0 {
+		o.Where = append(o.Where, code(impl).Calls(work, func(c simworld.Call) string {
+			return fmt.Sprintf("%s (%s) called although ctx was cancelled before the call", c.Resource, c.Label)
+		})...)
+	}
+	return o
 }
 
 // betweenDispatchesAfter is the page at whose arrival the caller cancels.
@@ -783,6 +890,7 @@ func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outco
 	})
 	runErr := impl(runCtx, w.in)
 	inFlight := w.rec.InFlight("transform") + w.rec.InFlight("sink")
+	calls := w.rec.Calls()
 	if cancelledAt < 0 {
 		return w.outcome(false, "%s; the pipeline read fewer than %d pages, and the cancel comes with page %d", result(runErr), betweenDispatchesAfter, betweenDispatchesAfter)
 	}
@@ -800,12 +908,20 @@ func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outco
 	if runErr == nil && !complete {
 		summary = "a caller that checks only the error would take this for a full load: " + summary
 	}
-	return w.outcome(pass, "ctx cancelled as page %d of %d arrived: %s (want context.Canceled); %s; %s",
+	o := w.outcome(pass, "ctx cancelled as page %d of %d arrived: %s (want context.Canceled); %s; %s",
 		betweenDispatchesAfter, w.in.Sources[0].Pages, result(runErr), report, summary)
+	if late > 0 {
+		o.Where = w.sentAfter(impl, cancelledAt, "ctx was cancelled")
+	}
+	if inFlight > 0 {
+		o.Where = append(o.Where, running(impl, calls)...)
+	}
+	return o
 }
 
 func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
 	var notes []string
+	var where []suite.Location
 	pass := true
 	// A failing run is where goroutines get stranded: senders nobody
 	// receives from, fetchers waiting for credit nobody returns.
@@ -835,10 +951,11 @@ func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
 		w.close() // the world's own goroutines end here
 		if err := goleak.Find(before); err != nil {
 			pass = false
+			where = append(where, code(impl).Leaked(err)...)
 			notes = append(notes, fmt.Sprintf("%s (%s): %v", run.name, result(runErr), err))
 		} else {
 			notes = append(notes, fmt.Sprintf("%s (%s): none left", run.name, result(runErr)))
 		}
 	}
-	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; ")}
+	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; "), Where: where}
 }

@@ -265,6 +265,25 @@ func (w *world) outcome(pass bool, format string, args ...any) suite.Outcome {
 	return suite.Outcome{Pass: pass, Observed: fmt.Sprintf(format, args...), Timeline: w.rec.Spans()}
 }
 
+// code is the implementation under test, as Where finds it: the
+// exercise's own files are not.
+func code(impl Impl) suite.Code { return suite.CodeOf(impl, "types.go", "suite.go") }
+
+// callsAfter places the calls on the cluster that began after from, but
+// checkpoint writes unless checkpoints, noting how long after t (when
+// ctx was cancelled) they began.
+func (w *world) callsAfter(impl Impl, from, t time.Duration, checkpoints bool) []suite.Location {
+	var late []simworld.Call
+	for _, c := range w.rec.CallsAfter(from) {
+		if checkpoints || c.Resource != "checkpoint" {
+			late = append(late, c)
+		}
+	}
+	return code(impl).Calls(late, func(c simworld.Call) string {
+		return fmt.Sprintf("%s (%s) started %s ctx was cancelled", c.Resource, c.Label, suite.Since(c, t))
+	})
+}
+
 func describe(err error) string {
 	if err == nil {
 		return "returned the parameters"
@@ -409,7 +428,17 @@ func checkCheckpoints(ctx context.Context, impl Impl) suite.Outcome {
 	if len(wrong) > 0 {
 		obs += " (" + strings.Join(wrong, ", ") + ": a checkpoint must hold the parameters of its step, not a slice modified afterwards)"
 	}
-	return w.outcome(runErr == nil && fmt.Sprint(steps) == fmt.Sprint(want) && len(wrong) == 0 && peak <= 1, "%s", obs)
+	o := w.outcome(runErr == nil && fmt.Sprint(steps) == fmt.Sprint(want) && len(wrong) == 0 && peak <= 1, "%s", obs)
+	var over []simworld.Call
+	for _, c := range w.rec.Calls() {
+		if c.Resource == "checkpoint" && c.InFlight > 1 {
+			over = append(over, c)
+		}
+	}
+	o.Where = code(impl).Calls(over, func(c simworld.Call) string {
+		return fmt.Sprintf("%s checkpoint write at once (max 1), of %s", suite.Ordinal(c.InFlight), c.Label)
+	})
+	return o
 }
 
 func checkCheckpointOverlap(ctx context.Context, impl Impl) suite.Outcome {
@@ -595,14 +624,21 @@ func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
 	if !errors.Is(runErr, context.Canceled) {
 		problems = append(problems, describe(runErr)+" (want context.Canceled)")
 	}
+	var where []suite.Location
 	if calls > 0 {
 		problems = append(problems, fmt.Sprintf("%d calls started (want none)", calls))
+		where = code(impl).Calls(w.rec.Calls(), func(c simworld.Call) string {
+			return fmt.Sprintf("%s (%s) called although ctx was cancelled before the call", c.Resource, c.Label)
+		})
 	}
 	if err := goleak.Find(before); err != nil {
 		problems = append(problems, fmt.Sprintf("goroutines still running after it returned: %v", err))
+		where = append(where, code(impl).Leaked(err)...)
 	}
 	if len(problems) > 0 {
-		return w.outcome(false, "ctx was cancelled before the call; %s", strings.Join(problems, "; "))
+		o := w.outcome(false, "ctx was cancelled before the call; %s", strings.Join(problems, "; "))
+		o.Where = where
+		return o
 	}
 	return w.outcome(true, "ctx was cancelled before the call: %s; no call started, no goroutine left", describe(runErr))
 }
@@ -707,9 +743,13 @@ func checkCancelledBetweenSteps(ctx context.Context, impl Impl) suite.Outcome {
 			later++
 		}
 	}
-	return w.outcome(errors.Is(runErr, context.Canceled) && later == 0 && running == 0,
+	o := w.outcome(errors.Is(runErr, context.Canceled) && later == 0 && running == 0,
 		"cancelled between steps 2 and 3: %s (want context.Canceled); %d worker calls started after the cancel (want 0); %d calls running at return",
 		describe(runErr), later, running)
+	if later > 0 {
+		o.Where = w.callsAfter(impl, at, at, false)
+	}
+	return o
 }
 
 func checkCancelledMidRun(ctx context.Context, impl Impl) suite.Outcome {
@@ -749,13 +789,18 @@ func checkCancelledMidRun(ctx context.Context, impl Impl) suite.Outcome {
 		}
 	}
 	took := r.at - cancelledAt
-	return w.outcome(errors.Is(r.err, context.Canceled) && took < bound && late == 0 && r.running == 0,
+	o := w.outcome(errors.Is(r.err, context.Canceled) && took < bound && late == 0 && r.running == 0,
 		"%s (want context.Canceled); returned %v after cancel (bound %v); %d calls started more than %v after it; %d running at return",
 		describe(r.err), took.Round(time.Millisecond), bound, late, margin, r.running)
+	if late > 0 {
+		o.Where = w.callsAfter(impl, cancelledAt+margin, cancelledAt, true)
+	}
+	return o
 }
 
 func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
 	var notes []string
+	var where []suite.Location
 	pass := true
 	faulty := stragglerSpec()
 	faulty.steps = 3
@@ -786,10 +831,11 @@ func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
 		cancel()
 		if leakErr != nil {
 			pass = false
+			where = append(where, code(impl).Leaked(leakErr)...)
 			notes = append(notes, fmt.Sprintf("%s (%s): %v", run.name, describe(runErr), leakErr))
 		} else {
 			notes = append(notes, fmt.Sprintf("%s (%s): none left", run.name, describe(runErr)))
 		}
 	}
-	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; ")}
+	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; "), Where: where}
 }

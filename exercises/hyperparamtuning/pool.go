@@ -41,6 +41,11 @@ type Pool struct {
 	waiting   int // Acquire calls blocked now
 	runs      int // epochs started
 	runsMoved chan struct{}
+
+	// held records each hold of a device (Acquire to Release) and misused
+	// each misuse, with the stacks that made them, so that a property can
+	// point at the code responsible.
+	held, misused *simworld.Recorder
 }
 
 // Accelerator is one device of the pool, held between Acquire and Release.
@@ -55,6 +60,7 @@ type Accelerator struct {
 	held    bool
 	running bool
 	epochs  int
+	release func(error) // ends the device's hold on pool.held
 }
 
 // hooks let a property's world arrange a situation: they are called by the
@@ -78,7 +84,7 @@ func NewPool(rec *simworld.Recorder, n int) *Pool {
 	if n <= 0 {
 		panic(fmt.Sprintf("hyperparamtuning.NewPool: need a positive size, got %d", n))
 	}
-	p := &Pool{rec: rec, freed: make(chan struct{}), runsMoved: make(chan struct{})}
+	p := &Pool{rec: rec, freed: make(chan struct{}), runsMoved: make(chan struct{}), held: rec.Sibling(), misused: rec.Sibling()}
 	for i := range n {
 		name := fmt.Sprintf("gpu%d", i)
 		a := &Accelerator{pool: p, name: name, resource: "accelerator/" + name}
@@ -115,6 +121,7 @@ func (p *Pool) Acquire(ctx context.Context) (*Accelerator, error) {
 			a := p.free[0]
 			p.free = p.free[1:]
 			a.held = true
+			a.release = p.held.Begin(a.name, "")
 			p.inUse++
 			p.maxInUse = max(p.maxInUse, p.inUse)
 			p.acquired++
@@ -146,10 +153,13 @@ func (a *Accelerator) Release() {
 	if !a.held || a.running {
 		p.misuses++
 		if !a.held {
+			p.misused.Begin(a.name, "released although not held")(nil)
 			return
 		}
+		p.misused.Begin(a.name, "released while it runs an epoch")(nil)
 	}
 	a.held = false
+	a.release(nil)
 	p.inUse--
 	p.released++
 	p.free = append(p.free, a)
@@ -168,10 +178,12 @@ func (a *Accelerator) train(ctx context.Context, t Trial, epoch int) error {
 	switch {
 	case !a.held:
 		p.misuses++
+		p.misused.Begin(a.name, "given an epoch although not held")(nil)
 		p.mu.Unlock()
 		return ErrNotHeld
 	case a.running:
 		p.misuses++
+		p.misused.Begin(a.name, "given an epoch while it runs one")(nil)
 		p.mu.Unlock()
 		return ErrDeviceBusy
 	}

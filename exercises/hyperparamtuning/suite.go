@@ -202,8 +202,50 @@ type runResult struct {
 	res Result
 	err error
 	// at the moment impl returned:
-	inFlight int // epochs still running
-	inUse    int // devices still held
+	inFlight int             // epochs still running
+	inUse    int             // devices still held
+	running  []simworld.Call // those epochs
+	held     []simworld.Call // those holds, from their Acquire
+}
+
+// code is the implementation under test, as Where finds it: the
+// exercise's own files are not.
+func code(impl Impl) suite.Code { return suite.CodeOf(impl, "types.go", "pool.go", "suite.go") }
+
+// runningOf returns the calls of calls still running.
+func runningOf(calls []simworld.Call) []simworld.Call {
+	var out []simworld.Call
+	for _, c := range calls {
+		if c.Running {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// leftBehind places the epochs still running and the devices still held
+// when impl returned.
+func (r runResult) leftBehind(impl Impl) []suite.Location {
+	where := code(impl).Calls(r.running, func(c simworld.Call) string {
+		return fmt.Sprintf("%s still running on %s when the search returned", c.Label, strings.TrimPrefix(c.Resource, "accelerator/"))
+	})
+	return append(where, code(impl).Calls(r.held, func(c simworld.Call) string {
+		return fmt.Sprintf("%s acquired here, still held when the search returned", c.Resource)
+	})...)
+}
+
+// misuses places the misuses of the pool's devices.
+func (w world) misuses(impl Impl) []suite.Location {
+	return code(impl).Calls(w.pool.misused.Calls(), func(c simworld.Call) string {
+		return fmt.Sprintf("%s %s", c.Resource, c.Label)
+	})
+}
+
+// epochsAfter places the epochs that began after t (why: "ctx was cancelled").
+func (w world) epochsAfter(impl Impl, t time.Duration, why string) []suite.Location {
+	return code(impl).Calls(w.rec.CallsAfter(t), func(c simworld.Call) string {
+		return fmt.Sprintf("%s started %s %s", c.Label, suite.Since(c, t), why)
+	})
 }
 
 // runWithin runs impl on ctx, waiting for it at most until ctx is done; ok
@@ -227,7 +269,8 @@ func (w world) runWithin(ctx context.Context, runCtx context.Context, impl Impl)
 
 func (w world) run(ctx context.Context, impl Impl) runResult {
 	res, err := impl(ctx, w.pool, w.trials, w.cfg)
-	r := runResult{res: res, err: err, inFlight: w.rec.TotalInFlight(), inUse: w.pool.InUse()}
+	r := runResult{res: res, err: err, inFlight: w.rec.TotalInFlight(), inUse: w.pool.InUse(),
+		running: runningOf(w.rec.Calls()), held: runningOf(w.pool.held.Calls())}
 	if ctx.Err() == context.DeadlineExceeded {
 		r.err = fmt.Errorf("the search did not finish within %v (%d Acquire calls waiting, %d devices held): %w", runBound, w.pool.Waiting(), w.pool.InUse(), err)
 	}
@@ -315,6 +358,7 @@ func checkSlotLimit(ctx context.Context, impl Impl) suite.Outcome {
 	o.Pass = p.MaxInUse() <= p.Size() && p.Misuses() == 0 && r.err == nil
 	o.Observed = fmt.Sprintf("at most %d of %d accelerators held at once; %d misuses (an epoch on a device already running one or already released, a double release, a release mid-epoch)",
 		p.MaxInUse(), p.Size(), p.Misuses())
+	o.Where = w.misuses(impl)
 	if r.err != nil {
 		o.Observed += fmt.Sprintf("; the search failed: %v", r.err)
 	}
@@ -466,6 +510,7 @@ func checkSlotsReleased(ctx context.Context, impl Impl) suite.Outcome {
 	o.Pass = r.err == nil && r.inUse == 0 && p.Acquired() == p.Released() && p.Misuses() == 0
 	o.Observed = fmt.Sprintf("%d accelerators acquired, %d released, %d held when the search returned, %d misuses",
 		p.Acquired(), p.Released(), r.inUse, p.Misuses())
+	o.Where = append(w.misuses(impl), r.leftBehind(impl)...)
 	if r.err != nil {
 		o.Observed += fmt.Sprintf("; the search failed: %v", r.err)
 	}
@@ -505,14 +550,15 @@ func (w world) runCancelled(ctx context.Context, impl Impl, afterRuns int, promp
 	}
 }
 
-// cancelProblems lists what is wrong with a search cancelled at cancelAt.
-func (w world) cancelProblems(r runResult, cancelAt time.Duration) []string {
-	var problems []string
+// cancelProblems lists what is wrong with a search cancelled at cancelAt,
+// and where impl did it.
+func (w world) cancelProblems(impl Impl, r runResult, cancelAt time.Duration) (problems []string, where []suite.Location) {
 	if !errors.Is(r.err, context.Canceled) {
 		problems = append(problems, fmt.Sprintf("returned %s, want an error wrapping context.Canceled", errOrNil(r.err)))
 	}
 	if later, margin := w.rec.StartedAfter(cancelAt), w.pool.Size(); later > margin {
 		problems = append(problems, fmt.Sprintf("%d epochs started after the cancel (allowed: %d already starting)", later, margin))
+		where = w.epochsAfter(impl, cancelAt, "ctx was cancelled")
 	}
 	if r.inFlight > 0 {
 		problems = append(problems, fmt.Sprintf("%d epochs still running when it returned", r.inFlight))
@@ -520,7 +566,7 @@ func (w world) cancelProblems(r runResult, cancelAt time.Duration) []string {
 	if r.inUse > 0 {
 		problems = append(problems, fmt.Sprintf("%d accelerators still held when it returned", r.inUse))
 	}
-	return problems
+	return problems, append(where, r.leftBehind(impl)...)
 }
 
 func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
@@ -532,8 +578,9 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 		o.Observed = "cancelled early: " + why
 		return o
 	}
-	if problems := w.cancelProblems(r, cancelAt); len(problems) > 0 {
+	if problems, where := w.cancelProblems(impl, r, cancelAt); len(problems) > 0 {
 		o.Observed = "cancelled while most trials were queued: " + strings.Join(problems, "; ")
+		o.Where = where
 		return o
 	}
 	early := fmt.Sprintf("cancelled early: returned %q %v after the cancel", r.err, took.Round(10*time.Microsecond))
@@ -558,8 +605,9 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 		o.Observed = fmt.Sprintf("%s; %s never started its second epoch (the search returned %s)", early, last, errOrNil(r.err))
 		return o
 	}
-	if problems := late.cancelProblems(r, at); len(problems) > 0 {
+	if problems, where := late.cancelProblems(impl, r, at); len(problems) > 0 {
 		o.Observed = fmt.Sprintf("%s; cancelled as %s (the last trial) trained: %s", early, last, strings.Join(problems, "; "))
+		o.Where = where
 		return o
 	}
 	o.Pass = true
@@ -592,6 +640,7 @@ func checkDeviceFailure(ctx context.Context, impl Impl) suite.Outcome {
 	}
 	if later > margin {
 		problems = append(problems, fmt.Sprintf("%d epochs started after gpu1 failed (allowed: %d already starting)", later, margin))
+		o.Where = w.epochsAfter(impl, failedAt, "gpu1 failed")
 	}
 	if r.inFlight > 0 {
 		problems = append(problems, fmt.Sprintf("%d epochs still running when it returned", r.inFlight))
@@ -601,6 +650,7 @@ func checkDeviceFailure(ctx context.Context, impl Impl) suite.Outcome {
 	}
 	if len(problems) > 0 {
 		o.Observed = "gpu1 failed mid-epoch; " + strings.Join(problems, "; ")
+		o.Where = append(o.Where, append(r.leftBehind(impl), w.misuses(impl)...)...)
 		return o
 	}
 	o.Pass = true
@@ -633,12 +683,17 @@ func checkCancelledOnEntry(ctx context.Context, impl Impl) suite.Outcome {
 	}
 	if n := p.Runs(); n > 0 {
 		problems = append(problems, fmt.Sprintf("%d epochs started", n))
+		o.Where = w.epochsAfter(impl, -1, "although ctx was cancelled before the call")
 	}
 	if p.Acquired() > 0 || r.inUse > 0 {
 		problems = append(problems, fmt.Sprintf("%d accelerators acquired, %d still held at return", p.Acquired(), r.inUse))
+		o.Where = append(o.Where, code(impl).Calls(p.held.Calls(), func(c simworld.Call) string {
+			return fmt.Sprintf("%s acquired although ctx was cancelled before the call", c.Resource)
+		})...)
 	}
 	if err := goleak.Find(before); err != nil {
 		problems = append(problems, fmt.Sprintf("goroutines still running after it returned: %v", err))
+		o.Where = append(o.Where, code(impl).Leaked(err)...)
 	}
 	if len(problems) > 0 {
 		o.Observed = "ctx was cancelled before the call; " + strings.Join(problems, "; ")
@@ -668,6 +723,7 @@ func checkCancelledBetweenEpochs(ctx context.Context, impl Impl) suite.Outcome {
 	var notes []string
 	pass := true
 	var timeline []simworld.Span
+	var where []suite.Location
 	for _, c := range []struct {
 		at    int
 		where string
@@ -692,9 +748,11 @@ func checkCancelledBetweenEpochs(ctx context.Context, impl Impl) suite.Outcome {
 			}
 			if n := w.rec.StartedAfter(at); n > 0 {
 				problems = append(problems, fmt.Sprintf("%d epochs started after the cancel", n))
+				where = append(where, w.epochsAfter(impl, at, "ctx was cancelled")...)
 			}
 			if r.inFlight > 0 || r.inUse > 0 {
 				problems = append(problems, fmt.Sprintf("%d epochs running and %d devices held at return", r.inFlight, r.inUse))
+				where = append(where, r.leftBehind(impl)...)
 			}
 		}
 		if len(problems) > 0 {
@@ -707,7 +765,7 @@ func checkCancelledBetweenEpochs(ctx context.Context, impl Impl) suite.Outcome {
 			notes = append(notes, fmt.Sprintf("cancelled %s: returned %q", c.where, r.err))
 		}
 	}
-	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; "), Timeline: timeline}
+	return suite.Outcome{Pass: pass, Observed: strings.Join(notes, "; "), Timeline: timeline, Where: where}
 }
 
 func checkNoLeakedGoroutines(ctx context.Context, impl Impl) suite.Outcome {
@@ -726,6 +784,7 @@ func checkNoLeakedGoroutines(ctx context.Context, impl Impl) suite.Outcome {
 	default:
 		if err := goleak.Find(before); err != nil {
 			o.Observed = fmt.Sprintf("goroutines still running after the search returned: %v", err)
+			o.Where = code(impl).Leaked(err)
 		} else {
 			o.Pass = true
 			o.Observed = "no goroutine left running after a completed search and after a cancelled one"

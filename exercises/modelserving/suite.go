@@ -205,7 +205,21 @@ func checkBatchLimits(ctx context.Context, impl Impl) suite.Outcome {
 	largest, atOnce := w.model.MaxBatch(), w.rec.MaxInFlight(simworld.ServingResource)
 	obs := fmt.Sprintf("%d requests from %d clients: largest batch %d (MaxBatch %d), at most %d model calls at once (limit 1), %d answered 200",
 		requests, clients, largest, cfg.MaxBatch, atOnce, rep.Count(http.StatusOK))
-	return w.outcome(largest <= cfg.MaxBatch && atOnce <= 1 && rep.Count(http.StatusOK) == requests, "%s", obs)
+	o := w.outcome(largest <= cfg.MaxBatch && atOnce <= 1 && rep.Count(http.StatusOK) == requests, "%s", obs)
+	var over []simworld.Call
+	for _, c := range w.rec.Calls() {
+		var n int
+		if _, err := fmt.Sscanf(c.Label, "batch of %d", &n); c.Resource == simworld.ServingResource && (c.InFlight > 1 || err == nil && n > cfg.MaxBatch) {
+			over = append(over, c)
+		}
+	}
+	o.Where = suite.CodeOf(impl, "types.go", "suite.go").Calls(over, func(c simworld.Call) string {
+		if c.InFlight > 1 {
+			return fmt.Sprintf("%s model call at once (limit 1), with a %s", suite.Ordinal(c.InFlight), c.Label)
+		}
+		return fmt.Sprintf("model called with a %s (MaxBatch %d)", c.Label, cfg.MaxBatch)
+	})
+	return o
 }
 
 func checkLoneRequest(ctx context.Context, impl Impl) suite.Outcome {
@@ -674,7 +688,9 @@ probing:
 	obs := fmt.Sprintf("Shutdown with %d admitted requests (model held): returned early: %v; error: %v; a new request refused with 503: %v (%d probes); admitted requests not answered 200: %d; 200s: %d, served by the model when Shutdown returned: %d; leaked goroutines: %s",
 		len(admitted), early, errShutdown, refused503, len(probes), notServed, ok, servedAtReturn, leakSummary(leaks))
 	pass := !early && errShutdown == nil && refused503 && notServed == 0 && ok == servedAtReturn && leaks == nil
-	return w.outcome(pass, "%s", obs)
+	o := w.outcome(pass, "%s", obs)
+	o.Where = suite.CodeOf(impl, "types.go", "suite.go").Leaked(leaks)
+	return o
 }
 
 // The benchmark world: the model of the exercise's story (20 ms per call plus

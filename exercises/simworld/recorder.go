@@ -8,6 +8,7 @@ package simworld
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -32,8 +33,26 @@ type Recorder struct {
 	maxInFlight map[string]int
 	total       int
 	maxTotal    int
-	starts      []time.Duration // every call's start, finished or not
+	calls       []Call // every call begun, finished or not, in start order
 }
+
+// callerDepth bounds the frames Begin keeps of the stack that made a call:
+// the simulated world's own few, then the caller's.
+const callerDepth = 24
+
+// Call is one call begun on a recorder, finished or not, with the stack
+// that began it, so a property can point at the code that made it.
+type Call struct {
+	Span          // End and Err are set once it ended
+	Running  bool // not ended yet
+	InFlight int  // calls on its resource running as it began, itself included
+	pcs      [callerDepth]uintptr
+	npc      int
+}
+
+// Callers returns the program counters of the stack that began the call,
+// innermost first, from the caller of Recorder.Begin (runtime.Callers).
+func (c *Call) Callers() []uintptr { return c.pcs[:c.npc] }
 
 // NewRecorder returns an empty recorder whose clock starts now.
 func NewRecorder() *Recorder {
@@ -44,9 +63,19 @@ func NewRecorder() *Recorder {
 	}
 }
 
+// Sibling returns an empty recorder on r's clock, for calls a suite
+// watches apart from the world's (they stay out of r's spans and counts).
+func (r *Recorder) Sibling() *Recorder {
+	s := NewRecorder()
+	s.origin = r.origin
+	return s
+}
+
 // Begin marks the start of a call on resource and returns the function that
 // ends it; pass the call's error (nil on success) to end.
 func (r *Recorder) Begin(resource, label string) (end func(err error)) {
+	c := Call{Running: true}
+	c.npc = runtime.Callers(2, c.pcs[:])
 	r.mu.Lock()
 	start := time.Since(r.origin)
 	r.inFlight[resource]++
@@ -54,7 +83,10 @@ func (r *Recorder) Begin(resource, label string) (end func(err error)) {
 		r.maxInFlight[resource] = r.inFlight[resource]
 	}
 	r.total++
-	r.starts = append(r.starts, start)
+	c.Span = Span{Resource: resource, Label: label, Start: start}
+	c.InFlight = r.inFlight[resource]
+	i := len(r.calls)
+	r.calls = append(r.calls, c)
 	if r.total > r.maxTotal {
 		r.maxTotal = r.total
 	}
@@ -71,6 +103,7 @@ func (r *Recorder) Begin(resource, label string) (end func(err error)) {
 				s.Err = err.Error()
 			}
 			r.spans = append(r.spans, s)
+			r.calls[i].Span, r.calls[i].Running = s, false
 		})
 	}
 }
@@ -132,19 +165,39 @@ func (r *Recorder) StartedAfter(t time.Duration) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
-	for _, s := range r.starts {
-		if s > t {
+	for _, c := range r.calls {
+		if c.Start > t {
 			n++
 		}
 	}
 	return n
 }
 
+// Calls returns every call begun, finished or still running, in start
+// order, with the stacks that began them.
+func (r *Recorder) Calls() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Call(nil), r.calls...)
+}
+
+// CallsAfter returns the calls, finished or still running, that began
+// after t, in start order.
+func (r *Recorder) CallsAfter(t time.Duration) []Call {
+	var out []Call
+	for _, c := range r.Calls() {
+		if c.Start > t {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Started returns how many calls began in all, finished or still running.
 func (r *Recorder) Started() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.starts)
+	return len(r.calls)
 }
 
 // Sleep waits for d or until ctx is done, whichever comes first, and returns

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -41,6 +42,9 @@ type Outcome struct {
 	Pass     bool
 	Observed string          // what was seen: "max 12 in flight, limit 4"
 	Timeline []simworld.Span // the recorded calls, for the timeline
+	// Where is the code under test responsible for a failure, when the
+	// check knows it (see Code); empty for a pass.
+	Where []Location
 }
 
 // Result is a property's outcome with the property's identity, as reported.
@@ -111,7 +115,13 @@ func (s Suite[I]) checkOne(p Property[I], impl I) Result {
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				done <- Outcome{Observed: fmt.Sprintf("implementation panicked: %v", r)}
+				o := Outcome{Observed: fmt.Sprintf("implementation panicked: %v", r)}
+				var pcs [64]uintptr
+				n := runtime.Callers(0, pcs[:]) // the panicking frames are still on the stack
+				if l, ok := CodeOf(impl).Locate(pcs[:n], fmt.Sprintf("panicked: %v", r)); ok {
+					o.Where = []Location{l}
+				}
+				done <- o
 			}
 		}()
 		done <- p.Check(ctx, impl)
@@ -121,6 +131,9 @@ func (s Suite[I]) checkOne(p Property[I], impl I) Result {
 	select {
 	case o := <-done:
 		res.Pass, res.Observed, res.Timeline = o.Pass, o.Observed, o.Timeline
+		if !o.Pass {
+			res.Where = o.Where
+		}
 	case <-grace.C:
 		res.Observed = fmt.Sprintf("did not return within %v after its context was cancelled: the implementation hangs", timeout)
 	}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,3 +183,30 @@ func UnderCPUHog(t *testing.T, fn func()) {
 
 // hogSink keeps the spinners' work from being optimised away.
 var hogSink atomic.Int64
+
+// MarkedLine returns the line of the caller's file that carries the
+// comment //where:name, so a test can say which line a result must point
+// at without counting lines. It fails t unless exactly one line does.
+func MarkedLine(t testing.TB, name string) (file string, line int) {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(1)
+	if !ok {
+		t.Fatal("no caller")
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.HasSuffix(strings.TrimSpace(l), "//where:"+name) {
+			if line != 0 {
+				t.Fatalf("two lines of %s are marked //where:%s", file, name)
+			}
+			line = i + 1
+		}
+	}
+	if line == 0 {
+		t.Fatalf("no line of %s is marked //where:%s", file, name)
+	}
+	return file, line
+}
