@@ -315,7 +315,7 @@ func runGitHubJob(t *testing.T, w ghWorkflow, name string, r *runner, version, b
 		case strings.HasPrefix(s.Uses, "actions/setup-go@"):
 			continue // go is on PATH, and so is the folder go install writes to
 		case strings.HasPrefix(s.Uses, "github/codeql-action/upload-sarif@"):
-			require.Equal(t, "always() && hashFiles('asyncvet.sarif') != ''", s.If, "the condition the test knows")
+			require.Equal(t, fmt.Sprintf("always() && hashFiles('%s') != ''", s.With["sarif_file"]), s.If, "the condition the test knows")
 			data, err := os.ReadFile(filepath.Join(r.repo, s.With["sarif_file"]))
 			require.NoError(t, err, "upload-sarif: the file exists")
 			var log struct {
@@ -333,7 +333,12 @@ func runGitHubJob(t *testing.T, w ghWorkflow, name string, r *runner, version, b
 			for _, res := range log.Runs[0].Results {
 				rules = append(rules, res.RuleID)
 			}
-			assert.ElementsMatch(t, []string{"timerstop", "chanleak"}, rules, "code scanning gets every finding")
+			want := map[string][]string{
+				"asyncvet.sarif": {"timerstop", "chanleak"},
+				"leaks.sarif":    {"goroutineleak"}, // the producer Stream's test abandons
+			}
+			require.Contains(t, want, s.With["sarif_file"])
+			assert.ElementsMatch(t, want[s.With["sarif_file"]], rules, "code scanning gets every finding of %s", s.With["sarif_file"])
 			continue
 		case s.Uses != "":
 			t.Fatalf("%s: the test has no stand-in for %s", name, s.Uses)
@@ -377,12 +382,43 @@ func commandLines(out string) []string {
 // The Tick of BuggyFile was already there; the pull request adds Fetch.
 var baseBuggy = citest.BuggyFile[:strings.Index(citest.BuggyFile, "// Fetch strands")]
 
+// streamFile is a producer that is fine on its own; streamTest abandons it
+// after the first value, so its goroutine is blocked forever on the next
+// send: a leak only the tests show, which `asyncbook leaks` proves.
+const (
+	streamFile = `package pkg
+
+// Stream sends xs on the channel it returns, then closes it.
+func Stream(xs []int) <-chan int {
+	ch := make(chan int)
+	go func() {
+		defer close(ch)
+		for _, x := range xs {
+			ch <- x
+		}
+	}()
+	return ch
+}
+`
+	streamTest = `package pkg
+
+import "testing"
+
+func TestStreamFirst(t *testing.T) {
+	if got := <-Stream([]int{1, 2, 3}); got != 1 {
+		t.Fatalf("first value %d, want 1", got)
+	}
+}
+`
+)
+
+// teamRepo's pull request changes buggy.go and adds Stream with its test.
 func teamRepo(t *testing.T) (string, string) {
 	t.Helper()
 	gomod := "module example.com/team\n\ngo 1.26\n"
 	dir, base, _ := citest.Repo(t,
 		map[string]string{"go.mod": gomod, ".asyncbook.json": citest.SettingsFile, "pkg/buggy.go": baseBuggy, "pkg/clean.go": citest.CleanFile},
-		map[string]string{"pkg/buggy.go": citest.BuggyFile})
+		map[string]string{"pkg/buggy.go": citest.BuggyFile, "pkg/stream.go": streamFile, "pkg/stream_test.go": streamTest})
 	return dir, base
 }
 
@@ -410,6 +446,7 @@ func TestWorkflowsRun(t *testing.T) {
 	glVars, glJobs := loadGitLab(t)
 	tickLine := citest.LineOf(t, citest.BuggyFile, "time.NewTicker")
 	sendLine := citest.LineOf(t, citest.BuggyFile, "ch <- 42")
+	streamGoLine := citest.LineOf(t, streamFile, "go func()")
 
 	t.Run("github asyncvet on a pull request", func(t *testing.T) {
 		repo, base := teamRepo(t)
@@ -417,12 +454,16 @@ func TestWorkflowsRun(t *testing.T) {
 		last := runGitHubJob(t, w, "asyncvet", r, proxy.Version, base)
 		assert.Equal(t, 1, last.Code, "a finding on a changed line fails the job: %s", last.Stderr)
 		ls := commandLines(last.Stdout)
-		require.Len(t, ls, 1, "only the changed lines are annotated: %s", last.Stdout)
+		require.Len(t, ls, 2, "only the changed lines are annotated: %s", last.Stdout)
 		assert.True(t, strings.HasPrefix(ls[0], fmt.Sprintf("::warning file=pkg/buggy.go,line=%d,", sendLine)), ls[0])
+		assert.True(t, strings.HasPrefix(ls[1], fmt.Sprintf("::warning file=pkg/stream.go,line=%d,", streamGoLine)), "the proven leak, at its go statement: %s", ls[1])
+		assert.Contains(t, ls[1], "goroutineleak::")
+		assert.Contains(t, ls[1], "blocked forever on send to ch (proven by the goroutine-leak profile)")
 		summary, err := os.ReadFile(r.summary)
 		require.NoError(t, err)
 		assert.Contains(t, string(summary), "### asyncvet: 2 finding(s)")
 		assert.Contains(t, string(summary), "1 more outside the changed lines.")
+		assert.Contains(t, string(summary), fmt.Sprintf("`pkg/stream.go:%d` | goroutineleak", streamGoLine), "the leaks file has its own table")
 	})
 
 	t.Run("github asyncvet on a push", func(t *testing.T) {
@@ -434,6 +475,7 @@ func TestWorkflowsRun(t *testing.T) {
 		summary, err := os.ReadFile(r.summary)
 		require.NoError(t, err)
 		assert.Contains(t, string(summary), fmt.Sprintf("`pkg/buggy.go:%d` | timerstop", tickLine))
+		assert.Contains(t, string(summary), fmt.Sprintf("`pkg/stream.go:%d` | goroutineleak", streamGoLine), "the proven leak is listed too")
 	})
 
 	t.Run("github grade on a pull request", func(t *testing.T) {
@@ -496,7 +538,8 @@ func TestWorkflowsRun(t *testing.T) {
 		assert.Equal(t, []string{
 			fmt.Sprintf("pkg/buggy.go:%d asyncvet/timerstop", tickLine),
 			fmt.Sprintf("pkg/buggy.go:%d asyncvet/chanleak", sendLine),
-		}, got, "every finding: GitLab works out which are new")
+			fmt.Sprintf("pkg/stream.go:%d asyncvet/goroutineleak", streamGoLine),
+		}, got, "every finding, the proven leak of asyncbook leaks too: GitLab works out which are new")
 	})
 
 	t.Run("gitlab grade on a merge request", func(t *testing.T) {

@@ -351,3 +351,55 @@ func checkProblemsRacesAndProvenLeaks(t *testing.T, chanSrc string) {
 	assert.Equal(t, pos(t, chanSrc, "ch <- ").Line+1, lsptest.ByCode(d.Diagnostics, "unbuffered").Range.Start.Line)
 	assert.Equal(t, 0, h.shutdownAndExit())
 }
+
+// twoGoSrc has a static finding in one go statement (First's send) and a
+// goroutine with none (Second's, which waits on a channel nobody sends on).
+const twoGoSrc = `package p
+
+// Naïve: the sender blocks if nobody receives.
+func First() int {
+	ch := make(chan int)
+	go func() { ch <- 1 }()
+	return <-ch
+}
+
+// Second's goroutine waits for a value nobody sends.
+func Second() {
+	quit := make(chan struct{}, 1)
+	go func() { <-quit }()
+}
+`
+
+// A proven leak at a go statement holding no static finding stays its own
+// diagnostic, and the static finding of the other go statement stays as the
+// analyzer said it: merging is per go statement, not per file or check.
+func TestProvenLeakAndStaticFindingOnDifferentGoStatementsStayApart(t *testing.T) {
+	root := module(t, map[string]string{"p/p.go": twoGoSrc})
+	file := filepath.Join(root, "p", "p.go")
+	u := fileURI(file)
+	secondGo := pos(t, twoGoSrc, "go func() { <-quit }()")
+	cat := &fakeCatalog{root: root, check: func(context.Context, catalog.CheckOptions) (*catalog.CheckResult, error) {
+		return &catalog.CheckResult{Summary: "1 leaked goroutine", Problems: []catalog.Problem{
+			{File: file, Line: int(secondGo.Line + 1), Code: catalog.CodeProvenLeak,
+				Message: "a goroutine started here leaked: blocked forever on receive from quit, proven by the goroutine-leak profile"},
+		}}, nil
+	}}
+	h := start(t, server.Options{Entries: withUnbuffered, Lookup: lookupWithUnbuffered, Catalog: cat})
+	h.initialize(nil)
+	h.open(u, 1, twoGoSrc)
+	d := h.diagnostics(u, lsptest.AtVersion(1))
+	require.Equal(t, []string{"unbuffered"}, lsptest.Codes(d.Diagnostics), lsptest.Summary(d.Diagnostics))
+	require.NoError(t, checkCall(t, h, map[string]any{"uri": u}))
+	d = h.diagnostics(u, func(p protocol.PublishDiagnosticsParams) bool {
+		return lsptest.HasCode(p.Diagnostics, catalog.CodeProvenLeak)
+	})
+	require.Len(t, d.Diagnostics, 2, lsptest.Summary(d.Diagnostics))
+	static := lsptest.ByCode(d.Diagnostics, "unbuffered")
+	assert.Equal(t, pos(t, twoGoSrc, "ch <- 1"), static.Range.Start)
+	assert.Equal(t, protocol.DiagnosticSeverityWarning, static.Severity, "not proven: as the analyzer said")
+	assert.NotContains(t, static.Message, "proven by the check")
+	leak := lsptest.ByCode(d.Diagnostics, catalog.CodeProvenLeak)
+	assert.Equal(t, secondGo.Line, leak.Range.Start.Line, "at Second's go statement")
+	assert.Contains(t, leak.Message, "blocked forever on receive from quit")
+	assert.Equal(t, 0, h.shutdownAndExit())
+}
