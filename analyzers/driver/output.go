@@ -80,8 +80,9 @@ func WriteJSON(w io.Writer, findings []Finding) error {
 // WriteSARIF prints findings as a SARIF 2.1.0 log for code-scanning upload,
 // with the suppressed ones marked as suppressed in source (with the
 // directive's reason). Paths are made relative to root (the repository),
-// and columns are given in UTF-16 code units, SARIF's default.
-func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Analyzer, findings, suppressed []Finding) error {
+// and columns are given in UTF-16 code units, SARIF's default. tool names
+// the program that found them ("asyncvet", or "asyncbook" for asyncbook leaks).
+func WriteSARIF(w io.Writer, root, tool, toolVersion string, analyzers []*analysis.Analyzer, findings, suppressed []Finding) error {
 	type text struct {
 		Text string `json:"text"`
 	}
@@ -170,7 +171,7 @@ func WriteSARIF(w io.Writer, root, toolVersion string, analyzers []*analysis.Ana
 	}
 
 	var rn run
-	rn.Tool.Driver = driver{Name: "asyncvet", Version: toolVersion, InformationURI: "https://github.com/asyncbook/asyncbook"}
+	rn.Tool.Driver = driver{Name: tool, Version: toolVersion, InformationURI: "https://github.com/asyncbook/asyncbook"}
 	index := map[string]int{}
 	for i, a := range analyzers {
 		index[a.Name] = i

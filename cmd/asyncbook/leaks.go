@@ -75,7 +75,7 @@ func runLeaks(e *env) int {
 	}
 	switch {
 	case *asSARIF:
-		if err := driver.WriteSARIF(e.stdout, cwd, version, leakRules, leakFindings(res), nil); err != nil {
+		if err := driver.WriteSARIF(e.stdout, cwd, "asyncbook", version, leakRules, leakFindings(res), nil); err != nil {
 			return e.ui.errorf("leaks: %v", err)
 		}
 	case *asJSON:

@@ -233,7 +233,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case o.json:
 		err = driver.WriteJSON(stdout, res.Findings)
 	case o.sarif:
-		err = driver.WriteSARIF(stdout, cwd, version, res.Analyzers, res.Findings, res.Suppressed)
+		err = driver.WriteSARIF(stdout, cwd, "asyncvet", version, res.Analyzers, res.Findings, res.Suppressed)
 	default:
 		err = driver.WriteText(stdout, cwd, res.Findings)
 	}

@@ -457,7 +457,7 @@ func TestWorkflowsRun(t *testing.T) {
 		require.Len(t, ls, 2, "only the changed lines are annotated: %s", last.Stdout)
 		assert.True(t, strings.HasPrefix(ls[0], fmt.Sprintf("::warning file=pkg/buggy.go,line=%d,", sendLine)), ls[0])
 		assert.True(t, strings.HasPrefix(ls[1], fmt.Sprintf("::warning file=pkg/stream.go,line=%d,", streamGoLine)), "the proven leak, at its go statement: %s", ls[1])
-		assert.Contains(t, ls[1], "goroutineleak::")
+		assert.Contains(t, ls[1], "title=asyncbook goroutineleak::", "a proven leak is asyncbook's, not asyncvet's")
 		assert.Contains(t, ls[1], "blocked forever on send to ch (proven by the goroutine-leak profile)")
 		summary, err := os.ReadFile(r.summary)
 		require.NoError(t, err)
@@ -538,7 +538,7 @@ func TestWorkflowsRun(t *testing.T) {
 		assert.Equal(t, []string{
 			fmt.Sprintf("pkg/buggy.go:%d asyncvet/timerstop", tickLine),
 			fmt.Sprintf("pkg/buggy.go:%d asyncvet/chanleak", sendLine),
-			fmt.Sprintf("pkg/stream.go:%d asyncvet/goroutineleak", streamGoLine),
+			fmt.Sprintf("pkg/stream.go:%d asyncbook/goroutineleak", streamGoLine),
 		}, got, "every finding, the proven leak of asyncbook leaks too: GitLab works out which are new")
 	})
 

@@ -3,6 +3,7 @@ package emit
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/asyncbook/asyncbook/editors/ci/report"
@@ -40,11 +41,18 @@ func Markdown(w io.Writer, rep *report.Report, kept []report.Problem) error {
 			}
 		}
 	} else {
-		tool := "asyncvet"
-		if len(rep.Problems) > 0 {
-			tool = rep.Problems[0].Tool
+		// The tools that found them, in order of appearance: asyncvet's
+		// static findings and asyncbook leaks' proven ones may share a table.
+		var tools []string
+		for _, p := range rep.Problems {
+			if !slices.Contains(tools, p.Tool) {
+				tools = append(tools, p.Tool)
+			}
 		}
-		fmt.Fprintf(&b, "### %s: %d finding(s)\n\n", tool, len(rep.Problems))
+		if len(tools) == 0 {
+			tools = []string{"asyncvet"}
+		}
+		fmt.Fprintf(&b, "### %s: %d finding(s)\n\n", strings.Join(tools, " and "), len(rep.Problems))
 	}
 	if len(kept) > 0 {
 		b.WriteString("| where | check | problem |\n|---|---|---|\n")
