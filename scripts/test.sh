@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up what the tests need on a fresh
-# machine (Go modules; Neovim, Emacs and Chromium from Debian, Node packages
+# machine (Go modules; bubblewrap, Neovim, Emacs and Chromium from Debian, Node packages
 # and code-server from npm for the editor tests), then runs every test:
 # gofmt, go vet, the editor clients' end-to-end tests, and go test over the
 # module. Extra arguments go to go test.
 #
-# It prints one line per step (ok or FAIL, with its time); a failed step's
+# It prints one line per step (ok or FAIL, with its time; the editors'
+# tests run beside go vet and go test, so their lines come last); a failed step's
 # details follow its line, and every step's full output stays in a log file
 # (kept when a step fails). The tests run with HOME and the XDG folders in a
 # temporary folder (scripts/temp-home.sh): nothing is written into yours
@@ -26,7 +27,7 @@ asyncbook_temp_home "$work/home"
 export ASYNCBOOK_CI_MODULE_TESTED=1 # editors/ci's Go tests run with the module's below
 
 began=$SECONDS
-failed=()
+: >"$work/failed" # the names of the failed steps, one a line
 echo "scripts/test.sh: $(go version | cut -d' ' -f3-), logs in $logs"
 
 # step NAME COMMAND...: runs it with its output in a log, prints one line,
@@ -43,7 +44,7 @@ step() {
     return 0
   fi
   printf 'FAIL  %5ss   full log: %s\n' "$((SECONDS - t0))" "$log"
-  failed+=("$name")
+  echo "$name" >>"$work/failed"
   grep -vE '^(ok  |\?   )|no test files' "$log" | tail -n 200 | sed 's/^/    | /'
   return 1
 }
@@ -51,20 +52,27 @@ step() {
 download() {
   go mod download &&
     # The corpus of labelled cases is a module of its own.
-    (cd analyzers/corpus/cases && go mod download) &&
-    # So is the real-code benchmark's pinned third-party code (bench/realcode).
-    (cd bench/realcode/modules && go mod download)
+    (cd analyzers/corpus/cases && go mod download)
+  # The real-code benchmark's pinned modules are not needed: its test reads
+  # the findings of its last full run (bench/realcode/findings.tsv).
 }
 
-# grade runs submissions under bubblewrap (Debian package bubblewrap); its
-# tests need it and fail, not skip, without it.
-install_bwrap() {
-  command -v bwrap >/dev/null && return 0
+# Debian packages go test needs: bubblewrap for grade's sandbox, Chromium
+# for the timeline's screenshot (the tests fail, not skip, without them).
+# They are installed before go test starts; the editors' tests install
+# their own editors while go test runs.
+install_packages() {
+  local missing=()
+  command -v bwrap >/dev/null || missing+=(bubblewrap)
+  if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    missing+=(chromium)
+  fi
+  [ ${#missing[@]} -eq 0 ] && { echo "installed already"; return 0; }
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "bubblewrap (bwrap) is needed by grade's sandbox; install the Debian package bubblewrap"
+    echo "the tests need the Debian packages ${missing[*]}; install them (apt-get install ${missing[*]})"
     return 1
   fi
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
 gofmt_check() {
   # analysistest data may hold deliberately broken files: gofmt checks the rest.
@@ -77,23 +85,34 @@ step "go mod download" download || {
   echo "scripts/test.sh: the modules could not be downloaded; nothing else can run" >&2
   exit 1
 }
-step "bubblewrap" install_bwrap
+step "Debian packages" install_packages
 # A learner's practice copies (practice/, git-ignored) are work in progress,
 # checked by `asyncbook check`, not part of the project's tests.
 pkgs=$(go list ./... | grep -v "/practice/")
 
 step gofmt gofmt_check
+# The editors' end-to-end tests mostly wait (on editors, a browser, a
+# language server): they run one after another beside go vet and go test,
+# and their lines are printed when they are all done.
+editors() {
+  for t in editors/nvim/test.sh editors/emacs/test.sh editors/ci/test.sh editors/vscode/test.sh; do
+    [ -f "$t" ] && step "$t" bash "$t"
+  done
+  return 0
+}
+editors >"$work/editors.out" 2>&1 &
+editors_pid=$!
+# Interrupted, the script takes the editors' tests down with it.
+trap 'pkill -TERM -P "$editors_pid" 2>/dev/null; kill "$editors_pid" 2>/dev/null' INT TERM
 step "go vet" go vet $pkgs
-for t in editors/nvim/test.sh editors/emacs/test.sh editors/ci/test.sh editors/vscode/test.sh; do
-  [ -f "$t" ] && step "$t" bash "$t"
-done
-# 30m: on a fresh machine bench/realcode analyses its 24 pinned modules and
-# std cold, which alone took over 15 minutes (warm: seconds).
+# 30m bounds a hung package on a slow machine; a warm run takes minutes.
 step "go test" go test -count=1 -timeout 30m "$@" $pkgs
+wait "$editors_pid"
+cat "$work/editors.out"
 
 echo "scripts/test.sh: $((SECONDS - began))s in all"
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "scripts/test.sh: failed: ${failed[*]} (logs kept in $logs)" >&2
+if [ -s "$work/failed" ]; then
+  echo "scripts/test.sh: failed: $(paste -sd, "$work/failed" | sed 's/,/, /g') (logs kept in $logs)" >&2
   exit 1
 fi
 chmod -R u+w "$work" 2>/dev/null

@@ -173,6 +173,11 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 		}
 	}
 
+	if !opts.NoRace {
+		if err := raceCompiler(ctx, mod); err != nil {
+			return nil, err
+		}
+	}
 	step("building the tests", 15)
 	want, err := propertyNames(ctx, e, mod)
 	if err != nil {
@@ -520,6 +525,26 @@ func propertyNames(ctx context.Context, e *Exercise, mod string) ([]string, erro
 		return nil, fmt.Errorf("grade: the suite of %s has no properties", e.Info.Slug)
 	}
 	return names, nil
+}
+
+// raceCompiler makes sure cgo's C compiler, which the race runtime needs,
+// is there: without it the build would fail, and the grader's missing tool
+// would read as the submission not compiling.
+func raceCompiler(ctx context.Context, mod string) error {
+	cmd := exec.CommandContext(ctx, "go", "env", "CC")
+	cmd.Dir, cmd.Env = mod, append(buildEnv(), "CGO_ENABLED=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("grade: go env CC: %w", err)
+	}
+	cc := strings.Fields(string(out))
+	if len(cc) == 0 {
+		cc = []string{"gcc"}
+	}
+	if _, err := exec.LookPath(cc[0]); err != nil {
+		return fmt.Errorf("grade: the race detector needs cgo's C compiler %q, which is not on PATH: install it (Debian: gcc), or grade without the race detector (--no-race)", cc[0])
+	}
+	return nil
 }
 
 // buildHarness compiles the harness test binary, with the race detector

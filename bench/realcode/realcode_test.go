@@ -3,6 +3,7 @@ package realcode
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,20 +17,36 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// TestEveryFindingHasAVerdict runs the default profile over the benchmark
-// and fails on a finding with no verdict, or a verdict whose finding is
-// gone: a rule change shows its effect on real code here.
+// FullRunEnv makes TestEveryFindingHasAVerdict analyse the pinned modules
+// and std itself (over ten minutes cold) instead of reading findings.tsv.
+const FullRunEnv = "ASYNCBOOK_REALCODE_FULL"
+
+// TestEveryFindingHasAVerdict fails on a finding of the benchmark with no
+// verdict, or a verdict whose finding is gone: a rule change shows its
+// effect on real code here. It reads the findings of the last full run
+// (findings.tsv, written by bash bench/realcode/run.sh) and fails when the
+// analyzers changed since that run; with ASYNCBOOK_REALCODE_FULL=1 it runs
+// go vet over the pinned modules and std itself.
 func TestEveryFindingHasAVerdict(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go vet over the pinned modules and std")
-	}
 	b, err := Find(".")
 	require.NoError(t, err)
 	verdicts, err := LoadVerdicts(b.VerdictsFile())
 	require.NoError(t, err)
-	all, err := b.Run(context.Background(), filepath.Join(b.Dir, "..", ".."))
-	require.NoError(t, err)
-	findings := all
+	repo := filepath.Join(b.Dir, "..", "..")
+	var findings []Finding
+	if os.Getenv(FullRunEnv) == "1" {
+		findings, err = b.Run(context.Background(), repo)
+		require.NoError(t, err)
+	} else {
+		digest, snap, err := ReadSnapshot(b.SnapshotFile())
+		require.NoError(t, err, "bash bench/realcode/run.sh writes it")
+		now, err := AnalyzersDigest(repo)
+		require.NoError(t, err)
+		require.Equal(t, now, digest, "the analyzers changed since bench/realcode/findings.tsv was written: "+
+			"run bash bench/realcode/run.sh (it analyses the pinned modules again, over ten minutes cold), "+
+			"judge any new finding, and commit findings.tsv with the change")
+		findings = snap
+	}
 	require.NotEmpty(t, InProfile(findings, registry.Default), "the default profile finds something in real code")
 	judged, unjudged, stale := Match(findings, verdicts)
 	if len(unjudged) > 0 {
@@ -54,6 +71,61 @@ func TestEveryFindingHasAVerdict(t *testing.T) {
 		kinds[j.Verdict.Kind]++
 	}
 	t.Logf("%d findings: %d real, %d debatable, %d false alarms", len(judged), kinds[Real], kinds[Debatable], kinds[FalseAlarm])
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	fs := []Finding{
+		{Module: "std", File: "net/http/server.go", Line: 12, Analyzer: "chanleak", Message: "send may block\tforever"},
+		{Module: "github.com/IBM/sarama", File: "admin.go", Line: 3, Analyzer: "unboundedgo", Message: "goroutine per broker"},
+	}
+	path := filepath.Join(t.TempDir(), "findings.tsv")
+	var sb strings.Builder
+	require.NoError(t, WriteSnapshot(&sb, "abc123", fs))
+	require.NoError(t, os.WriteFile(path, []byte(sb.String()), 0o644))
+	digest, got, err := ReadSnapshot(path)
+	require.NoError(t, err)
+	assert.Equal(t, "abc123", digest)
+	fs[0].Message = "send may block forever" // a tab would split the line
+	assert.Equal(t, fs, got)
+
+	require.NoError(t, os.WriteFile(path, []byte("std\ta.go\t1\tx\tmsg\n"), 0o644))
+	_, _, err = ReadSnapshot(path)
+	assert.ErrorContains(t, err, "no \"# analyzers\" line", "a snapshot without its digest is refused")
+	require.NoError(t, os.WriteFile(path, []byte("# analyzers abc\nstd\ta.go\tten\tx\tmsg\n"), 0o644))
+	_, _, err = ReadSnapshot(path)
+	assert.Error(t, err, "a bad line number")
+}
+
+func TestAnalyzersDigestFollowsTheAnalyzers(t *testing.T) {
+	repo := t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(repo, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	write("go.mod", "module m\n")
+	write("go.sum", "")
+	write("analyzers/a/a.go", "package a\n")
+	write("cmd/asyncvet/main.go", "package main\n")
+	d0, err := AnalyzersDigest(repo)
+	require.NoError(t, err)
+
+	write("analyzers/a/a_test.go", "package a\n// a test\n")
+	write("analyzers/a/testdata/src/p/p.go", "package p\n")
+	write("workbook/w.go", "package workbook\n")
+	d1, err := AnalyzersDigest(repo)
+	require.NoError(t, err)
+	assert.Equal(t, d0, d1, "tests, test data and other packages do not decide findings")
+
+	write("analyzers/a/a.go", "package a\n\nvar rule = 1\n")
+	d2, err := AnalyzersDigest(repo)
+	require.NoError(t, err)
+	assert.NotEqual(t, d0, d2, "an analyzer's change does")
+	write("analyzers/a/a.go", "package a\n")
+	write("go.sum", "x v1 h1:y\n")
+	d3, err := AnalyzersDigest(repo)
+	require.NoError(t, err)
+	assert.NotEqual(t, d0, d3, "so does a dependency's")
 }
 
 func TestParseVerdicts(t *testing.T) {

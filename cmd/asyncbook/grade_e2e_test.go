@@ -163,7 +163,21 @@ func Solve(ctx context.Context, models []*batchinference.Model, inputs []batchin
 		assert.Contains(t, stderr, "--unsafe-no-sandbox")
 		assert.Empty(t, rep.Properties, "it never runs")
 
-		code, rep, _ = run("--unsafe-no-sandbox")
+		// Nor is there a C compiler on that PATH, which the race runtime
+		// needs: the grader's failure too, never the submission's.
+		cmd := exec.Command(binary, "grade", "--exercise", "batch-inference", "--dir", submission(t, good), "--unsafe-no-sandbox")
+		cmd.Dir = ws
+		cmd.Env = append(os.Environ(), "PATH="+bin, "NO_COLOR=1")
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err = cmd.Run()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, 2, ee.ExitCode())
+		assert.Contains(t, errb.String(), "the race detector needs cgo's C compiler")
+		assert.Contains(t, errb.String(), "--no-race")
+
+		code, rep, _ = run("--unsafe-no-sandbox", "--no-race")
 		assert.Equal(t, 0, code, rep.Reason)
 		assert.Equal(t, workbook.VerdictPassed, rep.Verdict)
 		assert.Equal(t, "none", rep.Sandbox)

@@ -4,7 +4,7 @@
 //	go run ./bench/realcode/cmd/realcode            unjudged findings as verdicts.tsv lines (verdict TODO), stale verdicts
 //	go run ./bench/realcode/cmd/realcode -show      the same, each with the code around it, to judge
 //	go run ./bench/realcode/cmd/realcode -prune     remove the stale verdicts from verdicts.tsv
-//	go run ./bench/realcode/cmd/realcode -report    docs/reports/realcode.md
+//	go run ./bench/realcode/cmd/realcode -report    docs/reports/realcode.md (and findings.tsv, the snapshot the test reads)
 //	go run ./bench/realcode/cmd/realcode -packages  regenerate packages.txt
 //
 // To judge a new finding, copy its line into verdicts.tsv, replace TODO by
@@ -94,6 +94,9 @@ func run(ctx context.Context, show, prune, report, pkgs bool, stdout, stderr io.
 		if len(unjudged) > 0 || len(stale) > 0 {
 			return fmt.Errorf("%d unjudged findings and %d stale verdicts: judge them first (run without -report)", len(unjudged), len(stale))
 		}
+		if err := writeSnapshot(b, repo, findings); err != nil {
+			return err
+		}
 		return writeReport(stdout, judged)
 	case prune:
 		return pruneStale(b.VerdictsFile(), stale, stderr)
@@ -109,6 +112,23 @@ func run(ctx context.Context, show, prune, report, pkgs bool, stdout, stderr io.
 		fmt.Fprintf(stderr, "stale (verdicts.tsv line %d, no such finding now): %s\n", v.Line, v.Format())
 	}
 	return nil
+}
+
+// writeSnapshot records findings in findings.tsv with the analyzers' digest.
+func writeSnapshot(b realcode.Bench, repo string, findings []realcode.Finding) error {
+	digest, err := realcode.AnalyzersDigest(repo)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(b.SnapshotFile())
+	if err != nil {
+		return err
+	}
+	if err := realcode.WriteSnapshot(f, digest, findings); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // context3 returns the code around a finding, for judging it.
