@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/exercises/suite"
@@ -119,8 +122,9 @@ func (w *Workbook) CheckExercise(ctx context.Context, e *Exercise, opts CheckOpt
 }
 
 // CheckDir checks the practice package in dir (below the workspace root)
-// against the exercise: `go test` runs the property suite under goleak with a
-// time limit, then the analyzers run over the package.
+// against the exercise: the analyzers run over the package while its test
+// binary builds (`go test -c`, with go test's vet checks), then the binary
+// runs the property suite under goleak with a time limit.
 func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts CheckOptions) (*CheckResult, error) {
 	start := time.Now()
 	step := func(s string, pct int) {
@@ -139,17 +143,51 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 	}
 	defer os.RemoveAll(tmp)
 
+	pattern := "./" + filepath.ToSlash(rel)
+	runCtx, cancel := context.WithTimeout(ctx, runTimeout(opts))
+	defer cancel()
 	step(progressLine(opts), 10)
-	if err := w.runTests(ctx, "./"+filepath.ToSlash(rel), tmp, opts, res); err != nil {
+	// The analyzers need nothing from the test binary, so they run while it
+	// builds (both mostly wait on the CPU, the build on a warm cache mostly
+	// links). The suite runs only when both are done, alone, as before: the
+	// analyzers' work must not slow the properties or skew the speedup.
+	var (
+		analysis    *driver.Result
+		analysisErr error
+		bin         string
+	)
+	g, gctx := errgroup.WithContext(runCtx)
+	actx, cancelAnalysis := context.WithCancel(gctx)
+	defer cancelAnalysis()
+	g.Go(func() error {
+		// Its error counts only for a copy that builds (see below), as
+		// when the analyzers ran after the tests.
+		analysis, analysisErr = Analyze(actx, w.root, pattern, opts.Settings)
+		return nil
+	})
+	g.Go(func() error {
+		var err error
+		bin, err = w.buildTests(gctx, pattern, tmp, opts, res)
+		if err != nil || len(res.BuildErrors) > 0 {
+			cancelAnalysis() // a copy that does not build gets no findings
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("check %s: %w", e.Info.Slug, ctx.Err())
+		}
 		return nil, err
 	}
 	if len(res.BuildErrors) == 0 {
-		step("running the analyzers", 70)
-		a, err := Analyze(ctx, w.root, "./"+filepath.ToSlash(rel), opts.Settings)
-		if err != nil {
+		if analysisErr != nil {
+			return nil, analysisErr
+		}
+		res.Findings, res.Suppressed = analysis.Findings, analysis.Suppressed
+		step("running the property suite", 40)
+		if err := w.runTests(ctx, runCtx, bin, pattern, tmp, opts, res); err != nil {
 			return nil, err
 		}
-		res.Findings, res.Suppressed = a.Findings, a.Suppressed
 	}
 	step("done", 100)
 	res.Passed = len(res.BuildErrors) == 0 && !res.TimedOut && len(res.Leaks) == 0 && len(res.Races) == 0 &&
@@ -161,19 +199,36 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 // buildError matches a compiler error line: "path/file.go:12:3: message".
 var buildError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(?::\d+)?: .*)$`)
 
-func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOptions, res *CheckResult) error {
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = DefaultCheckTimeout
+// runTimeout bounds a check's build and test run together: the test
+// run's own time limit, and a margin past it for the build (a cold one
+// rebuilds the standard library) and for a test binary that cannot even
+// be interrupted (the testing package's timeout prints every goroutine's
+// stack first).
+func runTimeout(opts CheckOptions) time.Duration { return testTimeout(opts) + time.Minute }
+
+func testTimeout(opts CheckOptions) time.Duration {
+	if opts.Timeout == 0 {
+		return DefaultCheckTimeout
 	}
-	reportPath := filepath.Join(tmp, "report.json")
-	speedupPath := filepath.Join(tmp, "speedup.json")
-	args := []string{"test", "-count=1", "-timeout", timeout.String(), "-v"}
+	return opts.Timeout
+}
+
+// buildTests builds the practice package's test binary into tmp, as
+// `go test` would build it (with -race and the goroutine-leak profile
+// unless opts say otherwise, and go test's vet checks), and returns its
+// path. A copy that does not build (or fails vet) gets res.BuildErrors and
+// no binary.
+func (w *Workbook) buildTests(ctx context.Context, pkg, tmp string, opts CheckOptions, res *CheckResult) (string, error) {
+	bin := filepath.Join(tmp, "practice.test")
+	// -s -w as go test links the binaries it runs: no symbol table or
+	// DWARF, which stack traces and race reports do not need (they read the
+	// pclntab), and a faster link.
+	args := []string{"test", "-c", "-o", bin, "-ldflags=-s -w"}
 	if !opts.NoRace {
 		args = append(args, "-race")
 		res.Detectors = append(res.Detectors, "race")
 	}
-	env := append(os.Environ(), suite.ReportEnv+"="+reportPath, suite.SpeedupEnv+"="+speedupPath)
+	env := os.Environ()
 	if !opts.NoLeakProfile {
 		if exp, err := withLeakProfile(ctx, w.root); err != nil {
 			res.Notes = append(res.Notes, err.Error())
@@ -181,16 +236,59 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 			env = append(env, "GOEXPERIMENT="+exp)
 		}
 	}
-	if !opts.Speedup {
-		args = append(args, "-run", "TestProperties")
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd.Dir, cmd.Env = w.root, env
+	// go and the compilers and linker it started go together on cancel.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			res.Output = out.String()
+			res.BuildErrors = []string{fmt.Sprintf("the build did not finish within %v", runTimeout(opts))}
+			return "", nil
+		}
+		return "", fmt.Errorf("check %s: build the tests: %w", res.Exercise, ctx.Err())
 	}
-	// A margin past go test's own timeout, which prints every goroutine's
-	// stack, for a test binary that cannot even be interrupted.
-	runCtx, cancel := context.WithTimeout(ctx, timeout+time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, "go", append(args, pkg)...)
-	cmd.Dir = w.root
-	cmd.Env = env
+	var exitErr *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exitErr) {
+		return "", fmt.Errorf("check %s: run go test -c: %w", res.Exercise, runErr)
+	}
+	if runErr != nil {
+		res.Output = out.String()
+		res.BuildErrors = buildError.FindAllString(res.Output, -1)
+		if len(res.BuildErrors) == 0 {
+			res.BuildErrors = []string{strings.TrimSpace(res.Output)}
+		}
+		return "", nil
+	}
+	return bin, nil
+}
+
+// runTests runs the test binary bin of the practice package pkg in the
+// package's folder, as go test runs it, and reads what the suite reported.
+// runCtx bounds the run (see runTimeout); ctx is the caller's.
+func (w *Workbook) runTests(ctx, runCtx context.Context, bin, pkg, tmp string, opts CheckOptions, res *CheckResult) error {
+	reportPath := filepath.Join(tmp, "report.json")
+	speedupPath := filepath.Join(tmp, "speedup.json")
+	args := []string{"-test.paniconexit0", "-test.count=1", "-test.timeout=" + testTimeout(opts).String(), "-test.v=true"}
+	if !opts.Speedup {
+		args = append(args, "-test.run=TestProperties")
+	}
+	env := append(os.Environ(), suite.ReportEnv+"="+reportPath, suite.SpeedupEnv+"="+speedupPath)
+	if !opts.NoRace {
+		// The race runtime sleeps a second at exit (atexit_sleep_ms=1000)
+		// for the goroutines still running to report their races. goleak's
+		// TestMain has already waited for them and failed the run if any
+		// were left; races they make then still fail no-data-races.
+		env = append(env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	}
+	dir := filepath.Join(w.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
+	cmd := exec.CommandContext(runCtx, bin, args...)
+	cmd.Dir, cmd.Env = dir, env
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -204,16 +302,7 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 	}
 	var exitErr *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &exitErr) {
-		return fmt.Errorf("check %s: run go test: %w", res.Exercise, runErr)
-	}
-	if strings.Contains(res.Output, "[build failed]") || strings.Contains(res.Output, "[setup failed]") {
-		for _, m := range buildError.FindAllString(res.Output, -1) {
-			res.BuildErrors = append(res.BuildErrors, m)
-		}
-		if len(res.BuildErrors) == 0 {
-			res.BuildErrors = []string{strings.TrimSpace(res.Output)}
-		}
-		return nil
+		return fmt.Errorf("check %s: run the tests: %w", res.Exercise, runErr)
 	}
 	var rep suite.Report
 	if b, err := os.ReadFile(reportPath); err == nil {
@@ -228,7 +317,6 @@ func (w *Workbook) runTests(ctx context.Context, pkg, tmp string, opts CheckOpti
 			res.Speedup = &sp
 		}
 	}
-	dir := filepath.Join(w.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
 	dynamicEvidence(res, rep, dir, !opts.NoRace)
 	return nil
 }
@@ -309,16 +397,17 @@ func withLeakProfile(ctx context.Context, dir string) (string, error) {
 	return exp, nil
 }
 
-// progressLine says what the test run does, and that building it the
-// first time is slow.
+// progressLine says what the first step of a check does (build the tests
+// while the analyzers run), and that building with the race detector or
+// the goroutine-leak profile the first time is slow.
 func progressLine(opts CheckOptions) string {
 	switch {
 	case !opts.NoRace:
-		return "building with the race detector (first time is slow), then running the property suite"
+		return "building with the race detector (first time is slow) while the analyzers run"
 	case !opts.NoLeakProfile:
-		return "building with the goroutine-leak profile (first time is slow), then running the property suite"
+		return "building with the goroutine-leak profile (first time is slow) while the analyzers run"
 	}
-	return "running the property suite with goleak"
+	return "building the tests while the analyzers run"
 }
 
 // Analyze runs the analyzers over the package pkg (a pattern relative to

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"runtime"
 	"runtime/pprof"
@@ -37,43 +38,104 @@ var leakedHeader = regexp.MustCompile(`^goroutine (\d+) \[[^\]]*\(leaked\)[^\]]*
 // goroutines are leaked, and remembers the ones it has already reported so
 // that a goroutine leaked by one property is not blamed on the next.
 type leakWatcher struct {
-	profile  *pprof.Profile
-	seen     map[string]bool
-	baseline int // goroutines before the first property
+	// dump writes the leak profile at debug=2 (every goroutine, the
+	// leaked ones marked); nil when the binary has no profile.
+	dump func(w io.Writer) error
+	seen map[string]bool // leaked goroutines already reported
+	// known are the goroutines not to wait for: those there before the
+	// first property, and those still there after a whole settle, neither
+	// ended nor proven leaked (blocked where the profile cannot prove it,
+	// or asleep: goleak reports them at the end). Waiting for them again
+	// after every later property would prove nothing more.
+	known  map[string]bool
+	settle time.Duration
+	sleep  func(time.Duration)
 }
 
 func newLeakWatcher() *leakWatcher {
-	return &leakWatcher{profile: pprof.Lookup(LeakProfileName), seen: map[string]bool{}, baseline: runtime.NumGoroutine()}
+	w := &leakWatcher{seen: map[string]bool{}, known: map[string]bool{}, settle: leakSettle, sleep: time.Sleep}
+	p := pprof.Lookup(LeakProfileName)
+	if p == nil {
+		return w
+	}
+	w.dump = func(out io.Writer) error { return p.WriteTo(out, 2) }
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err == nil {
+		for id := range goroutineIDs(buf.String()) {
+			w.known[id] = true
+		}
+	}
+	return w
 }
 
 // available reports whether the binary was built with the profile.
-func (w *leakWatcher) available() bool { return w.profile != nil }
+func (w *leakWatcher) available() bool { return w.dump != nil }
 
 // collect runs the leak-detecting garbage collection and returns the stacks
 // of the goroutines newly found leaked ("" when none or no profile). While
-// more goroutines run than before the first property (the property's own
-// subtest aside) and are not proven leaked, it looks again, backing off,
-// for at most leakSettle: they are ending, or about to block for good.
+// goroutines run that were not there before (the caller's own aside), are
+// not proven leaked and did not already outlast a settle, it looks again,
+// backing off, for at most the settle time: they are ending, or about to
+// block for good. Those still there then are not waited for again.
 func (w *leakWatcher) collect() string {
-	if w.profile == nil {
+	if w.dump == nil {
 		return ""
 	}
+	self := currentGoroutineID()
 	var found []string
-	deadline := time.Now().Add(leakSettle)
+	var waited time.Duration
 	for wait := time.Millisecond; ; wait *= 2 {
 		var buf bytes.Buffer
-		if err := w.profile.WriteTo(&buf, 2); err != nil {
+		if err := w.dump(&buf); err != nil {
 			break
 		}
-		if s := w.newlyLeaked(buf.String()); s != "" {
+		dump := buf.String()
+		if s := w.newlyLeaked(dump); s != "" {
 			found = append(found, s)
 		}
-		if runtime.NumGoroutine()-len(w.seen) <= w.baseline+1 || time.Now().After(deadline) {
+		var pending []string
+		for id := range goroutineIDs(dump) {
+			if id != self && !w.seen[id] && !w.known[id] {
+				pending = append(pending, id)
+			}
+		}
+		if len(pending) == 0 {
 			break
 		}
-		time.Sleep(min(wait, 200*time.Millisecond))
+		if waited >= w.settle {
+			for _, id := range pending {
+				w.known[id] = true
+			}
+			break
+		}
+		d := min(wait, 200*time.Millisecond, w.settle-waited)
+		w.sleep(d)
+		waited += d
 	}
 	return strings.Join(found, "\n\n")
+}
+
+// goroutineHeader matches a goroutine's header in a debug=2 dump.
+var goroutineHeader = regexp.MustCompile(`(?m)^goroutine (\d+) `)
+
+// goroutineIDs returns the ids of the goroutines in a debug=2 dump.
+func goroutineIDs(dump string) map[string]bool {
+	ids := map[string]bool{}
+	for _, m := range goroutineHeader.FindAllStringSubmatch(dump, -1) {
+		ids[m[1]] = true
+	}
+	return ids
+}
+
+// currentGoroutineID returns the calling goroutine's id, from its stack's
+// header.
+func currentGoroutineID() string {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	if m := goroutineHeader.FindSubmatch(buf[:n]); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 // newlyLeaked keeps the leaked goroutines of a debug=2 dump (which lists
