@@ -145,7 +145,7 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	rep.Sandbox = runner.Name()
 
 	step("copying the exercise", 5)
-	tmp, err := os.MkdirTemp("", "asyncbook-grade-")
+	tmp, err := os.MkdirTemp(scratchBase(), "asyncbook-grade-")
 	if err != nil {
 		return nil, fmt.Errorf("grade %s: %w", e.Info.Slug, err)
 	}
@@ -588,6 +588,23 @@ func buildHarness(ctx context.Context, mod, pattern, bin string, race bool) ([]s
 		errs = []string{strings.TrimSpace(out.String())}
 	}
 	return errs, nil
+}
+
+// scratchBase is where grading makes its scratch folder: the temporary
+// folder, unless a folder above it is closed to others (a TMPDIR inside a
+// private folder), then /tmp. A root grader runs the binary as nobody, and
+// nobody must be able to reach the binary's folder.
+func scratchBase() string {
+	dir := os.TempDir()
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return dir
+		}
+	}
 }
 
 // relTo returns path relative to dir when it is inside dir, else path.
