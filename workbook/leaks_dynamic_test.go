@@ -101,7 +101,7 @@ func TestCheckProvesTheLeakAtItsGoStatement(t *testing.T) {
 	res, solve := checkCopy(t, "batch-inference", src)
 	want := markers(t, "testdata/dynamic/leaky/solve.go", "LEAK")
 
-	require.Contains(t, res.Detectors, DetectorLeakProfile, "Go 1.26 has the goroutine-leak profile: %v", res.Notes)
+	require.Contains(t, res.Detectors, DetectorLeakProfile, "Go 1.26 has the goroutine-leak profile: %v (output %d bytes, %d properties, timed out %v)\n%s", res.Notes, len(res.Output), len(res.Properties), res.TimedOut, tail(res.Output, 6000))
 	var proven []Leak
 	for _, l := range res.Leaks {
 		if l.Proven() {
@@ -221,7 +221,7 @@ func assertRaceAt(t *testing.T, res *CheckResult, solve string, want map[string]
 // on blockedOn at the send marked "send".
 func assertLeakAt(t *testing.T, res *CheckResult, solve string, want map[string]int, blockedOn string) {
 	t.Helper()
-	require.Contains(t, res.Detectors, DetectorLeakProfile, "Go 1.26 has the goroutine-leak profile: %v", res.Notes)
+	require.Contains(t, res.Detectors, DetectorLeakProfile, "Go 1.26 has the goroutine-leak profile: %v (output %d bytes, %d properties, timed out %v)\n%s", res.Notes, len(res.Output), len(res.Properties), res.TimedOut, tail(res.Output, 3000))
 	var proven []Leak
 	for _, l := range res.Leaks {
 		if l.Proven() {

@@ -1,6 +1,7 @@
 // A broken hyperparameter search with two bugs, each marked:
-//   - RACE: every trial registers its cancel function in the shared map
-//     running without taking mu, while the stopping rule reads it under mu;
+//   - RACE: every trial counts itself in the package's launched without a
+//     lock (a race on a map would be a fatal "concurrent map writes" instead,
+//     in some runs);
 //   - LEAK: each trial sends its outcome on an unbuffered channel, and Solve
 //     returns at the first error, so the trials still running block forever
 //     on their send.
@@ -16,6 +17,10 @@ import (
 	"github.com/asyncbook/asyncbook/exercises/hyperparamtuning"
 )
 
+// launched counts the trials ever started, for a dashboard (it was meant to
+// be taken under mu, or to be an atomic.Int64).
+var launched int
+
 type outcome struct {
 	res hyperparamtuning.TrialResult
 	err error
@@ -25,7 +30,7 @@ func Solve(ctx context.Context, pool *hyperparamtuning.Pool, trials []hyperparam
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		mu      sync.Mutex // guards stopper and stopped (running was meant to be under it too)
+		mu      sync.Mutex // guards stopper, running and stopped
 		stopper = hyperparamtuning.NewMedianStopper(cfg.Stop)
 		running = map[int]context.CancelFunc{}
 		stopped = map[int]bool{}
@@ -35,7 +40,7 @@ func Solve(ctx context.Context, pool *hyperparamtuning.Pool, trials []hyperparam
 		defer mu.Unlock()
 		for _, t := range stopper.Report(i, epoch, loss) {
 			stopped[t] = true
-			if stop, ok := running[t]; ok { // RACE read
+			if stop, ok := running[t]; ok {
 				stop()
 			}
 		}
@@ -47,8 +52,15 @@ func Solve(ctx context.Context, pool *hyperparamtuning.Pool, trials []hyperparam
 		go func() { // RACE go // LEAK go
 			tctx, stop := context.WithCancel(ctx)
 			defer stop()
-			running[i] = stop        // RACE write
-			defer delete(running, i) // RACE delete
+			launched++ // RACE write
+			mu.Lock()
+			running[i] = stop
+			mu.Unlock()
+			defer func() {
+				mu.Lock()
+				delete(running, i)
+				mu.Unlock()
+			}()
 
 			res := hyperparamtuning.TrialResult{Trial: i, Name: t.Name}
 			err := func() error {
