@@ -402,10 +402,15 @@ func checkCrash(ctx context.Context, impl Impl) suite.Outcome {
 	return w.outcome(runErr == nil && ok, "%s; worker 1 crashed at step 3, its shard 1 %s; %s", describe(runErr), where, cmp)
 }
 
+// checkCheckpoints: the last step is a checkpoint step and a write takes
+// 40 ms, so a Train that returns without waiting for its writer returns
+// while the last write is certainly still running, however slow the
+// machine (a step after the last checkpoint would give the write time to
+// end first on a loaded machine).
 func checkCheckpoints(ctx context.Context, impl Impl) suite.Outcome {
 	w, err := newWorld(worldSpec{
-		cfg:   simworld.TrainingConfig{Workers: 3, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond, CheckpointLatency: 8 * time.Millisecond},
-		steps: 10, every: 3, quorum: 3, timeout: 5 * time.Second,
+		cfg:   simworld.TrainingConfig{Workers: 3, LoadLatency: 2 * time.Millisecond, ComputeLatency: 5 * time.Millisecond, CheckpointLatency: 40 * time.Millisecond},
+		steps: 9, every: 3, quorum: 3, timeout: 5 * time.Second,
 	})
 	if err != nil {
 		return suite.Outcome{Observed: err.Error()}
