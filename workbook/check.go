@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/asyncbook/asyncbook/analyzers/driver"
 	"github.com/asyncbook/asyncbook/exercises/suite"
+	"github.com/asyncbook/asyncbook/workbook/sandbox"
 )
 
 // Finding is an analyzer's finding in a practice copy: the driver's one
@@ -45,8 +45,14 @@ type CheckResult struct {
 	// DetectorLeakProfile, DetectorGoleak.
 	Detectors []string `json:"detectors,omitempty"`
 	// Notes say what the run could not do (a toolchain without the
-	// goroutine-leak profile).
+	// goroutine-leak profile, no sandbox).
 	Notes []string `json:"notes,omitempty"`
+	// Sandbox is what isolated the test run: "bubblewrap", or "none" where
+	// no sandbox could start (then a note says why).
+	Sandbox string `json:"sandbox,omitempty"`
+	// Stopped says why the test run was stopped before it ended, when a
+	// limit did it: too much output, memory or CPU time.
+	Stopped string `json:"stopped,omitempty"`
 
 	// Suppressed are the analyzers' findings that an //asyncvet:ignore
 	// directive silenced (not counted against a pass).
@@ -137,11 +143,16 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 		return nil, fmt.Errorf("check %s: the practice folder must be inside the workspace %s", dir, w.root)
 	}
 	res := &CheckResult{Exercise: e.Info.Slug}
-	tmp, err := os.MkdirTemp("", "asyncbook-check-")
+	// The test binary runs in the sandbox, perhaps as nobody: its folder
+	// must be reachable by others (see scratchBase).
+	tmp, err := os.MkdirTemp(scratchBase(), "asyncbook-check-")
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", e.Info.Slug, err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("check %s: %w", e.Info.Slug, err)
+	}
 
 	pattern := "./" + filepath.ToSlash(rel)
 	runCtx, cancel := context.WithTimeout(ctx, runTimeout(opts))
@@ -190,7 +201,7 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 		}
 	}
 	step("done", 100)
-	res.Passed = len(res.BuildErrors) == 0 && !res.TimedOut && len(res.Leaks) == 0 && len(res.Races) == 0 &&
+	res.Passed = len(res.BuildErrors) == 0 && !res.TimedOut && res.Stopped == "" && len(res.Leaks) == 0 && len(res.Races) == 0 &&
 		len(res.Findings) == 0 && len(res.Properties) > 0 && len(suite.Failed(res.Properties)) == 0
 	res.Duration = time.Since(start)
 	return res, nil
@@ -198,6 +209,9 @@ func (w *Workbook) CheckDir(ctx context.Context, e *Exercise, dir string, opts C
 
 // buildError matches a compiler error line: "path/file.go:12:3: message".
 var buildError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(?::\d+)?: .*)$`)
+
+// buildOutOfMemory says that a build went past sandbox.BuildMemory.
+var buildOutOfMemory = fmt.Sprintf("the build ran out of memory (the compiler and linker may use %d GiB each)", sandbox.BuildMemory>>30)
 
 // runTimeout bounds a check's build and test run together: the test
 // run's own time limit, and a margin past it for the build (a cold one
@@ -236,12 +250,10 @@ func (w *Workbook) buildTests(ctx context.Context, pkg, tmp string, opts CheckOp
 			env = append(env, "GOEXPERIMENT="+exp)
 		}
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	// go and the compilers and linker it started go together on cancel,
+	// each with a memory cap.
+	cmd := sandbox.Command(ctx, sandbox.BuildMemory, "go", append(args, pkg)...)
 	cmd.Dir, cmd.Env = w.root, env
-	// go and the compilers and linker it started go together on cancel.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
@@ -260,6 +272,9 @@ func (w *Workbook) buildTests(ctx context.Context, pkg, tmp string, opts CheckOp
 	if runErr != nil {
 		res.Output = out.String()
 		res.BuildErrors = buildError.FindAllString(res.Output, -1)
+		if sandbox.OutOfMemory(res.Output) {
+			res.BuildErrors = append([]string{buildOutOfMemory}, res.BuildErrors...)
+		}
 		if len(res.BuildErrors) == 0 {
 			res.BuildErrors = []string{strings.TrimSpace(res.Output)}
 		}
@@ -269,16 +284,40 @@ func (w *Workbook) buildTests(ctx context.Context, pkg, tmp string, opts CheckOp
 }
 
 // runTests runs the test binary bin of the practice package pkg in the
-// package's folder, as go test runs it, and reads what the suite reported.
-// runCtx bounds the run (see runTimeout); ctx is the caller's.
+// sandbox (with the limits grade uses), as go test would run it, and reads
+// what the suite reported into a folder the sandbox may write. Where no
+// sandbox starts, it runs with the same limits and an empty environment
+// but unisolated, and a note says so. runCtx bounds the run (see
+// runTimeout); ctx is the caller's.
 func (w *Workbook) runTests(ctx, runCtx context.Context, bin, pkg, tmp string, opts CheckOptions, res *CheckResult) error {
-	reportPath := filepath.Join(tmp, "report.json")
-	speedupPath := filepath.Join(tmp, "speedup.json")
-	args := []string{"-test.paniconexit0", "-test.count=1", "-test.timeout=" + testTimeout(opts).String(), "-test.v=true"}
+	runner, err := sandbox.Detect(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("check %s: %w", res.Exercise, ctx.Err())
+		}
+		runner = sandbox.Unsandboxed()
+		res.Notes = append(res.Notes, fmt.Sprintf("your code ran without a sandbox: %v", err))
+	}
+	res.Sandbox = runner.Name()
+	outDir := filepath.Join(tmp, "out")
+	if err := os.Mkdir(outDir, 0o700); err != nil {
+		return fmt.Errorf("check %s: %w", res.Exercise, err)
+	}
+	reportPath := filepath.Join(outDir, "report.json")
+	speedupPath := filepath.Join(outDir, "speedup.json")
+	timeout := testTimeout(opts)
+	args := []string{"-test.paniconexit0", "-test.count=1", "-test.timeout=" + timeout.String(), "-test.v=true"}
 	if !opts.Speedup {
 		args = append(args, "-test.run=TestProperties")
 	}
-	env := append(os.Environ(), suite.ReportEnv+"="+reportPath, suite.SpeedupEnv+"="+speedupPath)
+	env := []string{suite.ReportEnv + "=" + reportPath, suite.SpeedupEnv + "=" + speedupPath}
+	// The learner's runtime settings still apply (GOMAXPROCS=1 to see
+	// their code on one core); nothing else of their environment does.
+	for _, k := range []string{"GOMAXPROCS", "GODEBUG", "GOTRACEBACK"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
 	if !opts.NoRace {
 		// The race runtime sleeps a second at exit (atexit_sleep_ms=1000)
 		// for the goroutines still running to report their races. goleak's
@@ -286,23 +325,21 @@ func (w *Workbook) runTests(ctx, runCtx context.Context, bin, pkg, tmp string, o
 		// were left; races they make then still fail no-data-races.
 		env = append(env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	}
-	dir := filepath.Join(w.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
-	cmd := exec.CommandContext(runCtx, bin, args...)
-	cmd.Dir, cmd.Env = dir, env
-	cmd.WaitDelay = 5 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	runErr := cmd.Run()
-	res.Output = out.String()
+	run, err := runner.Run(runCtx, sandbox.Spec{
+		Path: bin, Args: args, Env: env, Writable: outDir,
+		Limits: sandbox.Limits{Wall: timeout + 30*time.Second, CPU: 2*timeout + time.Minute},
+	})
 	if ctx.Err() != nil {
 		return fmt.Errorf("check %s: %w", res.Exercise, ctx.Err())
 	}
-	if runCtx.Err() != nil || strings.Contains(res.Output, "panic: test timed out after") {
-		res.TimedOut = true
+	if err != nil {
+		return fmt.Errorf("check %s: run the tests: %w", res.Exercise, err)
 	}
-	var exitErr *exec.ExitError
-	if runErr != nil && !errors.As(runErr, &exitErr) {
-		return fmt.Errorf("check %s: run the tests: %w", res.Exercise, runErr)
+	res.Output = string(run.Output)
+	if run.TimedOut || run.Canceled || strings.Contains(res.Output, "panic: test timed out after") {
+		res.TimedOut = true
+	} else if _, why := limitExceeded(run); why != "" {
+		res.Stopped = "your code " + why
 	}
 	var rep suite.Report
 	if b, err := os.ReadFile(reportPath); err == nil {
@@ -317,6 +354,7 @@ func (w *Workbook) runTests(ctx, runCtx context.Context, bin, pkg, tmp string, o
 			res.Speedup = &sp
 		}
 	}
+	dir := filepath.Join(w.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
 	dynamicEvidence(res, rep, dir, !opts.NoRace)
 	return nil
 }

@@ -75,7 +75,8 @@ type GradeOptions struct {
 	// (the wall clock is Timeout plus a margin).
 	Limits sandbox.Limits
 
-	skipPolicy bool // tests only: let a submission the policy refuses run, to test the layers behind it
+	skipPolicy  bool  // tests only: let a submission the policy refuses run, to test the layers behind it
+	buildMemory int64 // tests only: the build's memory cap, sandbox.BuildMemory when zero
 }
 
 // DefaultGradeTimeout bounds a submission's test run.
@@ -184,7 +185,11 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 		return nil, err
 	}
 	bin := filepath.Join(tmp, "bin", "grade.test")
-	if rep.BuildErrors, err = buildHarness(ctx, mod, "./"+subRel, bin, !opts.NoRace); err != nil {
+	buildMemory := opts.buildMemory
+	if buildMemory == 0 {
+		buildMemory = sandbox.BuildMemory
+	}
+	if rep.BuildErrors, err = buildHarness(ctx, mod, "./"+subRel, bin, !opts.NoRace, buildMemory); err != nil {
 		return nil, err
 	}
 	// A root grader runs the binary as nobody: the way to it must be open.
@@ -200,6 +205,9 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 			}
 		}
 		rep.Verdict, rep.Reason = VerdictBuild, "does not compile: "+rep.BuildErrors[0]
+		if rep.BuildErrors[0] == buildOutOfMemory {
+			rep.Verdict, rep.Reason = VerdictOutOfMemory, buildOutOfMemory
+		}
 		return rep, nil
 	}
 
@@ -274,22 +282,15 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 // without failing a property.
 func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want []string, timeout time.Duration, raced bool) (verdict, why string) {
 	out := string(run.Output)
-	switch {
 	// go test's own timeout prints every goroutine's stack, which may pass
 	// the output limit: it is still a hang.
-	case run.TimedOut || strings.Contains(out, "panic: test timed out after"):
+	if run.TimedOut || strings.Contains(out, "panic: test timed out after") {
 		return VerdictTimeout, fmt.Sprintf("hangs: the tests did not finish within %v", timeout)
-	case run.OutputCut:
-		return VerdictOutput, "wrote more output than the limit allows and was stopped"
-	case strings.Contains(out, "runtime: out of memory") || strings.Contains(out, "fatal error: out of memory") ||
-		strings.Contains(out, "cannot allocate memory") ||
-		// Under -race, past the address-space cap, the runtime or the
-		// race runtime (ENOMEM, errno 12) says so in its own words.
-		strings.Contains(out, "too many address space collisions for -race mode") ||
-		strings.Contains(out, "ThreadSanitizer failed to allocate"):
-		return VerdictOutOfMemory, "ran out of memory: it used more than the memory limit"
-	case run.Signal == syscall.SIGXCPU.String():
-		return VerdictCPU, "used more CPU time than the limit allows and was stopped"
+	}
+	if v, why := limitExceeded(run); v != "" {
+		return v, why
+	}
+	switch {
 	case errors.Is(runErr, errForgedReport):
 		return VerdictForged, "the report channel carried data the harness did not sign: the submission tried to forge its grade"
 	case signed == nil:
@@ -314,6 +315,26 @@ func runVerdict(run *sandbox.Result, signed *harnessReport, runErr error, want [
 	}
 	if signed.Code != 0 && len(suite.Failed(signed.Results)) == 0 && signed.Leaks == "" && !raced {
 		return VerdictCrashed, fmt.Sprintf("the tests failed (exit status %d): %s", signed.Code, lastLine(out))
+	}
+	return "", ""
+}
+
+// limitExceeded says which of the sandbox's limits stopped the run, if one
+// did: its verdict and why ("" when none).
+func limitExceeded(run *sandbox.Result) (verdict, why string) {
+	out := string(run.Output)
+	switch {
+	case run.OutputCut:
+		return VerdictOutput, "wrote more output than the limit allows and was stopped"
+	case strings.Contains(out, "runtime: out of memory") || strings.Contains(out, "fatal error: out of memory") ||
+		strings.Contains(out, "cannot allocate memory") ||
+		// Under -race, past the address-space cap, the runtime or the
+		// race runtime (ENOMEM, errno 12) says so in its own words.
+		strings.Contains(out, "too many address space collisions for -race mode") ||
+		strings.Contains(out, "ThreadSanitizer failed to allocate"):
+		return VerdictOutOfMemory, "ran out of memory: it used more than the memory limit"
+	case run.Signal == syscall.SIGXCPU.String():
+		return VerdictCPU, "used more CPU time than the limit allows and was stopped"
 	}
 	return "", ""
 }
@@ -550,7 +571,7 @@ func raceCompiler(ctx context.Context, mod string) error {
 // buildHarness compiles the harness test binary, with the race detector
 // when race is set. Compiler errors are the submission's; a failure to run
 // go is the grader's.
-func buildHarness(ctx context.Context, mod, pattern, bin string, race bool) ([]string, error) {
+func buildHarness(ctx context.Context, mod, pattern, bin string, race bool, memory int64) ([]string, error) {
 	buildCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	args := []string{"test", "-c", "-o", bin}
@@ -561,12 +582,10 @@ func buildHarness(ctx context.Context, mod, pattern, bin string, race bool) ([]s
 		args = append(args, "-race")
 		env = append(env, "CGO_ENABLED=1")
 	}
-	cmd := exec.CommandContext(buildCtx, "go", append(args, pattern)...)
+	// go and the compilers it started go together on cancel, each with a
+	// memory cap.
+	cmd := sandbox.Command(buildCtx, memory, "go", append(args, pattern)...)
 	cmd.Dir, cmd.Env = mod, env
-	// go and the compilers it started go together on cancel.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -584,6 +603,9 @@ func buildHarness(ctx context.Context, mod, pattern, bin string, race bool) ([]s
 		return []string{"the build did not finish within 5m"}, nil
 	}
 	errs := buildError.FindAllString(out.String(), -1)
+	if sandbox.OutOfMemory(out.String()) {
+		errs = append([]string{buildOutOfMemory}, errs...)
+	}
 	if len(errs) == 0 {
 		errs = []string{strings.TrimSpace(out.String())}
 	}

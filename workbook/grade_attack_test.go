@@ -386,6 +386,19 @@ func TestGradeSandbox(t *testing.T) {
 	}
 }
 
+// A submission written to exhaust the compiler (two 512 MiB arrays of
+// static data) is stopped by the build's memory cap, and the verdict says
+// so. The cap is 1 GiB here to keep the test quick; the go command and
+// the linker of the race-enabled harness fit in it.
+func TestGradeBuildMemoryCap(t *testing.T) {
+	needSandbox(t)
+	w := gradeWorkbook(t)
+	bomb := sequentialSolve + "\nvar bombX = [1 << 26]int{1 << 25: 1}\nvar bombY = [1 << 26]int{1 << 25: 2}\n"
+	rep := grade(t, w, sub(t, map[string]string{"solve.go": bomb}), GradeOptions{buildMemory: 1 << 30})
+	assert.Equal(t, VerdictOutOfMemory, rep.Verdict, rep.Reason)
+	assert.Contains(t, rep.Reason, "the build ran out of memory")
+}
+
 // TestGradeSandboxCost measures what the sandbox costs: the same harness
 // binary (batch-inference's reference solution) run alternately under
 // bubblewrap and directly, with the same limits. It is a measurement, not
@@ -407,7 +420,7 @@ func TestGradeSandboxCost(t *testing.T) {
 	require.NoError(t, writeGradingPackage(e, filepath.Join(mod, filepath.FromSlash(subRel)), ModulePath+"/"+subRel,
 		map[string][]byte{"solve.go": []byte(reference(t, w, e.Info.Slug))}))
 	bin := filepath.Join(tmp, "bin", "grade.test")
-	errs, err := buildHarness(ctx, mod, "./"+subRel, bin, true)
+	errs, err := buildHarness(ctx, mod, "./"+subRel, bin, true, sandbox.BuildMemory)
 	require.NoError(t, err)
 	require.Empty(t, errs)
 	build := time.Since(buildStart)

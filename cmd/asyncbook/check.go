@@ -94,6 +94,9 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	if res.TimedOut {
 		u.printf("\n%s the tests did not finish in time: Solve hangs (a goroutine waits forever, or ctx is ignored)\n", u.red("FAIL"))
 	}
+	if res.Stopped != "" {
+		u.printf("\n%s %s\n", u.red("FAIL"), res.Stopped)
+	}
 	if len(res.Properties) > 0 {
 		u.printf("\nProperties\n")
 		width := 0
@@ -107,7 +110,7 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 				u.printf("       at %s:%d  %s\n", rel(at.File), at.Line, at.Note)
 			}
 		}
-	} else if !res.TimedOut {
+	} else if !res.TimedOut && res.Stopped == "" {
 		u.printf("\n%s the property suite did not run; the test output was:\n%s\n", u.red("FAIL"), res.Output)
 	}
 	if len(res.Races) > 0 {
@@ -199,6 +202,9 @@ func printCheck(u *ui, w *workbook.Workbook, x *workbook.Exercise, res *workbook
 	}
 	if res.TimedOut {
 		why = append(why, "timed out")
+	}
+	if res.Stopped != "" {
+		why = append(why, "stopped by a limit")
 	}
 	u.printf("%s %s. Stuck? asyncbook hint %s\n", u.red("NOT YET"), strings.Join(why, ", "), x.Info.Slug)
 }

@@ -332,6 +332,8 @@ func verdict(res *workbook.CheckResult) string {
 		return "DOES NOT BUILD"
 	case res.TimedOut:
 		return "TIMED OUT"
+	case res.Stopped != "":
+		return "STOPPED"
 	default:
 		return "NOT YET"
 	}

@@ -149,6 +149,9 @@ func convert(root, solve string, res *workbook.CheckResult) *CheckResult {
 		out.Problems = append(out.Problems, Problem{File: solve, Line: funcLine, Code: "timeout",
 			Message: "the property suite timed out: something blocks forever (a send nobody receives, a Wait that never ends)"})
 	}
+	if res.Stopped != "" {
+		out.Problems = append(out.Problems, Problem{File: solve, Line: funcLine, Code: "stopped", Message: "the property suite was stopped: " + res.Stopped})
+	}
 	failed := 0
 	for _, r := range res.Properties {
 		if r.Pass {
@@ -351,6 +354,9 @@ func summary(res *workbook.CheckResult, failed int) string {
 	}
 	if res.TimedOut {
 		parts = append(parts, "timed out")
+	}
+	if res.Stopped != "" {
+		parts = append(parts, "stopped by a limit")
 	}
 	if n := len(res.Leaks); n > 0 {
 		parts = append(parts, plural(n, "leaked goroutine"))

@@ -151,7 +151,13 @@ type Spec struct {
 	// ExtraFiles are inherited as descriptors 3, 4, ... (the harness's
 	// report channel).
 	ExtraFiles []*os.File
-	Limits     Limits
+	// Env adds KEY=VALUE variables to its otherwise empty environment.
+	Env []string
+	// Writable is a host folder it may write into, at the same path inside
+	// the sandbox (check's report files); empty for none. A root grader
+	// hands it to Nobody for the run.
+	Writable string
+	Limits   Limits
 }
 
 // Result is how a run ended.
@@ -191,8 +197,13 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (*Result, error) {
 		cmd.Env = []string{}
 	} else {
 		cmd = exec.Command(inner[0], inner[1:]...)
-		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent", "TMPDIR=" + os.TempDir()}
+		cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=/nonexistent", "TMPDIR=" + os.TempDir()}, spec.Env...)
 		cmd.Dir = filepath.Dir(spec.Path)
+	}
+	if spec.Writable != "" && r.asNobody {
+		if err := os.Chown(spec.Writable, Nobody, Nobody); err != nil {
+			return nil, fmt.Errorf("hand %s to the sandbox: %w", spec.Writable, err)
+		}
 	}
 	cmd.ExtraFiles = spec.ExtraFiles
 	// Its own process group, so that one signal reaches everything it
@@ -257,6 +268,9 @@ func killGroup(pgid int) { _ = syscall.Kill(-pgid, syscall.SIGKILL) }
 // private /tmp, fresh /proc and /dev, every namespace unshared (no network:
 // only a loopback of its own), an empty environment, a new session (no
 // terminal to push input into) and death with its parent.
+//
+// Spec.Writable is bound writable over the private /tmp's, and Spec.Env is
+// set after the fixed variables.
 func (r *Runner) bwrapArgs(spec Spec, lim Limits) []string {
 	args := []string{
 		"--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
@@ -277,14 +291,22 @@ func (r *Runner) bwrapArgs(spec Spec, lim Limits) []string {
 	if r.sizedTmp {
 		args = append(args, "--size", strconv.FormatInt(lim.Scratch, 10))
 	}
-	args = append(args, "--tmpfs", "/tmp",
+	args = append(args, "--tmpfs", "/tmp")
+	if spec.Writable != "" {
+		args = append(args, "--bind", spec.Writable, spec.Writable)
+	}
+	args = append(args,
 		"--chdir", "/tmp",
 		"--setenv", "PATH", "/usr/bin:/bin",
 		"--setenv", "HOME", "/tmp",
 		"--setenv", "TMPDIR", "/tmp",
-		"--",
 	)
-	return args
+	for _, kv := range spec.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			args = append(args, "--setenv", k, v)
+		}
+	}
+	return append(args, "--")
 }
 
 // capped keeps the first limit bytes written to it and closes over when more
@@ -316,4 +338,39 @@ func (c *capped) bytes() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return bytes.Clone(c.buf.Bytes())
+}
+
+// BuildMemory bounds the address space of each process of a build of
+// untrusted code (the go command, the compiler, the linker, the C
+// compiler for the race runtime): the compiler runs no submitted code, but
+// source can be written to exhaust it.
+const BuildMemory int64 = 4 << 30
+
+// Command is exec.CommandContext for a tool that handles untrusted input
+// outside the sandbox (`go test -c` on a submission): each of its
+// processes is capped at memory bytes of address space where prlimit is
+// installed, it runs in its own process group, and on cancel the whole
+// group is killed, with what it started.
+func Command(ctx context.Context, memory int64, name string, args ...string) *exec.Cmd {
+	if pl, err := exec.LookPath("prlimit"); err == nil && memory > 0 {
+		args = append([]string{"--as=" + strconv.FormatInt(memory, 10), "--", name}, args...)
+		name = pl
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// OutOfMemory reports whether a Go program's or a C compiler's output says
+// it ran out of memory.
+func OutOfMemory(output string) bool {
+	for _, s := range []string{"runtime: out of memory", "fatal error: out of memory", "cannot allocate memory",
+		"virtual memory exhausted", "out of memory allocating"} {
+		if strings.Contains(output, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -99,6 +99,35 @@ func TestSandboxLimits(t *testing.T) {
 	})
 }
 
+// TestSandboxWritableFolder: the one host folder a run may write is the
+// one it was given, and its variables are the ones it was given.
+func TestSandboxWritableFolder(t *testing.T) {
+	r := detect(t)
+	t.Setenv("SECRET", "hunter2")
+	// t.TempDir is private to us: nobody (a root grader's user) could not
+	// reach it, as grade's scratch folders can.
+	base, err := os.MkdirTemp("/tmp", "sandbox-writable-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(base) })
+	require.NoError(t, os.Chmod(base, 0o755))
+	out := filepath.Join(base, "out")
+	require.NoError(t, os.Mkdir(out, 0o755))
+	beside := filepath.Join(base, "beside")
+
+	res, err := r.Run(context.Background(), Spec{
+		Path: "/bin/sh", Args: []string{"-c", `echo "$REPORT" > "$REPORT_DIR/report"; echo x > ` + beside + `; env`},
+		Env: []string{"REPORT=hello", "REPORT_DIR=" + out}, Writable: out,
+	})
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(out, "report"))
+	require.NoError(t, err, "the writable folder: %s", res.Output)
+	assert.Equal(t, "hello\n", string(b))
+	// Beside the folder is the sandbox's private /tmp: a write there
+	// succeeds and goes nowhere.
+	assert.NoFileExists(t, beside, "only the folder given reaches the host")
+	assert.NotContains(t, string(res.Output), "hunter2", "only the variables given are set")
+}
+
 func TestUnsandboxedStillLimits(t *testing.T) {
 	t.Setenv("SECRET", "hunter2")
 	r := Unsandboxed()
