@@ -165,7 +165,7 @@ type runResult struct {
 }
 
 func (w world) run(ctx context.Context, impl Impl) runResult {
-	res, err := impl(ctx, w.models, w.inputs)
+	res, err := w.call(ctx, impl)
 	r := runResult{results: res, err: err, inFlight: w.rec.TotalInFlight()}
 	for _, c := range w.rec.Calls() {
 		if c.Running {
@@ -173,6 +173,18 @@ func (w world) run(ctx context.Context, impl Impl) runResult {
 		}
 	}
 	return r
+}
+
+// call runs impl and turns a panic into an error: some properties run impl
+// on a goroutine of their own, where a panic would end the whole process
+// rather than fail the property.
+func (w world) call(ctx context.Context, impl Impl) (res Results, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("implementation panicked: %v", p)
+		}
+	}()
+	return impl(ctx, w.models, w.inputs)
 }
 
 // stillRunning places the requests that were running when impl returned.
@@ -204,9 +216,16 @@ func (w world) overLimit(code suite.Code) []suite.Location {
 	})
 }
 
-// wrong returns a description of the first prediction that is missing or
-// not the expected one, or "" if all are right.
+// wrong returns a description of the first prediction that is missing, not
+// the expected one, or not the answer of a successful request (Model.Expect
+// computes a prediction without one), or "" if all are right.
 func (w world) wrong(res Results) string {
+	served := map[[2]string]bool{} // resource, input ID
+	for _, s := range w.rec.Spans() {
+		if s.Err == "" {
+			served[[2]string{s.Resource, s.Label}] = true
+		}
+	}
 	if len(res) != len(w.models) {
 		return fmt.Sprintf("got predictions for %d models, want %d", len(res), len(w.models))
 	}
@@ -219,6 +238,9 @@ func (w world) wrong(res Results) string {
 			if got := res[m][i]; !reflect.DeepEqual(got, want) {
 				return fmt.Sprintf("model %s, position %d: got the prediction of model %q for input %q, want model %q for input %q",
 					model.Name(), i, got.Model, got.InputID, want.Model, want.InputID)
+			}
+			if !served[[2]string{model.Resource(), in.ID}] {
+				return fmt.Sprintf("model %s, position %d: no successful request to %s on %s returned this prediction", model.Name(), i, model.Name(), in.ID)
 			}
 		}
 	}
@@ -343,7 +365,7 @@ const holdBound = 2 * time.Second
 func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
 	w := newWorld(propertyModels, propertyJitter, 60)
 	failing, bad := w.models[0], w.inputs[1]
-	failing.FailOn(bad.ID)
+	failing.Control(w.rec).FailOn(bad.ID)
 	// Freeze the batch in a known state: every request waits, after its
 	// latency, until the world releases it or its ctx ends, and the
 	// failing one fails only once every endpoint has all its slots taken.
@@ -352,9 +374,9 @@ func checkFirstErrorCancels(ctx context.Context, impl Impl) suite.Outcome {
 	// one the implementation chose to start, never a race it lost.
 	release, fire := make(chan struct{}), make(chan struct{})
 	for _, m := range w.models {
-		m.HoldUntil(release)
+		m.Control(w.rec).HoldUntil(release)
 	}
-	failing.HoldUntil(fire, bad.ID)
+	failing.Control(w.rec).HoldUntil(fire, bad.ID)
 	done := make(chan runResult, 1) // buffered: the run never blocks if we stop waiting
 	go func() { done <- w.run(ctx, impl) }()
 
@@ -462,7 +484,7 @@ func checkCancellation(ctx context.Context, impl Impl) suite.Outcome {
 	w := newWorld(propertyModels, propertyJitter, 60)
 	release := make(chan struct{})
 	for _, m := range w.models {
-		m.HoldUntil(release)
+		m.Control(w.rec).HoldUntil(release)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -615,7 +637,7 @@ func checkCancelledBetweenDispatches(ctx context.Context, impl Impl) suite.Outco
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var cancelAt time.Duration
-	w.models[0].OnEnded(betweenDispatchesAfter, func() {
+	w.models[0].Control(w.rec).OnEnded(betweenDispatchesAfter, func() {
 		cancelAt = w.rec.Now()
 		cancel()
 	})
@@ -648,7 +670,7 @@ func checkNoLeakedGoroutines(ctx context.Context, impl Impl) suite.Outcome {
 	ok := newWorld(propertyModels, propertyJitter, 24)
 	okRun := ok.run(ctx, impl)
 	failing := newWorld(propertyModels, propertyJitter, 24)
-	failing.models[1].FailOn(failing.inputs[2].ID)
+	failing.models[1].Control(failing.rec).FailOn(failing.inputs[2].ID)
 	failRun := failing.run(ctx, impl)
 
 	o := suite.Outcome{Timeline: failing.rec.Spans()}

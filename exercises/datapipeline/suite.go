@@ -143,7 +143,7 @@ const IdealSpeedup = float64(benchSources*benchPages*(benchLatencyMS+benchSinkLa
 	float64(benchPages/benchLimit*benchLatencyMS+benchSinkLatencyMS)
 
 // Workload runs impl once on the benchmark world and checks that every
-// record was loaded exactly once (by id: recomputing every row is the
+// record was transformed and loaded exactly once (by id: recomputing every row is the
 // exactly-once property's job, and would add CPU time to the measurement).
 func Workload(ctx context.Context, impl Impl) error {
 	spec := worldSpec{
@@ -166,10 +166,19 @@ func Workload(ctx context.Context, impl Impl) error {
 		return fmt.Errorf("run pipeline: %w", err)
 	}
 	counts := w.in.Sink.Counts()
+	transformed := map[string]bool{}
+	for _, s := range w.rec.SpansOf("transform") {
+		if s.Err == "" {
+			transformed[s.Label] = true
+		}
+	}
 	for _, s := range w.servers {
 		for _, r := range s.Records() {
 			if n := counts[r.ID]; n != 1 {
 				return fmt.Errorf("wrong result: record %s loaded %d times", r.ID, n)
+			}
+			if !transformed[r.ID] {
+				return fmt.Errorf("wrong result: record %s loaded but never transformed by the Featurizer", r.ID)
 			}
 		}
 	}
@@ -362,7 +371,16 @@ func (w *world) server(name string) *simworld.SourceServer {
 // the row Featurize gives.
 func (w *world) verify() (string, bool) {
 	counts, rows := w.in.Sink.Counts(), w.in.Sink.Rows()
-	var missing, dup, wrong, total int
+	// simworld.Featurize computes a row without the Featurizer: every row
+	// loaded must come from a Transform that succeeded, the step whose
+	// concurrency the transform pool bounds.
+	transformed := map[string]bool{}
+	for _, s := range w.rec.SpansOf("transform") {
+		if s.Err == "" {
+			transformed[s.Label] = true
+		}
+	}
+	var missing, dup, wrong, untransformed, total int
 	var example []string
 	note := func(s string) {
 		if len(example) < 3 {
@@ -385,6 +403,9 @@ func (w *world) verify() (string, bool) {
 			if got, ok := rows[r.ID]; ok && got != simworld.Featurize(r, w.spec.rounds) {
 				wrong++
 				note(r.ID + " has a wrong row")
+			} else if ok && !transformed[r.ID] {
+				untransformed++
+				note(r.ID + " was loaded but never transformed by the Featurizer")
 			}
 		}
 	}
@@ -397,10 +418,13 @@ func (w *world) verify() (string, bool) {
 	}
 	summary := fmt.Sprintf("%d of %d records loaded exactly once; %d missing, %d duplicated, %d wrong, %d unexpected",
 		total-missing-dup, total, missing, dup, wrong, unexpected)
+	if untransformed > 0 {
+		summary += fmt.Sprintf(", %d never transformed", untransformed)
+	}
 	if len(example) > 0 {
 		summary += " (" + strings.Join(example, ", ") + ")"
 	}
-	return summary, missing+dup+wrong+unexpected == 0
+	return summary, missing+dup+wrong+unexpected+untransformed == 0
 }
 
 // retries counts the requests that were retries of a page.

@@ -294,6 +294,12 @@ func (w world) epochs() (completed, interrupted int) {
 // wrong describes the first thing wrong with a completed search's result,
 // or returns "".
 func (w world) wrong(r Result) string {
+	trained := map[string]bool{} // the labels of the epochs that completed
+	for _, s := range w.rec.Spans() {
+		if s.Err == "" {
+			trained[s.Label] = true
+		}
+	}
 	if len(r.Trials) != len(w.trials) {
 		return fmt.Sprintf("got %d trial results, want %d", len(r.Trials), len(w.trials))
 	}
@@ -308,6 +314,13 @@ func (w world) wrong(r Result) string {
 			return fmt.Sprintf("%s: loss %.4f is not its loss after %d epochs (%.4f)", t.Name, tr.Loss, tr.Epochs, t.Loss(tr.Epochs))
 		case !tr.Stopped && tr.Epochs != w.cfg.MaxEpochs:
 			return fmt.Sprintf("%s: not stopped but only %d of %d epochs", t.Name, tr.Epochs, w.cfg.MaxEpochs)
+		}
+		// Trial.Loss computes a loss without training: every epoch a
+		// result counts must have been trained on a device.
+		for e := 1; e <= tr.Epochs; e++ {
+			if !trained[fmt.Sprintf("%s epoch %d", t.Name, e)] {
+				return fmt.Sprintf("%s: reports %d epochs, but epoch %d was never trained to completion on a device", t.Name, tr.Epochs, e)
+			}
 		}
 	}
 	best := w.bestTrial()

@@ -179,7 +179,7 @@ func checkCorrectResponses(ctx context.Context, impl Impl) suite.Outcome {
 			}
 			continue
 		}
-		if p := checkPrediction(TestInput(i), r); p != "" {
+		if p := w.checkPrediction(TestInput(i), r); p != "" {
 			problems = append(problems, p)
 		} else {
 			good++
@@ -431,7 +431,7 @@ func checkClientDisconnect(ctx context.Context, impl Impl) suite.Outcome {
 	if errNext != nil || errLeft != nil {
 		problems = append(problems, fmt.Sprintf("the next model call never ran (%v)", errors.Join(errNext, errLeft)))
 	}
-	if bad := checkPrediction(TestInput(map[*call]int{b: 2, c: 3}[stayer]), stayer.reply); stayer.reply.Status != http.StatusOK || bad != "" {
+	if bad := w.checkPrediction(TestInput(map[*call]int{b: 2, c: 3}[stayer]), stayer.reply); stayer.reply.Status != http.StatusOK || bad != "" {
 		problems = append(problems, fmt.Sprintf("the request that stayed got %s, want 200 with its prediction: one client leaving must not cancel a call its batchmates still wait for", stayed))
 	}
 	if final.entered != final.exited {
@@ -737,7 +737,7 @@ func ServeLoad(ctx context.Context, impl Impl, cfg Config, clients, requests int
 	model := simworld.NewServingModel(simworld.NewRecorder(), simworld.ServingModelConfig{
 		Overhead: benchOverhead, PerItem: benchPerItem, Capacity: max(cfg.MaxBatch, 1),
 	})
-	srv := impl(model, cfg)
+	srv := impl(modelOnly{model}, cfg)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	defer func() {
@@ -755,7 +755,37 @@ func ServeLoad(ctx context.Context, impl Impl, cfg Config, clients, requests int
 	if ok := rep.Count(http.StatusOK); ok != requests {
 		return rep, fmt.Errorf("serve load: %d of %d requests answered 200 (statuses %v, %d without response)", ok, requests, rep.Statuses, rep.NoResponse)
 	}
+	served := servedIDs(model)
+	for i := range requests {
+		if id := TestInput(i).ID; !served[id] {
+			return rep, fmt.Errorf("serve load: %s answered 200 but no successful model call predicted it", id)
+		}
+	}
 	return rep, nil
+}
+
+// modelOnly is the model as a server under test gets it: PredictBatch and
+// nothing else, so that the server cannot reach the world's levers and
+// records (Hold, Calls, Await, ...) by a type assertion.
+type modelOnly struct{ m *simworld.ServingModel }
+
+func (o modelOnly) PredictBatch(ctx context.Context, batch []Input) ([]Output, error) {
+	return o.m.PredictBatch(ctx, batch)
+}
+
+// servedIDs returns the instances that a successful, finished model call
+// predicted: the only answers a server may give (simworld.ServingPredict
+// computes one without the model).
+func servedIDs(m *simworld.ServingModel) map[string]bool {
+	served := map[string]bool{}
+	for _, c := range m.Calls() {
+		if c.Done && c.Err == "" {
+			for _, id := range c.IDs {
+				served[id] = true
+			}
+		}
+	}
+	return served
 }
 
 // world is one property's simulated world: a fresh model, the server under
@@ -782,7 +812,7 @@ func newWorld(ctx context.Context, impl Impl, cfg Config) *world {
 		Overhead: propOverhead, PerItem: propPerItem, Capacity: cfg.MaxBatch,
 	})
 	w := &world{ctx: ctx, rec: rec, model: model, cfg: cfg, tally: newTally()}
-	w.srv = impl(model, cfg)
+	w.srv = impl(modelOnly{model}, cfg)
 	// Count handlers in and out: what a check cannot see inside the server.
 	w.ts = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w.tally.update(func(c *counts) { c.entered++ })
@@ -959,7 +989,9 @@ func waitCtx(ctx context.Context, bound time.Duration) context.Context {
 	return c
 }
 
-func checkPrediction(in Input, r simworld.LoadReply) string {
+// checkPrediction describes what is wrong with the reply to in, or returns
+// "": a 200 with in's prediction, made by a successful model call.
+func (w *world) checkPrediction(in Input, r simworld.LoadReply) string {
 	if r.Status != http.StatusOK {
 		return fmt.Sprintf("%s got %s, want 200", in.ID, describe(r))
 	}
@@ -973,6 +1005,8 @@ func checkPrediction(in Input, r simworld.LoadReply) string {
 		return fmt.Sprintf("%s got the prediction for %q", in.ID, got.ID)
 	case math.Abs(got.Score-want.Score) > 1e-9 || got.Label != want.Label:
 		return fmt.Sprintf("%s got score %.4f %q, want %.4f %q", in.ID, got.Score, got.Label, want.Score, want.Label)
+	case !servedIDs(w.model)[in.ID]:
+		return fmt.Sprintf("%s was answered, but no successful model call predicted it", in.ID)
 	}
 	return ""
 }

@@ -115,8 +115,25 @@ func (m *Model) Limit() int { return m.cfg.Limit }
 // Resource returns the name the model's calls are recorded under.
 func (m *Model) Resource() string { return m.resource }
 
+// ModelControl holds the levers a property pulls on a model: injected
+// failures, holds and hooks. Only the holder of the model's Recorder gets
+// one (see Model.Control): code under test is given models, never their
+// recorder, so it can neither undo what a property arranged (release a
+// hold, replace a hook) nor arrange what suits it.
+type ModelControl struct{ m *Model }
+
+// Control returns the model's levers. rec must be the recorder the model
+// records on; any other panics.
+func (m *Model) Control(rec *Recorder) ModelControl {
+	if rec == nil || rec != m.rec {
+		panic(fmt.Sprintf("simworld: the controls of %s belong to the holder of its recorder", m.resource))
+	}
+	return ModelControl{m}
+}
+
 // FailOn makes the requests for the given input IDs fail with ErrServer.
-func (m *Model) FailOn(ids ...string) {
+func (c ModelControl) FailOn(ids ...string) {
+	m := c.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, id := range ids {
@@ -211,7 +228,8 @@ func (m *Model) Expect(in Input) Prediction {
 // returns, after its slot is free. A property uses it to act at an exact
 // point of a batch (cancel the caller's context between two dispatches)
 // without a clock. Set it before the batch starts.
-func (m *Model) OnEnded(n int, fn func()) {
+func (c ModelControl) OnEnded(n int, fn func()) {
+	m := c.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.onEnded == nil {
@@ -226,7 +244,8 @@ func (m *Model) OnEnded(n int, fn func()) {
 // no other). A property uses it to freeze a batch in a known state (every
 // slot taken, nothing about to finish) before it makes something happen.
 // Set it before the batch starts.
-func (m *Model) HoldUntil(release <-chan struct{}, ids ...string) {
+func (c ModelControl) HoldUntil(release <-chan struct{}, ids ...string) {
+	m := c.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(ids) == 0 {

@@ -106,7 +106,7 @@ func TestModelRefusesRequestsBeyondLimit(t *testing.T) {
 func TestModelFailOn(t *testing.T) {
 	rec := NewRecorder()
 	m := NewModel(rec, ModelConfig{Name: "tox", Kind: ToxicityFilter, Latency: time.Millisecond, Limit: 1})
-	m.FailOn("in-002")
+	m.Control(rec).FailOn("in-002")
 	for i := range 4 {
 		_, err := m.Predict(context.Background(), testInput(i))
 		if i == 2 {
