@@ -237,7 +237,11 @@ func (w *Workbook) buildTests(ctx context.Context, pkg, tmp string, opts CheckOp
 	// -s -w as go test links the binaries it runs: no symbol table or
 	// DWARF, which stack traces and race reports do not need (they read the
 	// pclntab), and a faster link.
-	args := []string{"test", "-c", "-o", bin, "-ldflags=-s -w"}
+	// -trimpath keeps the workspace's folder out of what is compiled, so a
+	// copy of the workspace elsewhere (a second clone, the tests' copies)
+	// reuses the build cache; file names in stacks then read as import
+	// paths, and runTests maps them back (see untrimStacks).
+	args := []string{"test", "-c", "-o", bin, "-ldflags=-s -w", "-trimpath"}
 	if !opts.NoRace {
 		args = append(args, "-race")
 		res.Detectors = append(res.Detectors, "race")
@@ -354,9 +358,40 @@ func (w *Workbook) runTests(ctx, runCtx context.Context, bin, pkg, tmp string, o
 			res.Speedup = &sp
 		}
 	}
+	// The binary was built with -trimpath: its stacks name the module's
+	// files by import path, and the parsers, the CLI and the editor read
+	// the workspace's files.
+	res.Output = untrimStacks(res.Output, w.root)
+	for i := range rep.Leaked {
+		rep.Leaked[i].Stacks = untrimStacks(rep.Leaked[i].Stacks, w.root)
+	}
+	for _, p := range res.Properties {
+		for i := range p.Where {
+			p.Where[i].File = untrimFile(p.Where[i].File, w.root)
+		}
+	}
 	dir := filepath.Join(w.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
 	dynamicEvidence(res, rep, dir, !opts.NoRace)
 	return nil
+}
+
+// trimmedFrame matches a file line of a stack or race report of a binary
+// built with -trimpath that names a file of this module by import path.
+var trimmedFrame = regexp.MustCompile(`(?m)^(\s+)` + regexp.QuoteMeta(ModulePath) + `/(\S+\.go:\d+)`)
+
+// untrimStacks rewrites the module's files in the stacks of s (a test
+// binary's output, a leak profile) as files under root, the module's copy
+// the binary was built from.
+func untrimStacks(s, root string) string {
+	return trimmedFrame.ReplaceAllString(s, "${1}"+filepath.ToSlash(root)+"/${2}")
+}
+
+// untrimFile is untrimStacks for one file name.
+func untrimFile(f, root string) string {
+	if rest, ok := strings.CutPrefix(f, ModulePath+"/"); ok {
+		return filepath.Join(root, filepath.FromSlash(rest))
+	}
+	return f
 }
 
 // dynamicEvidence fills res with what the run's detectors saw in dir's

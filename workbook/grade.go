@@ -223,8 +223,15 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	rep.Output = tail(string(run.Output), 4096)
 	rep.ExitCode = &run.ExitCode
 	if signed != nil {
-		rep.Properties = append(rep.Properties, signed.Results...)
-		for _, l := range ParseLeaks(signed.Leaks) {
+		// Built with -trimpath: the module's files are named by import
+		// path (see untrimStacks).
+		for _, r := range signed.Results {
+			for i := range r.Where {
+				r.Where[i].File = relTo(subDir, untrimFile(r.Where[i].File, mod))
+			}
+			rep.Properties = append(rep.Properties, r)
+		}
+		for _, l := range ParseLeaks(untrimStacks(signed.Leaks, mod)) {
 			l.File = relTo(subDir, l.File)
 			rep.Leaks = append(rep.Leaks, l)
 		}
@@ -233,7 +240,7 @@ func (w *Workbook) Grade(ctx context.Context, e *Exercise, submission string, op
 	// The race detector writes its reports to the binary's output: they
 	// are not signed, but a submission can only add races to its own
 	// grade, never hide one (a race fails the test, and so the exit status).
-	races := parseRaces(string(run.Output), subDir)
+	races := parseRaces(untrimStacks(string(run.Output), mod), subDir)
 	for i := range races {
 		for j := range races[i].Accesses {
 			a := &races[i].Accesses[j]
@@ -495,8 +502,15 @@ func writeGradingPackage(e *Exercise, dir, importPath string, files map[string][
 
 // buildEnv is the environment of the grader's go commands in the fresh
 // copy: no cgo, no network, no workspace file, modules only from the cache.
+//
+// -trimpath keeps the fresh copy's folder out of what is compiled: each
+// grade has a folder of its own, and without it the build cache would miss
+// on every package of the module, so every grade would compile the
+// exercise, the suite and the world again (twice: without and with the
+// race detector). File names in stacks and race reports then read as
+// import paths (see untrimStacks).
 func buildEnv() []string {
-	return append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOTOOLCHAIN=local")
+	return append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly -trimpath", "GOPROXY=off", "GOTOOLCHAIN=local")
 }
 
 // loadViolations type-checks the submission package (go list -deps under
