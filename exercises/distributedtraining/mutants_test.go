@@ -269,6 +269,7 @@ func trainMutants(release <-chan struct{}) []mutant {
 		{name: "crashed shard moved onto the straggler", property: "straggler-and-crash", impl: stepFanOut{firstAlive: true}.impl},
 		{name: "step context from context.Background()", property: "cancellation", impl: stepFanOut{backgroundStep: true}.impl},
 		{name: "shard marked loaded when its load starts", property: "slow-reassignment", impl: stepFanOut{loadedEarly: true}.impl},
+		{name: "reassigned load queued ahead of the owner's own shard", property: "slow-reassignment", impl: queuedLoad},
 		{name: "quiet break on a cancelled ctx", property: "cancelled-between-steps", impl: stepFanOut{quietBreak: true}.impl},
 		{name: "parameters updated in place under a queued checkpoint", property: "checkpoints", impl: stepFanOut{inPlace: true}.impl, racy: true},
 		{name: "checkpoints saved in the training loop", property: "checkpoint-overlap", impl: stepFanOut{inlineSave: true}.impl},
