@@ -25,19 +25,28 @@ var alternatives = []struct {
 // goroutine per shard that writes its gradient into a slice under a mutex
 // and, when its worker crashed, moves that worker's shards itself (under
 // the same mutex) and retries within the step. The step's context times
-// them out and a WaitGroup joins them. Each checkpoint is saved by its own
-// goroutine, started once the previous save finished.
+// them out and a WaitGroup joins them. A moved shard is loaded once, by a
+// goroutine of its own under the run's context, which the shard's
+// goroutines wait for until their step ends. Each checkpoint is saved by
+// its own goroutine, started once the previous save finished.
 func sharedState(ctx context.Context, job Job) ([]float64, error) {
 	n := len(job.Workers)
+	var loaders sync.WaitGroup // loads of moved shards
+	defer loaders.Wait()       // after fail(nil) has cancelled them
 	ctx, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
 	var mu sync.Mutex
 	owner, dead, late := make([]int, n), make([]bool, n), make([]bool, n)
+	type load struct {
+		done chan struct{} // closed when the load has returned
+		err  error         // set before done is closed
+	}
 	loaded := make([]map[int]bool, n)
+	loading := make([]map[int]*load, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		owner[i], loaded[i] = i, map[int]bool{i: true}
+		owner[i], loaded[i], loading[i] = i, map[int]bool{i: true}, map[int]*load{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -100,14 +109,29 @@ func sharedState(ctx context.Context, job Job) ([]float64, error) {
 				for {
 					mu.Lock()
 					w := owner[shard]
-					need := !loaded[w][shard]
+					l := loading[w][shard]
+					if l == nil && !loaded[w][shard] { // start the load, once
+						l = &load{done: make(chan struct{})}
+						loading[w][shard] = l
+						loaders.Add(1)
+						go func() {
+							defer loaders.Done()
+							l.err = job.Workers[w].Load(ctx, shard)
+							mu.Lock()
+							loaded[w][shard] = l.err == nil
+							delete(loading[w], shard)
+							mu.Unlock()
+							close(l.done)
+						}()
+					}
 					mu.Unlock()
 					var err error
-					if need {
-						if err = job.Workers[w].Load(sctx, shard); err == nil {
-							mu.Lock()
-							loaded[w][shard] = true
-							mu.Unlock()
+					if l != nil {
+						select {
+						case <-l.done:
+							err = l.err
+						case <-sctx.Done():
+							return // the load goes on, for a later step
 						}
 					}
 					var g []float64

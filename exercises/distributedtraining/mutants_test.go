@@ -16,8 +16,9 @@ import (
 // each step starts one goroutine per shard under a step context, gathers
 // their answers on a buffered channel until all arrived or the step timed
 // out, then waits for the step's goroutines (they honour the step context)
-// before applying. A writer goroutine saves checkpoints behind a queue of
-// one. Each field, when set, is one realistic bug: the mutation suite.
+// before applying. A moved shard is loaded once, by a goroutine of its own
+// under the run's context, and its gradient asked for when the load lands.
+// A writer goroutine saves checkpoints behind a queue of one. Each field, when set, is one realistic bug: the mutation suite.
 type stepFanOut struct {
 	firstAlive     bool // a crashed worker's shard goes to the first live worker, the straggler included
 	backgroundStep bool // the step context is built from context.Background()
@@ -30,28 +31,33 @@ type stepFanOut struct {
 
 type answer struct {
 	worker, shard int
-	loaded        bool
 	grad          []float64
 	err           error
 }
 
 type fanState struct {
-	job    Job
-	owner  []int
-	dead   []bool
-	late   []bool
-	loaded []map[int]bool
+	job     Job
+	owner   []int
+	dead    []bool
+	late    []bool
+	loaded  []map[int]bool
+	loading []map[int]bool
+	loads   chan answer     // the background loads' outcomes
+	loaders *sync.WaitGroup // the background loads
 }
 
 func (m stepFanOut) impl(ctx context.Context, job Job) ([]float64, error) {
 	n := len(job.Workers)
+	var loaders sync.WaitGroup
+	defer loaders.Wait() // after fail(nil) has cancelled them
 	ctx, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	st := &fanState{job: job, owner: make([]int, n), dead: make([]bool, n), late: make([]bool, n), loaded: make([]map[int]bool, n)}
+	st := &fanState{job: job, owner: make([]int, n), dead: make([]bool, n), late: make([]bool, n), loaded: make([]map[int]bool, n),
+		loading: make([]map[int]bool, n), loads: make(chan answer, n), loaders: &loaders}
 	loadErrs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		st.owner[i], st.loaded[i] = i, map[int]bool{}
+		st.owner[i], st.loaded[i], st.loading[i] = i, map[int]bool{}, map[int]bool{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -147,24 +153,36 @@ func (m stepFanOut) step(ctx context.Context, st *fanState, step int, params []f
 	defer end()
 	answers := make(chan answer, 2*n) // every shard once, and once more after a failover
 	var wg sync.WaitGroup
-	defer wg.Wait() // after end(): the step's calls return at once
+	defer wg.Wait()           // after end(): the step's calls return at once
+	waiting := make([]int, n) // shard → the worker whose load it waits for, or -1
 	launch := func(shard int) {
 		w := st.owner[shard]
-		load := !st.loaded[w][shard]
-		if m.loadedEarly {
-			st.loaded[w][shard] = true
+		waiting[shard] = -1
+		if !st.loaded[w][shard] {
+			waiting[shard] = w
+			if st.loading[w][shard] {
+				return
+			}
+			st.loading[w][shard] = true
+			if m.loadedEarly {
+				st.loaded[w][shard] = true
+			}
+			st.loaders.Add(1)
+			go func() {
+				defer st.loaders.Done()
+				a := answer{worker: w, shard: shard, err: job.Workers[w].Load(ctx, shard)}
+				select {
+				case st.loads <- a:
+				case <-ctx.Done():
+				}
+			}()
+			return
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			a := answer{worker: w, shard: shard}
-			if load {
-				a.err = job.Workers[w].Load(sctx, shard)
-				a.loaded = a.err == nil
-			}
-			if a.err == nil {
-				a.grad, a.err = job.Workers[w].Gradient(sctx, step, shard, params)
-			}
+			a.grad, a.err = job.Workers[w].Gradient(sctx, step, shard, params)
 			answers <- a
 		}()
 	}
@@ -175,12 +193,25 @@ func (m stepFanOut) step(ctx context.Context, st *fanState, step int, params []f
 	answered := make([]bool, n)
 	pending := n
 	record := func(a answer) {
-		if a.loaded {
-			st.loaded[a.worker][a.shard] = true
-		}
 		if a.err == nil {
 			grads[a.shard], answered[a.worker] = a.grad, true
 		}
+	}
+	cutShort := func(err error) bool {
+		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	}
+	// failed moves a dead worker's shards and relaunches those waiting on it.
+	failed := func(w int, cause error) error {
+		st.dead[w] = true
+		if err := m.reassign(st, w, answered); err != nil {
+			return fmt.Errorf("step %d: %w (after %v)", step, err, cause)
+		}
+		for shard, on := range waiting {
+			if on == w {
+				launch(shard)
+			}
+		}
+		return nil
 	}
 gather:
 	for pending > 0 {
@@ -188,15 +219,28 @@ gather:
 		case a := <-answers:
 			pending--
 			record(a)
-			if a.err == nil || errors.Is(a.err, context.Canceled) || errors.Is(a.err, context.DeadlineExceeded) {
+			if a.err == nil || cutShort(a.err) {
 				continue
 			}
-			st.dead[a.worker] = true
-			if err := m.reassign(st, a.worker, answered); err != nil {
-				return nil, fmt.Errorf("step %d: %w (after %v)", step, err, a.err)
+			if err := failed(a.worker, a.err); err != nil {
+				return nil, err
 			}
 			launch(a.shard)
 			pending++
+		case a := <-st.loads:
+			delete(st.loading[a.worker], a.shard)
+			switch {
+			case a.err == nil:
+				st.loaded[a.worker][a.shard] = true
+				if waiting[a.shard] == a.worker {
+					launch(a.shard)
+				}
+			case cutShort(a.err): // the run is over
+			default:
+				if err := failed(a.worker, a.err); err != nil {
+					return nil, err
+				}
+			}
 		case <-sctx.Done():
 			break gather
 		}
@@ -209,7 +253,7 @@ gather:
 	}
 	var out [][]float64
 	for shard, g := range grads {
-		if w := st.owner[shard]; !st.dead[w] {
+		if w := st.owner[shard]; !st.dead[w] && waiting[shard] < 0 {
 			st.late[w] = g == nil
 		}
 		if g != nil {

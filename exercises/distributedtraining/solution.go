@@ -18,7 +18,10 @@ import (
 //     gather until every shard answered or the step timed out, average,
 //     apply;
 //   - one checkpoint writer goroutine saves parameters while the next steps
-//     compute.
+//     compute;
+//   - a shard moved off a failed worker is loaded on its new one by a
+//     goroutine of its own, under the run's context: a load may take
+//     several steps, and the new owner's own gradients go on meanwhile.
 //
 // Each step has its own context and reply channel. When the step ends
 // (all gradients in, or timeout with a quorum) its context is cancelled:
@@ -40,11 +43,12 @@ func solution(ctx context.Context, job Job) ([]float64, error) {
 	}
 
 	c := &coordinator{job: job, n: n, inboxes: make([]chan task, n), owner: make([]int, n),
-		alive: make([]bool, n), late: make([]bool, n), loaded: make([]map[int]bool, n)}
+		alive: make([]bool, n), late: make([]bool, n), loaded: make([]map[int]bool, n),
+		loading: make([]map[int]bool, n), loads: make(chan loadResult, n)}
 	var workers sync.WaitGroup
 	for i := range n { // a fixed fan-out: one goroutine per worker of the cluster
 		c.inboxes[i] = make(chan task, n) // room for every shard it could own
-		c.owner[i], c.alive[i], c.loaded[i] = i, true, map[int]bool{i: true}
+		c.owner[i], c.alive[i], c.loaded[i], c.loading[i] = i, true, map[int]bool{i: true}, map[int]bool{}
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
@@ -63,7 +67,8 @@ func solution(ctx context.Context, job Job) ([]float64, error) {
 		err = cerr
 	}
 	cancel(nil)
-	workers.Wait() // every worker goroutine has returned
+	workers.Wait()   // every worker goroutine has returned
+	c.loaders.Wait() // and every load of a moved shard
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +95,6 @@ type task struct {
 	ctx    context.Context // the step's: cancelled when the step is over
 	step   int
 	shard  int
-	load   bool      // copy the shard to the worker first (it was reassigned)
 	params []float64 // this step's parameters; nobody modifies them
 	reply  chan<- result
 }
@@ -98,8 +102,13 @@ type task struct {
 // result is a worker's answer to a task.
 type result struct {
 	worker, shard int
-	loaded        bool // the task's load succeeded: the worker now holds shard
 	grad          []float64
+	err           error
+}
+
+// loadResult is the outcome of loading a moved shard on a worker.
+type loadResult struct {
+	worker, shard int
 	err           error
 }
 
@@ -116,13 +125,7 @@ func serve(ctx context.Context, w *Worker, inbox <-chan task) {
 			continue // the step is already over: nobody wants this gradient
 		}
 		r := result{worker: w.ID(), shard: t.shard}
-		if t.load {
-			r.err = w.Load(t.ctx, t.shard)
-			r.loaded = r.err == nil
-		}
-		if r.err == nil {
-			r.grad, r.err = w.Gradient(t.ctx, t.step, t.shard, t.params)
-		}
+		r.grad, r.err = w.Gradient(t.ctx, t.step, t.shard, t.params)
 		// The stranded-sender trap: once the step is over the coordinator
 		// stops reading reply, so a plain send could block forever. Give up
 		// when the step ends; the late gradient is dropped.
@@ -143,6 +146,9 @@ type coordinator struct {
 	alive   []bool         // worker → not known to have failed
 	late    []bool         // worker → missed the last step's timeout
 	loaded  []map[int]bool // worker → shards it is known to hold (a load that succeeded)
+	loading []map[int]bool // worker → moved shards being loaded on it
+	loads   chan loadResult
+	loaders sync.WaitGroup // the load goroutines
 }
 
 // train runs the steps and queues a checkpoint every CheckpointEvery steps.
@@ -174,14 +180,23 @@ func (c *coordinator) step(ctx context.Context, step int, params []float64) ([][
 	// another worker), so that workers rarely wait for the coordinator;
 	// correctness does not depend on it (see serve).
 	reply := make(chan result, 2*c.n)
-	pending := 0
-	send := func(shard int) error {
+	grads := make([][]float64, c.n)
+	answered := make([]bool, c.n) // workers that delivered this step
+	waiting := make([]int, c.n)   // shard → the worker whose load it waits for, or -1 (set by ask)
+	pending, got := 0, 0          // shards asked for and not answered; gradients in
+	ask := func(shard int) error {
 		w := c.owner[shard]
-		// A shard counts as loaded only once a load succeeded: a load cut off
-		// by the step's timeout is tried again next step.
-		t := task{ctx: stepCtx, step: step, shard: shard, load: !c.loaded[w][shard], params: params, reply: reply}
+		waiting[shard] = -1
+		if !c.loaded[w][shard] {
+			// A moved shard: ask for its gradient when its load lands, in
+			// this step if the load is quick, in a later one if not.
+			c.load(ctx, w, shard)
+			waiting[shard] = w
+			pending++
+			return nil
+		}
 		select {
-		case c.inboxes[w] <- t:
+		case c.inboxes[w] <- task{ctx: stepCtx, step: step, shard: shard, params: params, reply: reply}:
 			pending++
 			return nil
 		case <-stepCtx.Done():
@@ -191,23 +206,33 @@ func (c *coordinator) step(ctx context.Context, step int, params []float64) ([][
 			return nil // the step timed out: this shard sits it out
 		}
 	}
+	// failed moves a failed worker's shards to live workers and asks again,
+	// in this same step, for those still awaited from it.
+	failed := func(worker int, cause error) error {
+		if err := c.failover(worker, answered); err != nil {
+			return fmt.Errorf("step %d: %w (after %v)", step, err, cause)
+		}
+		for shard, w := range waiting {
+			if w == worker {
+				pending--
+				if err := ask(shard); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	for shard := range c.n {
-		if err := send(shard); err != nil {
+		if err := ask(shard); err != nil {
 			return nil, err
 		}
 	}
 
-	grads := make([][]float64, c.n)
-	answered := make([]bool, c.n) // workers that delivered this step
-	got := 0
 gather:
 	for pending > 0 {
 		select {
 		case r := <-reply:
 			pending--
-			if r.loaded {
-				c.loaded[r.worker][r.shard] = true
-			}
 			switch {
 			case r.err == nil:
 				grads[r.shard], answered[r.worker] = r.grad, true
@@ -215,12 +240,29 @@ gather:
 			case errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded):
 				// Cut short by the end of the step or of the run: not a failure.
 			default:
-				// The worker failed: move its shards to live workers and ask
-				// again for this one, in this same step.
-				if err := c.failover(r.worker, answered); err != nil {
-					return nil, fmt.Errorf("step %d: %w (after %v)", step, err, r.err)
+				if err := failed(r.worker, r.err); err != nil {
+					return nil, err
 				}
-				if err := send(r.shard); err != nil {
+				if err := ask(r.shard); err != nil {
+					return nil, err
+				}
+			}
+		case l := <-c.loads:
+			delete(c.loading[l.worker], l.shard)
+			switch {
+			case l.err == nil:
+				// Only a load that succeeded makes a shard loaded.
+				c.loaded[l.worker][l.shard] = true
+				if waiting[l.shard] == l.worker {
+					pending--
+					if err := ask(l.shard); err != nil {
+						return nil, err
+					}
+				}
+			case errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded):
+				// Only the run's end cuts a load short: the step ends too.
+			default:
+				if err := failed(l.worker, l.err); err != nil {
 					return nil, err
 				}
 			}
@@ -230,13 +272,10 @@ gather:
 			}
 			// Timed out. select picks at random among ready cases, so keep
 			// the gradients that had already arrived, then go on without
-			// the rest.
+			// the rest. Loads go on: the next steps collect them.
 			for {
 				select {
 				case r := <-reply:
-					if r.loaded {
-						c.loaded[r.worker][r.shard] = true
-					}
 					if r.err == nil {
 						grads[r.shard] = r.grad
 						got++
@@ -248,7 +287,7 @@ gather:
 		}
 	}
 	for shard, g := range grads { // a worker that missed the deadline is late
-		if w := c.owner[shard]; c.alive[w] {
+		if w := c.owner[shard]; c.alive[w] && waiting[shard] < 0 {
 			c.late[w] = g == nil
 		}
 	}
@@ -262,6 +301,28 @@ gather:
 		return nil, fmt.Errorf("step %d: %d of %d shard gradients within %v, quorum %d", step, got, c.n, c.job.StepTimeout, c.job.Quorum)
 	}
 	return out, nil
+}
+
+// load copies a moved shard to worker w on a goroutine of its own, unless
+// it is already loading there. It runs under the run's context, not the
+// step's, so that a load longer than StepTimeout still lands instead of
+// being cut off and restarted every step; and apart from w's inbox, so that
+// w's own gradients are not queued behind it. The trade-off: a load
+// started for nothing (its worker fails over again) runs to its end.
+func (c *coordinator) load(ctx context.Context, w, shard int) {
+	if c.loading[w][shard] {
+		return
+	}
+	c.loading[w][shard] = true
+	c.loaders.Add(1)
+	go func() {
+		defer c.loaders.Done()
+		r := loadResult{worker: w, shard: shard, err: c.job.Workers[w].Load(ctx, shard)}
+		select {
+		case c.loads <- r: // read by the step under way, or the next one
+		case <-ctx.Done():
+		}
+	}()
 }
 
 // failover marks worker dead and gives each of its shards to a live worker:

@@ -628,7 +628,7 @@ func checkSlowReassignmentOf(ctx context.Context, impl Impl, crashed int) suite.
 	rejoined := ok[fmt.Sprintf("step %d shard %d", steps, crashed)]
 	where := "never loaded elsewhere"
 	if len(moved) > 0 {
-		where = fmt.Sprintf("loaded %d times on %s", len(moved), strings.Join(slices.Compact(moved), ", "))
+		where = fmt.Sprintf("moved to %s (load calls: %d)", strings.Join(slices.Compact(moved), ", "), len(moved))
 	}
 	gaps := "none"
 	if len(missed) > 0 {
