@@ -47,4 +47,4 @@ go build -o "$tmp/asyncbook" ./cmd/asyncbook
 export ASYNCBOOK_BIN=$tmp/asyncbook ASYNCBOOK_REPO=$repo
 
 say "$(emacs --version | head -1), $("$ASYNCBOOK_BIN" version)"
-timeout 900 emacs --batch -Q -l editors/emacs/test/asyncbook-eglot-test.el </dev/null
+timeout 1500 emacs --batch -Q -l editors/emacs/test/asyncbook-eglot-test.el </dev/null

@@ -50,7 +50,7 @@ export ASYNCBOOK_BIN=$tmp/asyncbook ASYNCBOOK_REPO=$repo
 
 say "$(nvim --version | head -1), $("$ASYNCBOOK_BIN" version)"
 status=0
-timeout 900 nvim --headless -u editors/nvim/test/minimal_init.lua \
+timeout 1500 nvim --headless -u editors/nvim/test/minimal_init.lua \
   -c 'luafile editors/nvim/test/e2e.lua' </dev/null || status=$?
 if [ "$status" != 0 ]; then
   say "FAILED (status $status); the LSP log follows"

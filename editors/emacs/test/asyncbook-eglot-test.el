@@ -234,7 +234,7 @@
           ;; copy (the file on disk): the sequential Solve fails.
           (let (res)
             (asyncbook-eglot-check (lambda (r) (setq res (or r :null))))
-            (abt-wait "the exercise check" (lambda () res) 180)
+            (abt-wait "the exercise check" (lambda () res) 600)
             (should-not (plist-get res :error))
             (should (eq (plist-get res :passed) :json-false))
             (should (string-match-p "properties pass" (plist-get res :summary))))
