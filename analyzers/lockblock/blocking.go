@@ -2,6 +2,7 @@ package lockblock
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -39,11 +40,11 @@ func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
 	name := types.ExprString(call.Fun)
 	switch {
 	case full == "time.Sleep":
-		if f := s.pass.Fset.File(call.Pos()); f != nil && strings.HasSuffix(f.Name(), "_test.go") {
-			return // tests hold a lock and sleep to stage contention
-		}
 		s.report(call, st, catSleep, "is held during time.Sleep: %[1]s sleeps too")
 	case waits[full]:
+		if full != "(*golang.org/x/sync/semaphore.Weighted).Acquire" && s.freeWait(call, st, siteDone) {
+			return
+		}
 		s.report(call, st, catWait, "is held while waiting in %[2]s: %[1]s waits too; if the awaited work needs the lock, it deadlocks", name)
 	default:
 		k, streams, ok := s.ioCall(fn, call)
@@ -59,17 +60,89 @@ func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
 // package variables. Such a lock exists to serialize use of the stream.
 func (s *scanner) serializes(st state, streams []ast.Expr) bool {
 	for _, e := range streams {
-		r, ok := refOf(s.pass.TypesInfo, e)
-		if !ok {
-			continue
+		// A stream built around the lock's owner (bodyLocked{b}) is
+		// the owner's own stream.
+		parts := []ast.Expr{e}
+		if lit, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && lit.Op == token.AND {
+			e = lit.X
 		}
-		for k := range st {
-			if k.r.root == r.root || (isPackageVar(k.r.root) && isPackageVar(r.root)) {
-				return true
+		if lit, ok := ast.Unparen(e).(*ast.CompositeLit); ok {
+			parts = nil
+			for _, elt := range lit.Elts {
+				if kv, ok := elt.(*ast.KeyValueExpr); ok {
+					elt = kv.Value
+				}
+				parts = append(parts, elt)
+			}
+		}
+		parts = append(parts, s.owners(e)...)
+		for _, part := range parts {
+			r, ok := refOf(s.pass.TypesInfo, part)
+			if !ok {
+				continue
+			}
+			for k := range st {
+				if k.r.root == r.root || (isPackageVar(k.r.root) && isPackageVar(r.root)) {
+					return true
+				}
 			}
 		}
 	}
 	return false
+}
+
+// owners follows a local stream variable in the function being scanned to
+// what it stands for: the field it was taken from (r := o.r.(net.Conn)), or
+// the value it was stored in (tw := &timeoutWriter{w: w}; tw.w = w).
+func (s *scanner) owners(e ast.Expr) []ast.Expr {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok || s.fn == nil {
+		return nil
+	}
+	v, ok := s.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok || isPackageVar(v) {
+		return nil
+	}
+	is := func(x ast.Expr) bool {
+		y, ok := ast.Unparen(x).(*ast.Ident)
+		return ok && s.pass.TypesInfo.Uses[y] == v
+	}
+	var out []ast.Expr
+	ast.Inspect(s.fn, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != len(as.Rhs) {
+			return true
+		}
+		for i, lhs := range as.Lhs {
+			rhs := ast.Unparen(as.Rhs[i])
+			if ta, ok := rhs.(*ast.TypeAssertExpr); ok {
+				rhs = ta.X
+			}
+			if l, ok := ast.Unparen(lhs).(*ast.Ident); ok && s.pass.TypesInfo.ObjectOf(l) == v {
+				out = append(out, rhs)
+				continue
+			}
+			if is(rhs) {
+				out = append(out, lhs) // tw.w = w
+				continue
+			}
+			if u, ok := rhs.(*ast.UnaryExpr); ok && u.Op == token.AND {
+				rhs = u.X
+			}
+			if lit, ok := rhs.(*ast.CompositeLit); ok {
+				for _, elt := range lit.Elts {
+					if kv, ok := elt.(*ast.KeyValueExpr); ok {
+						elt = kv.Value
+					}
+					if is(elt) {
+						out = append(out, lhs) // tw := &T{w: w}
+					}
+				}
+			}
+		}
+		return true
+	})
+	return out
 }
 
 func isPackageVar(obj types.Object) bool {
@@ -97,7 +170,8 @@ func (s *scanner) ioCall(fn *types.Func, call *ast.CallExpr) (ioKind, []ast.Expr
 				return ioNet, recvExpr, true
 			}
 		}
-		for _, p := range []string{"Dial", "Listen", "Lookup", "Accept"} {
+		// Listen binds a local socket: it waits for no peer.
+		for _, p := range []string{"Dial", "Lookup", "Accept"} {
 			if strings.HasPrefix(name, p) {
 				return ioNet, nil, true
 			}
@@ -170,6 +244,9 @@ func (s *scanner) allInMemory(streams []ast.Expr) bool {
 }
 
 func (s *scanner) inMemory(e ast.Expr) bool {
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && s.randomSource(call) {
+		return true
+	}
 	if sel, ok := ast.Unparen(e).(*ast.SelectorExpr); ok {
 		if v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil {
 			switch v.Pkg().Path() + "." + v.Name() {
@@ -201,4 +278,31 @@ func (s *scanner) isStdStream(e ast.Expr) bool {
 	}
 	v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var)
 	return ok && v.Pkg() != nil && v.Pkg().Path() == "os" && (v.Name() == "Stdout" || v.Name() == "Stderr")
+}
+
+// randomSource reports a call of a function of the package that returns
+// crypto/rand.Reader (or a replacement the caller configured for it):
+// c.rand() in crypto/tls.
+func (s *scanner) randomSource(call *ast.CallExpr) bool {
+	fn := analysisutil.CalleeFunc(s.pass.TypesInfo, call)
+	if fn == nil || fn.Pkg() != s.pass.Pkg {
+		return false
+	}
+	decl := s.decls[fn]
+	if decl == nil || decl.Body == nil {
+		return false
+	}
+	found := false
+	ast.Inspect(decl.Body, func(n ast.Node) bool {
+		if ret, ok := n.(*ast.ReturnStmt); ok && len(ret.Results) == 1 {
+			if sel, ok := ast.Unparen(ret.Results[0]).(*ast.SelectorExpr); ok {
+				if v, ok := s.pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil &&
+					v.Pkg().Path() == "crypto/rand" && v.Name() == "Reader" {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }

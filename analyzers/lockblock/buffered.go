@@ -130,6 +130,12 @@ func (f *chanFlow) storeContainer(v *types.Var, value ast.Expr) {
 			return
 		}
 		f.stores[v] = append(f.stores[v], &ast.IndexExpr{X: x})
+	case *ast.SliceExpr:
+		// s = s[:0] keeps some of the elements: nothing new.
+		if f.object(x.X) == v {
+			return
+		}
+		f.stores[v] = append(f.stores[v], &ast.IndexExpr{X: x.X})
 	case *ast.CallExpr:
 		switch builtinName(f.info, x) {
 		case "make":
@@ -217,12 +223,18 @@ func (f *chanFlow) object(e ast.Expr) types.Object {
 }
 
 func isChan(t types.Type) bool {
+	if t == nil {
+		return false
+	}
 	_, ok := t.Underlying().(*types.Chan)
 	return ok
 }
 
 // isChanContainer reports whether t is a map, slice or array of channels.
 func isChanContainer(t types.Type) bool {
+	if t == nil {
+		return false
+	}
 	switch u := t.Underlying().(type) {
 	case *types.Map:
 		return isChan(u.Elem())

@@ -27,12 +27,39 @@
 //   - wait-under-lock: sync.WaitGroup, errgroup.Group Wait or a
 //     semaphore Acquire
 //
-// Not reported: a send on a channel that, everywhere in the package, is
-// made with a buffer (followed through assignments, struct fields and the
-// parameters of the package's functions, so a constructor that stores its
-// buffered argument counts); reads from crypto/rand.Reader; I/O on in-memory buffers or on a stream that belongs
-// with the lock (c.mu and c.conn); locks named for serializing I/O (writeMu,
-// sendMu, connMu); an empty select {}; sleeps in _test.go files.
+// Not reported, because nothing waits on a goroutine that needs the lock:
+//
+//   - a wait whose other side runs only in goroutines that never take the
+//     held lock: the senders or closers of a channel received from, the
+//     receivers of a channel sent on, the Done calls of a WaitGroup. The
+//     channel is followed through fields, parameters, results, containers
+//     and channels of channels (a reply channel sent to a loop goroutine);
+//     a goroutine is a go statement's function, a time.AfterFunc callback
+//     or a function handed to a group's Go, and a function called from one;
+//     a send on a channel that came in through an exported function's
+//     parameter has receivers out of sight and is reported;
+//   - a select with a way out: a case on a timer or ticker channel
+//     (time.After, t.C), on ctx.Done(), or a case whose other side is as
+//     above (a stop channel closed without the lock);
+//   - a receive from a token: a buffered channel filled where it is made,
+//     used as a lock or a semaphore (receiving acquires it);
+//   - a receive a guard says is ready: under len(ch) > 0, under !t.Stop()
+//     for t.C (the drain idiom of package time), or under a flag set only
+//     where the buffered channel is sent on or closed;
+//   - a send on a channel that, everywhere in the package, is made with a
+//     buffer (followed through assignments, struct fields, re-slices and
+//     the parameters of the package's functions, so a constructor that
+//     stores its buffered argument counts);
+//   - reads from crypto/rand.Reader, or from a function of the package
+//     that returns it; net.Listen (it binds a local socket); I/O on
+//     in-memory buffers or on a stream that belongs with the lock (c.mu
+//     and c.conn, a stream built around the lock's owner, a local taken
+//     from or stored in it); locks named for serializing I/O (writeMu,
+//     sendMu, connMu); an empty select {};
+//   - test code (_test.go files): tests hold locks on purpose, to stage
+//     contention or freeze what they look at, and a test that blocks hangs
+//     where go test's timeout shows it. A learner's solution is not a test
+//     file and is checked.
 //
 // WRONG:
 //

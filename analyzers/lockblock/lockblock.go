@@ -15,6 +15,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/internal/lockfacts"
 )
 
 //go:embed doc.go
@@ -25,7 +26,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "lockblock",
 	Doc:              analysisutil.MustExtractDoc(doc, "lockblock"),
 	URL:              analysisutil.URL("lockblock"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer, lockfacts.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -50,7 +51,22 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	s := &scanner{pass: pass, reported: make(map[token.Pos]bool)}
 	s.buffered = bufferedChans(pass.TypesInfo, insp)
+	locks, _ := pass.ResultOf[lockfacts.Analyzer].(*lockfacts.Result)
+	s.peers = newPeers(pass.Fset, pass.TypesInfo, insp, locks)
+	s.decls = map[*types.Func]*ast.FuncDecl{}
+	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
+		d := cur.Node().(*ast.FuncDecl)
+		if fn, ok := pass.TypesInfo.Defs[d.Name].(*types.Func); ok {
+			s.decls[fn] = d
+		}
+	}
 	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		if f := pass.Fset.File(cur.Node().Pos()); f != nil && strings.HasSuffix(f.Name(), "_test.go") {
+			// Tests hold locks on purpose, to stage contention or to
+			// freeze what they look at; a test that blocks under one
+			// hangs and go test's timeout reports where.
+			continue
+		}
 		var body *ast.BlockStmt
 		switch n := cur.Node().(type) {
 		case *ast.FuncDecl:
@@ -59,6 +75,7 @@ func run(pass *analysis.Pass) (any, error) {
 			body = n.Body
 		}
 		if body != nil {
+			s.fn = cur.Node()
 			s.scanList(body.List, state{})
 		}
 	}
@@ -81,7 +98,7 @@ func refOf(info *types.Info, e ast.Expr) (ref, bool) {
 	case *ast.StarExpr:
 		return refOf(info, x.X)
 	case *ast.Ident:
-		if obj, ok := info.Uses[x].(*types.Var); ok {
+		if obj, ok := info.ObjectOf(x).(*types.Var); ok {
 			return ref{root: obj}, true
 		}
 	case *ast.SelectorExpr:
@@ -258,7 +275,11 @@ func derefNamed(t types.Type) (*types.Named, bool) {
 type scanner struct {
 	pass     *analysis.Pass
 	buffered *chanFlow
+	peers    *peers
+	decls    map[*types.Func]*ast.FuncDecl
 	reported map[token.Pos]bool
+	fn       ast.Node   // the function being scanned
+	guards   []ast.Expr // conditions of the enclosing ifs and loops
 }
 
 // scanList scans a statement list entered with the locks in st. It returns
@@ -362,7 +383,9 @@ func (s *scanner) scanStmt(stmt ast.Stmt, rest []ast.Stmt, st state) (state, boo
 		s.check(n.Cond, st)
 		var then outcome
 		if n.Body != nil {
+			s.guards = append(s.guards, n.Cond)
 			then.st, then.term = s.scanList(n.Body.List, st.copy())
+			s.guards = s.guards[:len(s.guards)-1]
 		} else {
 			then.st = st
 		}
@@ -377,12 +400,14 @@ func (s *scanner) scanStmt(stmt ast.Stmt, rest []ast.Stmt, st state) (state, boo
 		}
 		s.check(n.Cond, st)
 		if n.Body != nil {
+			s.guards = append(s.guards, n.Cond)
 			s.scanList(n.Body.List, st.copy())
+			s.guards = s.guards[:len(s.guards)-1]
 		}
 		return s.withoutReleasedIn(st, n.Body), false
 	case *ast.RangeStmt:
 		s.check(n.X, st)
-		if s.isChan(n.X) {
+		if s.isChan(n.X) && !s.freeWait(n.X, st, siteSend, siteClose) {
 			s.report(n.X, st, catReceive, "is held while ranging over %[2]s: %[1]s waits until %[2]s is closed", types.ExprString(n.X))
 		}
 		if n.Body != nil {
@@ -414,7 +439,7 @@ func (s *scanner) scanStmt(stmt ast.Stmt, rest []ast.Stmt, st state) (state, boo
 				hasDefault = true
 			}
 		}
-		if !hasDefault {
+		if !hasDefault && !s.bounded(n, st) {
 			s.report(&ast.Ident{NamePos: n.Select, Name: "select"}, st, catSelect,
 				"is held while blocked in a select without default: %[1]s waits until a case is ready")
 		}
@@ -541,7 +566,7 @@ func (s *scanner) check(n ast.Node, st state) {
 		case *ast.FuncLit:
 			return false
 		case *ast.UnaryExpr:
-			if m.Op == token.ARROW && s.isChan(m.X) {
+			if m.Op == token.ARROW && s.isChan(m.X) && !s.ready(m.X, st) {
 				s.report(m, st, catReceive, "is held while receiving from %[2]s: %[1]s waits until a value arrives", types.ExprString(m.X))
 			}
 		case *ast.CallExpr:
@@ -570,7 +595,7 @@ func (s *scanner) send(n *ast.SendStmt, st state) {
 	if !s.isChan(n.Chan) {
 		return // no type information: not sure it is a channel
 	}
-	if s.buffered.buffered(n.Chan) {
+	if s.buffered.buffered(n.Chan) || s.freeWait(n.Chan, st, siteRecv) {
 		return
 	}
 	s.report(n, st, catSend, "is held while sending on %[2]s: a slow receiver stalls %[1]s", types.ExprString(n.Chan))

@@ -19,6 +19,10 @@ func TestCoordinator(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "coordinator")
 }
 
+func TestServing(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "serving")
+}
+
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "broken")
 }

@@ -111,16 +111,14 @@ type Entry struct {
 // The profiles follow the real-code benchmark (bench/realcode,
 // docs/reports/realcode.md), where every finding has a verdict: the default
 // profile holds the rules whose findings there are mostly real or
-// debatable. The others teach learners but are too noisy on code nobody
-// here wrote, and run with -profile=strict (and in learners' practice
-// files): lockblock (locks held across I/O by design), ctxprop
-// (context.Background for logging and detached work), unboundedgo (fan-outs
-// bounded by their input), chanleak (channels whose other side is out of
-// sight), droppederr (best-effort clean-up after cancellation) and the Go
-// team's lostcancel (cancel functions called through closures it cannot
-// see; go vet runs it anyway). lockleak, doublelock and lockorder (issue
-// #10) run with -profile=strict until the benchmark has verdicts on every
-// one of their findings (docs/reports/locks.md).
+// debatable, the lock rules (lockblock, lockleak, doublelock, lockorder;
+// docs/reports/locks.md) among them. The others teach learners but are too
+// noisy on code nobody here wrote, and run with -profile=strict (and in
+// learners' practice files): ctxprop (context.Background for logging and
+// detached work), unboundedgo (fan-outs bounded by their input), chanleak
+// (channels whose other side is out of sight), droppederr (best-effort
+// clean-up after cancellation) and the Go team's lostcancel (cancel
+// functions called through closures it cannot see; go vet runs it anyway).
 func Entries() []Entry {
 	return []Entry{
 		{Analyzer: unboundedgo.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
@@ -129,10 +127,10 @@ func Entries() []Entry {
 		{Analyzer: chanleak.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: wgmisuse.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: condsignal.Analyzer, Ours: true, Profile: Default, Severity: Warning},
-		{Analyzer: lockblock.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
-		{Analyzer: lockleak.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
-		{Analyzer: doublelock.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
-		{Analyzer: lockorder.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
+		{Analyzer: lockblock.Analyzer, Ours: true, Profile: Default, Severity: Warning},
+		{Analyzer: lockleak.Analyzer, Ours: true, Profile: Default, Severity: Warning},
+		{Analyzer: doublelock.Analyzer, Ours: true, Profile: Default, Severity: Warning},
+		{Analyzer: lockorder.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: timerstop.Analyzer, Ours: true, Profile: Default, Severity: Warning},
 		{Analyzer: droppederr.Analyzer, Ours: true, Profile: Strict, Severity: Warning},
 		{Analyzer: busyselect.Analyzer, Ours: true, Profile: Default, Severity: Warning},

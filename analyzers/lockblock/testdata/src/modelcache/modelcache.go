@@ -98,11 +98,12 @@ func (r *Registry) Await(name string) int {
 	return r.versions[name]
 }
 
-// Next waits in a select without default under the write lock.
+// Next waits in a select without default under the write lock, until an
+// update or the caller's cancellation: ctx.Done() is its way out.
 func (r *Registry) Next(ctx context.Context) (string, error) {
 	r.Lock()
 	defer r.Unlock()
-	select { // want `r.RWMutex is held while blocked in a select without default: every goroutine that needs r.RWMutex waits until a case is ready`
+	select {
 	case name := <-r.updates:
 		r.versions[name]++
 		return name, nil
