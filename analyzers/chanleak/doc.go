@@ -42,6 +42,10 @@
 //     nothing sends on or closes, while the package makes the channel and
 //     never hands it elsewhere. An exported accessor (Updates() <-chan T)
 //     hands it to other packages, which may do what its type allows.
+//     A goroutine that calls such a function directly (in a go func
+//     literal, or in a function the package starts with go, as
+//     go w.process()) is reported at that call too: that goroutine is the
+//     one that leaks.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. Sends that are

@@ -15,7 +15,7 @@ const catField = "field-never-served"
 
 // fieldUse is what the package does with one unexported channel field.
 type fieldUse struct {
-	sends, recvs  []ast.Node // blocking operations (no select with another case)
+	sends, recvs  []inspector.Cursor // blocking operations (no select with another case)
 	served        map[token.Token]bool
 	escapes       bool
 	made          bool // the package makes the field's channel somewhere
@@ -103,7 +103,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				handled[ast.Unparen(n.Chan)] = true
 				u.sendOK = true
 				if !inSelectWithWayOut(cur) {
-					u.sends = append(u.sends, n)
+					u.sends = append(u.sends, cur)
 				}
 			}
 		case *ast.UnaryExpr:
@@ -114,14 +114,14 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				handled[ast.Unparen(n.X)] = true
 				u.recvK = true
 				if !inSelectWithWayOut(cur) {
-					u.recvs = append(u.recvs, n)
+					u.recvs = append(u.recvs, cur)
 				}
 			}
 		case *ast.RangeStmt:
 			if _, u := get(n.X); u != nil {
 				handled[ast.Unparen(n.X)] = true
 				u.recvK = true
-				u.recvs = append(u.recvs, n)
+				u.recvs = append(u.recvs, cur)
 			}
 		case *ast.CallExpr:
 			if _, u := get(n); u != nil && field(n) == nil && !handled[n] {
@@ -180,6 +180,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 			uses[v].escapes = true
 		}
 	}
+	var stuck []stuckOp
 	for v, u := range uses {
 		// A channel the package never makes is set from outside (or is a
 		// fragment's): its other half cannot be judged.
@@ -187,24 +188,133 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 			continue
 		}
 		if !u.recvK {
-			for _, s := range u.sends {
+			for _, cur := range u.sends {
+				s := cur.Node().(*ast.SendStmt)
 				pass.Report(analysis.Diagnostic{
 					Pos:      s.Pos(),
 					Category: catField,
-					Message:  fmt.Sprintf("send on %s blocks forever: nothing in the package receives from field %s", types.ExprString(s.(*ast.SendStmt).Chan), v.Name()),
+					Message:  fmt.Sprintf("send on %s blocks forever: nothing in the package receives from field %s", types.ExprString(s.Chan), v.Name()),
 				})
+				stuck = append(stuck, stuckOp{cur, fmt.Sprintf("send on %s", types.ExprString(s.Chan)), "which nothing in the package receives from"})
 			}
 		}
 		if !u.sendOK {
-			for _, r := range u.recvs {
+			for _, cur := range u.recvs {
 				pass.Report(analysis.Diagnostic{
-					Pos:      r.Pos(),
+					Pos:      cur.Node().Pos(),
 					Category: catField,
 					Message:  fmt.Sprintf("receive from field %s blocks forever: nothing in the package sends on or closes it", v.Name()),
 				})
+				stuck = append(stuck, stuckOp{cur, fmt.Sprintf("receive from field %s", v.Name()), "which nothing in the package sends on or closes"})
 			}
 		}
 	}
+	reportStuckGoroutines(pass, ins, stuck)
+}
+
+// stuckOp is an operation on a field channel that blocks forever.
+type stuckOp struct {
+	cur       inspector.Cursor
+	what, why string
+}
+
+// reportStuckGoroutines reports, for a function that blocks forever in one
+// of the operations, the calls to it that a goroutine makes directly: in
+// the body of a go func literal, or of a function or method the package
+// starts with go (go w.process()). The goroutine is the one that leaks:
+// the finding says where it stops for good, with the operation as related
+// information.
+func reportStuckGoroutines(pass *analysis.Pass, ins *inspector.Inspector, stuck []stuckOp) {
+	if len(stuck) == 0 {
+		return
+	}
+	blocking := map[*types.Func]stuckOp{}
+	for _, op := range stuck {
+		encl, ok := enclosingFunc(op.cur)
+		if !ok {
+			continue
+		}
+		fd, ok := encl.Node().(*ast.FuncDecl)
+		if !ok {
+			continue // in a closure: its calls are not followed
+		}
+		if fn, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+			if _, seen := blocking[fn]; !seen {
+				blocking[fn] = op
+			}
+		}
+	}
+	if len(blocking) == 0 {
+		return
+	}
+	// Functions and methods the package starts as goroutines.
+	started := map[*types.Func]token.Pos{}
+	for cur := range ins.Root().Preorder((*ast.GoStmt)(nil)) {
+		g := cur.Node().(*ast.GoStmt)
+		if fn, ok := typeutil.Callee(pass.TypesInfo, g.Call).(*types.Func); ok {
+			fn = fn.Origin()
+			if _, seen := started[fn]; !seen {
+				started[fn] = g.Pos()
+			}
+		}
+	}
+	for cur := range ins.Root().Preorder((*ast.CallExpr)(nil)) {
+		call := cur.Node().(*ast.CallExpr)
+		fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+		if !ok {
+			continue
+		}
+		op, ok := blocking[fn.Origin()]
+		if !ok {
+			continue
+		}
+		encl, ok := enclosingFunc(cur)
+		if !ok {
+			continue
+		}
+		var goPos token.Pos
+		switch n := encl.Node().(type) {
+		case *ast.FuncLit:
+			if !isGoLit(encl) {
+				continue
+			}
+			goPos = encl.Parent().Parent().Node().Pos()
+		case *ast.FuncDecl:
+			caller, ok := pass.TypesInfo.Defs[n.Name].(*types.Func)
+			if !ok {
+				continue
+			}
+			if goPos, ok = started[caller]; !ok {
+				continue
+			}
+		default:
+			continue
+		}
+		if cur.Node().Pos() == op.cur.Node().Pos() {
+			continue
+		}
+		opLine := pass.Fset.Position(op.cur.Node().Pos()).Line
+		pass.Report(analysis.Diagnostic{
+			Pos:      call.Pos(),
+			Category: catField,
+			Message: fmt.Sprintf("the goroutine started at line %d blocks forever in %s: %s (line %d), %s",
+				pass.Fset.Position(goPos).Line, types.ExprString(call.Fun), op.what, opLine, op.why),
+			Related: []analysis.RelatedInformation{
+				{Pos: goPos, Message: "goroutine started here"},
+				{Pos: op.cur.Node().Pos(), Message: "blocks here"},
+			},
+		})
+	}
+}
+
+// enclosingFunc returns the innermost FuncDecl or FuncLit around cur.
+func enclosingFunc(cur inspector.Cursor) (inspector.Cursor, bool) {
+	for a := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		if a != cur {
+			return a, true
+		}
+	}
+	return cur, false
 }
 
 // accessorOf returns the field a function returns (every return is the
