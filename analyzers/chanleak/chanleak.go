@@ -57,6 +57,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if res, ok := pass.ResultOf[summary.Analyzer].(*summary.Result); ok {
 		checkNamed(pass, res)
 		checkDropped(pass, res)
+		checkNeverSignalled(pass, res)
 	}
 	return nil, nil
 }

@@ -37,6 +37,10 @@
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no
 //     way out): nobody can receive, the goroutine blocks forever.
+//   - never-signalled: a receive from (or range over) a channel the
+//     function made and handed only to a goroutine started on a declared
+//     function (go watcher(updates, done)) that never sends on it, closes
+//     it or passes it on: nobody ever will, the receive blocks forever.
 //   - field-never-served: a send on an unexported channel field that
 //     nothing in the package receives from, or a receive from one that
 //     nothing sends on or closes, while the package makes the channel and
