@@ -69,3 +69,7 @@ func TestReturnedChannelDropped(t *testing.T) {
 func TestNeverSignalled(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "signal")
 }
+
+func TestReceiverMayStop(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "stops")
+}

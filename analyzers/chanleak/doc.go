@@ -50,6 +50,13 @@
 //     literal, or in a function the package starts with go, as
 //     go w.process()) is reported at that call too: that goroutine is the
 //     one that leaks.
+//   - receiver-may-stop: a send with no way out on an unbuffered,
+//     unexported channel field whose only receivers are select cases in
+//     loops that can stop on another case (case <-n.stop: return, case
+//     <-ctx.Done(): return): once the loop has returned, nothing receives
+//     and the send blocks forever. Fix: select on the stop signal in the
+//     sender too. A send that is what stops the loop (the loop returns in
+//     the body of its own case) is not reported.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. Sends that are

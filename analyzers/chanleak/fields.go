@@ -20,6 +20,12 @@ type fieldUse struct {
 	escapes       bool
 	made          bool // the package makes the field's channel somewhere
 	sendOK, recvK bool // some send / receive or close exists anywhere
+
+	// For receiver-may-stop: the receives that are a case of a select
+	// with another case, whether any other receive exists, whether the
+	// channel is handed to other packages, closed, or made with a buffer.
+	caseRecvs                           []inspector.Cursor
+	otherRecv, handedOut, closed, bufrd bool
 }
 
 // checkFields reports blocking operations on an unexported channel field
@@ -29,7 +35,7 @@ type fieldUse struct {
 // operation (or its initialisation), the other half does not exist. A
 // field whose channel is handed anywhere else (assigned to a variable,
 // passed, returned), or that the package never makes, is left alone.
-func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
+func checkFields(pass *analysis.Pass, ins *inspector.Inspector, c *checker) {
 	uses := map[*types.Var]*fieldUse{}
 	field := func(e ast.Expr) *types.Var {
 		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
@@ -69,6 +75,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 						u = &fieldUse{}
 						uses[v] = u
 					}
+					u.handedOut = true
 					if ch, ok := fn.Type().(*types.Signature).Results().At(0).Type().Underlying().(*types.Chan); ok {
 						u.recvK = u.recvK || ch.Dir() != types.SendOnly
 						u.sendOK = u.sendOK || ch.Dir() != types.RecvOnly
@@ -115,6 +122,9 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				u.recvK = true
 				if !inSelectWithWayOut(cur) {
 					u.recvs = append(u.recvs, cur)
+					u.otherRecv = true
+				} else {
+					u.caseRecvs = append(u.caseRecvs, cur)
 				}
 			}
 		case *ast.RangeStmt:
@@ -122,6 +132,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				handled[ast.Unparen(n.X)] = true
 				u.recvK = true
 				u.recvs = append(u.recvs, cur)
+				u.otherRecv = true
 			}
 		case *ast.CallExpr:
 			if _, u := get(n); u != nil && field(n) == nil && !handled[n] {
@@ -134,6 +145,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 						if _, u := get(n.Args[0]); u != nil {
 							handled[ast.Unparen(n.Args[0])] = true
 							u.sendOK = true
+							u.closed = true
 						}
 					case "len", "cap":
 						if _, u := get(n.Args[0]); u != nil {
@@ -148,6 +160,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 				if _, u := get(lhs); u != nil && len(n.Lhs) == len(n.Rhs) && isMakeChan(pass, n.Rhs[i]) {
 					handled[ast.Unparen(lhs)] = true
 					u.made = true
+					u.bufrd = u.bufrd || !unbufferedMake(pass, n.Rhs[i])
 				}
 			}
 		case *ast.SelectorExpr:
@@ -176,6 +189,7 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 		}
 		if isMakeChan(pass, kv.Value) {
 			uses[v].made = true
+			uses[v].bufrd = uses[v].bufrd || !unbufferedMake(pass, kv.Value)
 		} else {
 			uses[v].escapes = true
 		}
@@ -210,6 +224,119 @@ func checkFields(pass *analysis.Pass, ins *inspector.Inspector) {
 		}
 	}
 	reportStuckGoroutines(pass, ins, stuck)
+	for _, u := range uses {
+		if !u.escapes && u.made && !u.handedOut && !u.closed && !u.bufrd && !u.otherRecv {
+			checkReceiverMayStop(pass, c, u)
+		}
+	}
+}
+
+const catReceiverStops = "receiver-may-stop"
+
+// checkReceiverMayStop reports blocking sends on an unbuffered field
+// channel whose only receivers are select cases in loops that can end
+// (go n.run() with for { select { case c := <-n.status: ... case <-n.stop:
+// return } }): once the loop has returned, nothing in the package
+// receives from the field any more, and a send with no way out of its own
+// blocks forever. A send made in the receiving loop's own function is left
+// alone.
+func checkReceiverMayStop(pass *analysis.Pass, c *checker, u *fieldUse) {
+	if len(u.sends) == 0 || len(u.caseRecvs) == 0 {
+		return
+	}
+	var loop, exit inspector.Cursor
+	found := false
+	var loopFuncs []inspector.Cursor
+	for _, r := range u.caseRecvs {
+		l, ok := enclosingLoop(r)
+		if !ok {
+			return // a receive outside a loop: a request that is answered
+		}
+		fn, _ := enclosingFunc(r)
+		loopFuncs = append(loopFuncs, fn)
+		for _, e := range c.loopExits(l) {
+			if br, ok := e.Node().(*ast.BranchStmt); ok && br.Tok == token.CONTINUE {
+				continue
+			}
+			// An exit in the body of a case receiving from the field
+			// itself is the send doing its job (bc.stop <- true).
+			if inCaseOf(e, u.caseRecvs) {
+				continue
+			}
+			if !found {
+				loop, exit, found = l, e, true
+			}
+			break
+		}
+	}
+	if !found {
+		return // every receiving loop runs for ever
+	}
+	for _, s := range u.sends {
+		fn, ok := enclosingFunc(s)
+		if !ok {
+			continue
+		}
+		mine := false
+		for _, lf := range loopFuncs {
+			mine = mine || lf == fn
+		}
+		if mine {
+			continue
+		}
+		send := s.Node().(*ast.SendStmt)
+		pass.Report(analysis.Diagnostic{
+			Pos:      send.Pos(),
+			Category: catReceiverStops,
+			Message: fmt.Sprintf("send on %s may block forever: its only receiver, the loop at line %d, can stop (line %d) and then nobody receives; select on a stop signal too",
+				types.ExprString(send.Chan), pass.Fset.Position(loop.Node().Pos()).Line, pass.Fset.Position(exit.Node().Pos()).Line),
+			Related: []analysis.RelatedInformation{
+				{Pos: loop.Node().Pos(), Message: "the only receiving loop"},
+				{Pos: exit.Node().Pos(), Message: "the loop stops here"},
+			},
+		})
+	}
+}
+
+// inCaseOf reports whether cur lies in the body of the select case whose
+// communication is one of recvs.
+func inCaseOf(cur inspector.Cursor, recvs []inspector.Cursor) bool {
+	for a := range cur.Enclosing((*ast.CommClause)(nil)) {
+		cc := a.Node().(*ast.CommClause)
+		for _, r := range recvs {
+			if cc.Comm != nil && contains(cc.Comm, r.Node()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// enclosingLoop returns the innermost for or range statement around cur
+// in its function.
+func enclosingLoop(cur inspector.Cursor) (inspector.Cursor, bool) {
+	for a := range cur.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		switch a.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return a, true
+		case *ast.FuncLit, *ast.FuncDecl:
+			return a, false
+		}
+	}
+	return cur, false
+}
+
+// unbufferedMake reports whether e is make(chan T) or make(chan T, 0).
+func unbufferedMake(pass *analysis.Pass, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	if len(call.Args) == 1 {
+		return true
+	}
+	tv, ok := pass.TypesInfo.Types[call.Args[1]]
+	return ok && tv.Value != nil && tv.Value.String() == "0"
 }
 
 // stuckOp is an operation on a field channel that blocks forever.
