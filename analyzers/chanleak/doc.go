@@ -55,8 +55,11 @@
 //     loops that can stop on another case (case <-n.stop: return, case
 //     <-ctx.Done(): return): once the loop has returned, nothing receives
 //     and the send blocks forever. Fix: select on the stop signal in the
-//     sender too. A send that is what stops the loop (the loop returns in
-//     the body of its own case) is not reported.
+//     sender too. Only an unconditional send is reported (one under if
+//     c.running may be guarded by state that says the loop runs), only a
+//     return ends the loop (code after a break may receive again), and a
+//     send that is what stops the loop (the loop returns in the body of
+//     its own case) is not reported.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. Sends that are

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -255,7 +256,9 @@ func checkReceiverMayStop(pass *analysis.Pass, c *checker, u *fieldUse) {
 		fn, _ := enclosingFunc(r)
 		loopFuncs = append(loopFuncs, fn)
 		for _, e := range c.loopExits(l) {
-			if br, ok := e.Node().(*ast.BranchStmt); ok && br.Tok == token.CONTINUE {
+			// Only a return ends the receiving for good: code after a
+			// break may receive again.
+			if _, ok := e.Node().(*ast.ReturnStmt); !ok {
 				continue
 			}
 			// An exit in the body of a case receiving from the field
@@ -281,21 +284,49 @@ func checkReceiverMayStop(pass *analysis.Pass, c *checker, u *fieldUse) {
 		for _, lf := range loopFuncs {
 			mine = mine || lf == fn
 		}
-		if mine {
+		// A send made under a condition (if c.running { c.add <- e })
+		// may be guarded by state that says the loop still runs.
+		if mine || conditional(s, fn) {
 			continue
 		}
 		send := s.Node().(*ast.SendStmt)
 		pass.Report(analysis.Diagnostic{
 			Pos:      send.Pos(),
 			Category: catReceiverStops,
-			Message: fmt.Sprintf("send on %s may block forever: its only receiver, the loop at line %d, can stop (line %d) and then nobody receives; select on a stop signal too",
-				types.ExprString(send.Chan), pass.Fset.Position(loop.Node().Pos()).Line, pass.Fset.Position(exit.Node().Pos()).Line),
+			Message: fmt.Sprintf("send on %s may block forever: its only receiver, the loop at %s, can return (%s) and then nobody receives; select on a stop signal too",
+				types.ExprString(send.Chan), where(pass, loop.Node().Pos(), send.Pos()), where(pass, exit.Node().Pos(), send.Pos())),
 			Related: []analysis.RelatedInformation{
 				{Pos: loop.Node().Pos(), Message: "the only receiving loop"},
 				{Pos: exit.Node().Pos(), Message: "the loop stops here"},
 			},
 		})
 	}
+}
+
+// conditional reports whether the statement at cur runs only under a
+// condition of its function fn: inside an if, a switch or select case,
+// or a loop.
+func conditional(cur, fn inspector.Cursor) bool {
+	for a := range cur.Enclosing() {
+		if a == fn {
+			return false
+		}
+		switch a.Node().(type) {
+		case *ast.IfStmt, *ast.CaseClause, *ast.CommClause, *ast.ForStmt, *ast.RangeStmt:
+			return true
+		}
+	}
+	return false
+}
+
+// where names the position pos for a message about the one at from:
+// "line 12" in the same file, "file.go:12" in another.
+func where(pass *analysis.Pass, pos, from token.Pos) string {
+	p, f := pass.Fset.Position(pos), pass.Fset.Position(from)
+	if p.Filename == f.Filename {
+		return fmt.Sprintf("line %d", p.Line)
+	}
+	return fmt.Sprintf("%s:%d", filepath.Base(p.Filename), p.Line)
 }
 
 // inCaseOf reports whether cur lies in the body of the select case whose

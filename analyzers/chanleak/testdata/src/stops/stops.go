@@ -1,6 +1,9 @@
 package stops
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 type status struct{}
 
@@ -31,7 +34,7 @@ func (n *node) run() {
 
 func (n *node) Status() status {
 	c := make(chan status)
-	n.status <- c // want `send on n.status may block forever: its only receiver, the loop at line 21, can stop \(line 27\) and then nobody receives; select on a stop signal too`
+	n.status <- c // want `send on n.status may block forever: its only receiver, the loop at line 24, can return \(line 30\) and then nobody receives; select on a stop signal too`
 	return <-c
 }
 
@@ -65,7 +68,7 @@ func (a *agent) Run(ctx context.Context) {
 func (a *agent) Restart(epoch int) { go a.runWait(epoch) }
 
 func (a *agent) runWait(epoch int) {
-	a.statusCh <- epoch // want `send on a.statusCh may block forever: its only receiver, the loop at line 52, can stop \(line 60\) and then nobody receives; select on a stop signal too`
+	a.statusCh <- epoch // want `send on a.statusCh may block forever: its only receiver, the loop at line 55, can return \(line 63\) and then nobody receives; select on a stop signal too`
 }
 
 func newAgent() *agent { return &agent{statusCh: make(chan int), active: map[int]bool{}} }
@@ -172,3 +175,71 @@ func (d *drained) loop() {
 
 func (d *drained) put(v int) { d.out <- v }
 func (d *drained) end()      { close(d.out) }
+
+// A send guarded by state that says the loop runs (under the same lock
+// that Stop takes to stop it).
+type cron struct {
+	mu      sync.Mutex
+	running bool
+	add     chan int
+	halt    chan struct{}
+}
+
+func newCron() *cron { return &cron{add: make(chan int), halt: make(chan struct{})} }
+
+func (c *cron) run() {
+	for {
+		select {
+		case <-c.add:
+		case <-c.halt:
+			return
+		}
+	}
+}
+
+func (c *cron) Add(v int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running {
+		c.add <- v
+	}
+}
+
+func (c *cron) Stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running {
+		close(c.halt)
+		c.running = false
+	}
+}
+
+// The first loop breaks out to a second loop that still receives.
+type subscriber struct{ done chan struct{} }
+
+func newSubscriber() *subscriber { return &subscriber{done: make(chan struct{})} }
+
+func (s *subscriber) start(connect func() error, msgs chan int) {
+	go func() {
+		for {
+			if err := connect(); err != nil {
+				select {
+				case <-msgs:
+					continue
+				case <-s.done:
+					return
+				}
+			}
+			break
+		}
+		for {
+			select {
+			case <-s.done:
+				return
+			case <-msgs:
+			}
+		}
+	}()
+}
+
+func (s *subscriber) shutdown() { s.done <- struct{}{} }
