@@ -53,10 +53,11 @@ func run(pass *analysis.Pass) (any, error) {
 		c.checkRange(ch)
 		c.checkSends(ch)
 	}
-	checkFields(pass, ins)
+	checkFields(pass, ins, c)
 	if res, ok := pass.ResultOf[summary.Analyzer].(*summary.Result); ok {
 		checkNamed(pass, res)
 		checkDropped(pass, res)
+		checkNeverSignalled(pass, res)
 	}
 	return nil, nil
 }

@@ -65,3 +65,11 @@ func TestFieldsNeverServed(t *testing.T) {
 func TestReturnedChannelDropped(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "dropped")
 }
+
+func TestNeverSignalled(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "signal")
+}
+
+func TestReceiverMayStop(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "stops")
+}

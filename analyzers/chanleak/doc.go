@@ -37,11 +37,29 @@
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no
 //     way out): nobody can receive, the goroutine blocks forever.
+//   - never-signalled: a receive from (or range over) a channel the
+//     function made and handed only to a goroutine started on a declared
+//     function (go watcher(updates, done)) that never sends on it, closes
+//     it or passes it on: nobody ever will, the receive blocks forever.
 //   - field-never-served: a send on an unexported channel field that
 //     nothing in the package receives from, or a receive from one that
 //     nothing sends on or closes, while the package makes the channel and
 //     never hands it elsewhere. An exported accessor (Updates() <-chan T)
 //     hands it to other packages, which may do what its type allows.
+//     A goroutine that calls such a function directly (in a go func
+//     literal, or in a function the package starts with go, as
+//     go w.process()) is reported at that call too: that goroutine is the
+//     one that leaks.
+//   - receiver-may-stop: a send with no way out on an unbuffered,
+//     unexported channel field whose only receivers are select cases in
+//     loops that can stop on another case (case <-n.stop: return, case
+//     <-ctx.Done(): return): once the loop has returned, nothing receives
+//     and the send blocks forever. Fix: select on the stop signal in the
+//     sender too. Only an unconditional send is reported (one under if
+//     c.running may be guarded by state that says the loop runs), only a
+//     return ends the loop (code after a break may receive again), and a
+//     send that is what stops the loop (the loop returns in the body of
+//     its own case) is not reported.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. Sends that are

@@ -149,3 +149,50 @@ func newInbox() *inbox { return &inbox{in: make(chan int)} }
 func (b *inbox) In() <-chan int { return b.in }
 
 func (b *inbox) next() int { return <-b.in } // want `receive from field in blocks forever: nothing in the package sends on or closes it`
+
+// --- goroutines that reach a stuck operation through a call ---
+
+type cacheWatcher struct {
+	result chan int
+	input  chan int
+}
+
+func newCacheWatcher(initial []int) *cacheWatcher {
+	w := &cacheWatcher{result: make(chan int), input: make(chan int, 1)}
+	go w.process(initial)
+	return w
+}
+
+func (c *cacheWatcher) process(initial []int) {
+	for _, v := range initial {
+		c.emit(v) // want `the goroutine started at line 162 blocks forever in c.emit: send on c.result \(line 175\), which nothing in the package receives from`
+	}
+	for range c.input {
+	}
+}
+
+func (c *cacheWatcher) emit(v int) {
+	c.result <- v // want `send on c.result blocks forever: nothing in the package receives from field result`
+}
+
+func (c *cacheWatcher) stop() { close(c.input) }
+
+type stopper struct{ quiesce chan struct{} }
+
+func (s *stopper) wait() {
+	<-s.quiesce // want `receive from field quiesce blocks forever: nothing in the package sends on or closes it`
+}
+
+func startQueue() {
+	s := &stopper{quiesce: make(chan struct{})}
+	go func() {
+		s.wait() // want `the goroutine started at line 188 blocks forever in s.wait: receive from field quiesce \(line 183\), which nothing in the package sends on or closes`
+	}()
+	// Not a goroutine: only the operation is reported.
+	s.wait()
+}
+
+// A goroutine calling a method whose field is served stays silent.
+func (s *served) start() {
+	go func() { s.use() }()
+}

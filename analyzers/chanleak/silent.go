@@ -1,0 +1,188 @@
+package chanleak
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/asyncbook/asyncbook/analyzers/summary"
+)
+
+const catSilent = "never-signalled"
+
+// checkNeverSignalled reports receives from a channel the function made
+// and handed to a goroutine started on a declared function of the package
+// (go watcher(updates, done)) that never sends on it, closes it or passes
+// it on: the goroutine only receives from it, or ignores it. When the
+// spawner does not send or close it either, and the channel goes nowhere
+// else, nobody ever will: the receive blocks forever.
+func checkNeverSignalled(pass *analysis.Pass, res *summary.Result) {
+	if res == nil || res.Pkg == nil {
+		return
+	}
+	reported := map[token.Pos]bool{}
+	for _, fn := range res.SrcFuncs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				g, ok := instr.(*ssa.Go)
+				if !ok || g.Call.IsInvoke() {
+					continue
+				}
+				callee, ok := g.Call.Value.(*ssa.Function)
+				if !ok || callee.Parent() != nil || callee.Pkg != res.Pkg || len(callee.Blocks) == 0 || g.Call.Signature().Variadic() {
+					continue
+				}
+				for i, arg := range g.Call.Args {
+					if i >= len(callee.Params) || !isChan(arg.Type()) {
+						continue
+					}
+					_, _, field, mk, ok := summary.Root(arg)
+					if !ok || mk == nil || field != "" || mk.Parent() != fn || !onlyReceives(callee.Params[i]) {
+						continue
+					}
+					if u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g); u.escapes || len(u.instrs) > 0 || len(u.cases) > 0 {
+						continue
+					}
+					for _, r := range directRecvs(mk) {
+						if reported[r.Pos()] {
+							continue
+						}
+						reported[r.Pos()] = true
+						name := goName(pass, g.Pos(), callee.Name())
+						verb, never := "receive from", "blocks forever"
+						if r.CommaOk {
+							verb, never = "range over", "never ends"
+						}
+						pass.Report(analysis.Diagnostic{
+							Pos:      r.Pos(),
+							Category: catSilent,
+							Message: fmt.Sprintf("%s %s %s: the goroutine %s started at line %d is the only other holder of it and never sends on or closes it",
+								verb, chanName(pass, r.Pos()), never, name, pass.Fset.Position(g.Pos()).Line),
+							Related: []analysis.RelatedInformation{{Pos: g.Pos(), Message: "goroutine started here"}},
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// onlyReceives reports whether a function only receives from (or ignores)
+// its channel parameter p: it never sends on it, closes it, stores it,
+// captures it in a closure or passes it to a call.
+func onlyReceives(p *ssa.Parameter) bool {
+	for _, r := range *p.Referrers() {
+		switch r := r.(type) {
+		case *ssa.DebugRef:
+		case *ssa.UnOp:
+			if r.Op != token.ARROW {
+				return false
+			}
+		case *ssa.Select:
+			for _, st := range r.States {
+				if st.Chan == ssa.Value(p) && st.Dir != types.RecvOnly {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// directRecvs returns the blocking receives from the channel made at mk
+// in its function (not select cases): direct uses of the value, or loads
+// of the one variable it is stored in.
+func directRecvs(mk *ssa.MakeChan) []*ssa.UnOp {
+	var out []*ssa.UnOp
+	seen := map[ssa.Value]bool{}
+	work := []ssa.Value{mk}
+	for len(work) > 0 {
+		v := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		for _, r := range *v.Referrers() {
+			switch r := r.(type) {
+			case *ssa.ChangeType:
+				work = append(work, r)
+			case *ssa.Phi:
+				work = append(work, r)
+			case *ssa.Store:
+				if alloc, ok := r.Addr.(*ssa.Alloc); ok && r.Val == v {
+					for _, ar := range *alloc.Referrers() {
+						if ld, ok := ar.(*ssa.UnOp); ok && ld.Op == token.MUL {
+							work = append(work, ld)
+						}
+					}
+				}
+			case *ssa.UnOp:
+				if r.Op == token.ARROW && r.Parent() == mk.Parent() {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// chanName is the source text of the channel received from at pos (the
+// arrow of a receive, or a range statement), or "the channel".
+func chanName(pass *analysis.Pass, pos token.Pos) string {
+	switch n := nodeAt(pass, pos, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.UnaryExpr:
+			return n.Op == token.ARROW && n.OpPos == pos
+		case *ast.RangeStmt:
+			return n.For == pos || n.Range == pos
+		}
+		return false
+	}).(type) {
+	case *ast.UnaryExpr:
+		return types.ExprString(n.X)
+	case *ast.RangeStmt:
+		return types.ExprString(n.X)
+	}
+	return "the channel"
+}
+
+// goName is the source text of the function a go statement at pos calls
+// (cc.lbWatcher), or def.
+func goName(pass *analysis.Pass, pos token.Pos, def string) string {
+	if g, ok := nodeAt(pass, pos, func(n ast.Node) bool {
+		g, ok := n.(*ast.GoStmt)
+		return ok && g.Go == pos
+	}).(*ast.GoStmt); ok {
+		return types.ExprString(g.Call.Fun)
+	}
+	return def
+}
+
+// nodeAt returns the innermost node of the package's files enclosing pos
+// for which match holds, or nil.
+func nodeAt(pass *analysis.Pass, pos token.Pos, match func(ast.Node) bool) ast.Node {
+	var found ast.Node
+	for _, f := range pass.Files {
+		if pos < f.Pos() || pos > f.End() {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil || found != nil || pos < n.Pos() || pos >= n.End() {
+				return false
+			}
+			if match(n) {
+				found = n
+				return false
+			}
+			return true
+		})
+	}
+	return found
+}
