@@ -37,7 +37,12 @@
 //     a goroutine is a go statement's function, a time.AfterFunc callback
 //     or a function handed to a group's Go, and a function called from one;
 //     a send on a channel that came in through an exported function's
-//     parameter has receivers out of sight and is reported;
+//     parameter has receivers out of sight and is reported; so is a wait
+//     whose other side is a select case with another way out (a default,
+//     a deadline, ctx.Done(), a channel fired without the lock): a handler
+//     that left on its deadline never receives the reply sent under the
+//     lock. A way out that only a holder of the lock can open (a stop
+//     channel sent under the same mutex) does not count;
 //   - a select with a way out: a case on a timer or ticker channel
 //     (time.After, t.C), on ctx.Done(), or a case whose other side is as
 //     above (a stop channel closed without the lock);

@@ -37,6 +37,17 @@ type peers struct {
 	sends  map[ast.Node][]pkey         // channels each function sends on or closes
 	flags  map[types.Object][]ast.Node // functions that set a bool field to true
 	extern map[pkey]bool               // channels that come in through exported functions
+	// Select cases: the comm operation at a position, and the other
+	// ways out of its select; then the same by site index.
+	commAlts map[token.Pos]*selectAlts
+	siteAlts map[int]*selectAlts
+}
+
+// selectAlts is what else a select case's goroutine may do instead of its
+// channel operation: the other cases' channels, and whether it has a default.
+type selectAlts struct {
+	chans      []ast.Expr
+	hasDefault bool
 }
 
 // pkey names a channel or WaitGroup: a variable, a field (of every value
@@ -88,6 +99,9 @@ func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, 
 		sends:  map[ast.Node][]pkey{},
 		flags:  map[types.Object][]ast.Node{},
 		extern: map[pkey]bool{},
+
+		commAlts: map[token.Pos]*selectAlts{},
+		siteAlts: map[int]*selectAlts{},
 	}
 	if locks != nil {
 		for _, f := range locks.Funcs {
@@ -150,6 +164,8 @@ func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, 
 			defer p.moveSites(len(p.sites), funcEnd(cur))
 		}
 		switch n := n.(type) {
+		case *ast.SelectStmt:
+			p.selectCases(n)
 		case *ast.GoStmt:
 			if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
 				p.roots[lit] = true
@@ -220,6 +236,7 @@ func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, 
 			}
 		case *ast.SendStmt:
 			if k, ok := p.keyOf(n.Chan); ok {
+				p.noteAlts(n.Pos())
 				p.sites = append(p.sites, site{siteSend, k, cur, n.Pos()})
 				p.sends[cur] = append(p.sends[cur], k)
 				if !k.elem && made[k.obj] == cur && cur != nil {
@@ -232,6 +249,7 @@ func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, 
 		case *ast.UnaryExpr:
 			if n.Op == token.ARROW {
 				if k, ok := p.keyOf(n.X); ok {
+					p.noteAlts(n.Pos())
 					p.sites = append(p.sites, site{siteRecv, k, cur, n.Pos()})
 				}
 			}
@@ -524,7 +542,7 @@ func (p *peers) free(e ast.Expr, kinds []siteKind, waiter ast.Node, held []lockI
 		return false
 	}
 	helping := 0
-	for _, s := range p.sites {
+	for i, s := range p.sites {
 		if !kindIn(s.kind, kinds) || p.find(s.key) != root || p.inTest(s.pos) {
 			continue // test code is no peer of the code it tests
 		}
@@ -532,7 +550,10 @@ func (p *peers) free(e ast.Expr, kinds []siteKind, waiter ast.Node, held []lockI
 		if !helps {
 			continue
 		}
-		if !free {
+		if !free || p.mayLeave(i, held) {
+			// The other side needs the lock, or may take another
+			// case of its select (a deadline, a cancel) and never
+			// come: the wait under the lock may last for ever.
 			return false
 		}
 		helping++
@@ -680,4 +701,124 @@ func (p *peers) flagged(cond, ch ast.Expr) bool {
 		}
 	}
 	return true
+}
+
+// selectCases records, for each channel operation that is a case of sel,
+// the select's other ways out.
+func (p *peers) selectCases(sel *ast.SelectStmt) {
+	var ops []token.Pos
+	var chans []ast.Expr
+	hasDefault := false
+	for _, c := range sel.Body.List {
+		cc, ok := c.(*ast.CommClause)
+		if !ok {
+			continue
+		}
+		if cc.Comm == nil {
+			hasDefault = true
+			ops = append(ops, token.NoPos)
+			chans = append(chans, nil)
+			continue
+		}
+		pos, ch := commOp(cc.Comm)
+		ops = append(ops, pos)
+		chans = append(chans, ch)
+	}
+	for i, pos := range ops {
+		if pos == token.NoPos {
+			continue
+		}
+		a := &selectAlts{hasDefault: hasDefault}
+		for j, ch := range chans {
+			if j != i && ch != nil {
+				a.chans = append(a.chans, ch)
+			}
+		}
+		p.commAlts[pos] = a
+	}
+}
+
+// commOp returns the position of a select case's channel operation (as
+// the send statement or receive expression reports it) and its channel.
+func commOp(comm ast.Stmt) (token.Pos, ast.Expr) {
+	var e ast.Expr
+	switch c := comm.(type) {
+	case *ast.SendStmt:
+		return c.Pos(), c.Chan
+	case *ast.ExprStmt:
+		e = c.X
+	case *ast.AssignStmt:
+		if len(c.Rhs) == 1 {
+			e = c.Rhs[0]
+		}
+	}
+	if u, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+		return u.Pos(), u.X
+	}
+	return token.NoPos, nil
+}
+
+// noteAlts ties the site about to be added at pos to its select's other
+// cases, if it is a select case.
+func (p *peers) noteAlts(pos token.Pos) {
+	if a := p.commAlts[pos]; a != nil {
+		p.siteAlts[len(p.sites)] = a
+	}
+}
+
+// mayLeave reports whether the goroutine at site i may take another way
+// out of its select while the locks are held: a default, a deadline or
+// ctx.Done(), or a channel that something sends on or closes without
+// taking a held lock first. A way out that only a holder of the lock can
+// open (cron's stop channel, sent under the same mutex) does not count.
+func (p *peers) mayLeave(i int, held []lockID) bool {
+	a := p.siteAlts[i]
+	if a == nil {
+		return false
+	}
+	if a.hasDefault {
+		return true
+	}
+	for _, ch := range a.chans {
+		if p.timeOrDone(ch) {
+			return true
+		}
+		k, ok := p.keyOf(ch)
+		if !ok {
+			return true // a channel out of sight: anyone may fire it
+		}
+		root := p.find(k)
+		if p.extern[root] {
+			return true
+		}
+		for _, s := range p.sites {
+			if (s.kind != siteSend && s.kind != siteClose) || p.find(s.key) != root || p.inTest(s.pos) {
+				continue
+			}
+			if !p.takes(s.fn, s.pos, held) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// timeOrDone reports a channel of time.Time (a timer, a ticker,
+// time.After) or a Done() call on a context.
+func (p *peers) timeOrDone(ch ast.Expr) bool {
+	if t := p.info.TypeOf(ch); t != nil {
+		if c, ok := t.Underlying().(*types.Chan); ok && analysisutil.IsNamedType(c.Elem(), "time", "Time") {
+			return true
+		}
+	}
+	call, ok := ast.Unparen(ch).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn := analysisutil.CalleeFunc(p.info, call)
+	if fn == nil || fn.Name() != "Done" {
+		return false
+	}
+	recv := fn.Signature().Recv()
+	return recv != nil && (analysisutil.IsNamedType(recv.Type(), "context", "Context") || implementsContext(recv.Type()))
 }

@@ -477,3 +477,92 @@ func Timeout(w io.Writer, log io.Writer) {
 	_, _ = io.WriteString(w, "timeout")
 	_, _ = io.WriteString(log, "timed out") // want `tw.mu is held during io.WriteString, which does I/O`
 }
+
+// replyReq is a request waiting for its answer on reply.
+type replyReq struct {
+	ctx   context.Context
+	reply chan string
+}
+
+// Replier answers queued requests from one loop goroutine.
+type Replier struct {
+	mu     sync.Mutex
+	served int
+	queue  chan replyReq
+}
+
+// Serve is the loop: it answers under mu on the unbuffered reply, but the
+// handler below may have left on its deadline, so the send can block for
+// ever with mu held.
+func (r *Replier) Serve() {
+	for req := range r.queue {
+		r.mu.Lock()
+		req.reply <- "ok" // want `r.mu is held while sending on req.reply`
+		r.served++
+		r.mu.Unlock()
+	}
+}
+
+// Handle waits for its answer or its deadline, whichever comes first.
+func (r *Replier) Handle(ctx context.Context) string {
+	req := replyReq{ctx: ctx, reply: make(chan string)}
+	r.queue <- req
+	select {
+	case s := <-req.reply:
+		return s
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+// Start runs the loop.
+func (r *Replier) Start() { go r.Serve() }
+
+// Scheduler's run loop serves add until Stop sends on stop, and Stop does
+// that under the same mutex that Add holds while it sends: while Add holds
+// it, the loop cannot leave, so the send always finds its receiver.
+type Scheduler struct {
+	mu      sync.Mutex
+	running bool
+	add     chan string
+	stop    chan struct{}
+	jobs    []string
+}
+
+// Start starts the run loop.
+func (s *Scheduler) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running = true
+	go s.run()
+}
+
+func (s *Scheduler) run() {
+	for {
+		select {
+		case j := <-s.add:
+			s.jobs = append(s.jobs, j)
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// Add hands a job to the loop.
+func (s *Scheduler) Add(j string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		s.add <- j
+	}
+}
+
+// Stop ends the loop.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		s.stop <- struct{}{}
+		s.running = false
+	}
+}
