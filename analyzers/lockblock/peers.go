@@ -165,7 +165,7 @@ func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, 
 		}
 		switch n := n.(type) {
 		case *ast.SelectStmt:
-			p.selectCases(n)
+			p.selectCases(n, cur)
 		case *ast.GoStmt:
 			if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
 				p.roots[lit] = true
@@ -703,39 +703,95 @@ func (p *peers) flagged(cond, ch ast.Expr) bool {
 	return true
 }
 
-// selectCases records, for each channel operation that is a case of sel,
-// the select's other ways out.
-func (p *peers) selectCases(sel *ast.SelectStmt) {
+// selectCases records, for each channel operation that is a case of sel
+// (in function fn), the select's other ways out: in a loop, only the cases
+// that leave it (a return, a labelled break, a goto) are ways out, since
+// after any other the goroutine comes back to the same select.
+func (p *peers) selectCases(sel *ast.SelectStmt, fn ast.Node) {
+	looped := inLoop(fn, sel.Pos())
 	var ops []token.Pos
 	var chans []ast.Expr
-	hasDefault := false
+	var outs []bool
 	for _, c := range sel.Body.List {
 		cc, ok := c.(*ast.CommClause)
 		if !ok {
 			continue
 		}
+		out := !looped || leaves(cc.Body)
 		if cc.Comm == nil {
-			hasDefault = true
 			ops = append(ops, token.NoPos)
 			chans = append(chans, nil)
+			outs = append(outs, out)
 			continue
 		}
 		pos, ch := commOp(cc.Comm)
 		ops = append(ops, pos)
 		chans = append(chans, ch)
+		outs = append(outs, out)
 	}
 	for i, pos := range ops {
 		if pos == token.NoPos {
 			continue
 		}
-		a := &selectAlts{hasDefault: hasDefault}
+		a := &selectAlts{}
 		for j, ch := range chans {
-			if j != i && ch != nil {
+			if j == i || !outs[j] {
+				continue
+			}
+			if ch == nil {
+				a.hasDefault = true
+			} else {
 				a.chans = append(a.chans, ch)
 			}
 		}
 		p.commAlts[pos] = a
 	}
+}
+
+// inLoop reports whether pos lies in a for or range statement of fn's own
+// body (not of a function literal inside it).
+func inLoop(fn ast.Node, pos token.Pos) bool {
+	if fn == nil {
+		return false
+	}
+	found := false
+	ast.Inspect(fn, func(n ast.Node) bool {
+		if n == nil || found || n.Pos() > pos || n.End() <= pos {
+			return false
+		}
+		switch n.(type) {
+		case *ast.FuncLit:
+			return n == fn
+		case *ast.ForStmt, *ast.RangeStmt:
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// leaves reports whether a select case's body may leave the loop around
+// the select: a return, a labelled break or a goto (an unlabelled break
+// only ends the select).
+func leaves(body []ast.Stmt) bool {
+	out := false
+	for _, st := range body {
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				out = true
+			case *ast.BranchStmt:
+				if n.Tok == token.GOTO || (n.Tok == token.BREAK && n.Label != nil) {
+					out = true
+				}
+			}
+			return !out
+		})
+	}
+	return out
 }
 
 // commOp returns the position of a select case's channel operation (as

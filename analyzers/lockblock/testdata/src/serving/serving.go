@@ -520,7 +520,8 @@ func (r *Replier) Start() { go r.Serve() }
 
 // Scheduler's run loop serves add until Stop sends on stop, and Stop does
 // that under the same mutex that Add holds while it sends: while Add holds
-// it, the loop cannot leave, so the send always finds its receiver.
+// it, the loop cannot leave, so the send always finds its receiver. Its
+// timer case stays in the loop, so it is no way out either.
 type Scheduler struct {
 	mu      sync.Mutex
 	running bool
@@ -542,6 +543,8 @@ func (s *Scheduler) run() {
 		select {
 		case j := <-s.add:
 			s.jobs = append(s.jobs, j)
+		case <-time.After(time.Minute):
+			s.jobs = s.jobs[:0] // a tick stays in the loop: no way out
 		case <-s.stop:
 			return
 		}
