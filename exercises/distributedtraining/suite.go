@@ -863,11 +863,15 @@ func checkNoLeaks(ctx context.Context, impl Impl) suite.Outcome {
 		if err != nil {
 			return suite.Outcome{Observed: err.Error()}
 		}
-		// The run's deadline bounds an implementation that waits for the
-		// straggler; a finished run is not cancelled before the leak check,
-		// so a straggler left sleeping on ctx is still found.
-		runCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		// The run's bound (2 s) stops an implementation that waits for the
+		// straggler; a run that returns in time is not cancelled before the
+		// leak check, so a straggler left sleeping on ctx is still found,
+		// however long the check takes (a deadline would end that sleep on
+		// its own on a loaded machine, and the leaking goroutine with it).
+		runCtx, cancel := context.WithCancel(ctx)
+		bound := time.AfterFunc(2*time.Second, cancel)
 		_, runErr := impl(runCtx, w.job)
+		bound.Stop()
 		leakErr := goleak.Find(before)
 		cancel()
 		if leakErr != nil {
