@@ -51,8 +51,8 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	s := &scanner{pass: pass, reported: make(map[token.Pos]bool)}
 	s.buffered = bufferedChans(pass.TypesInfo, insp)
-	locks, _ := pass.ResultOf[lockfacts.Analyzer].(*lockfacts.Result)
-	s.peers = newPeers(pass.Fset, pass.TypesInfo, insp, locks)
+	s.insp = insp
+	s.locks, _ = pass.ResultOf[lockfacts.Analyzer].(*lockfacts.Result)
 	s.decls = map[*types.Func]*ast.FuncDecl{}
 	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
 		d := cur.Node().(*ast.FuncDecl)
@@ -275,7 +275,9 @@ func derefNamed(t types.Type) (*types.Named, bool) {
 type scanner struct {
 	pass     *analysis.Pass
 	buffered *chanFlow
-	peers    *peers
+	peers    *peers // built on first use: most functions wait on nothing under a lock
+	insp     *inspector.Inspector
+	locks    *lockfacts.Result
 	decls    map[*types.Func]*ast.FuncDecl
 	reported map[token.Pos]bool
 	fn       ast.Node   // the function being scanned
@@ -623,4 +625,13 @@ func (s *scanner) report(node ast.Node, st state, category, format string, args 
 		Message:  fmt.Sprintf("%s%s %s (locked at line %d)", h.name, verb, msg, line),
 		Related:  []analysis.RelatedInformation{{Pos: h.call.Pos(), End: h.call.End(), Message: h.name + " locked here"}},
 	})
+}
+
+// others returns the package's index of the other sides of channel
+// operations and waits, built the first time a wait under a lock asks.
+func (s *scanner) others() *peers {
+	if s.peers == nil {
+		s.peers = newPeers(s.pass.Fset, s.pass.TypesInfo, s.insp, s.locks)
+	}
+	return s.peers
 }

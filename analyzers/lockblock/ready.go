@@ -29,7 +29,7 @@ func (s *scanner) freeWait(e ast.Expr, st state, kinds ...siteKind) bool {
 	if len(st) == 0 {
 		return false
 	}
-	return s.peers.free(e, kinds, s.fn, s.heldIDs(st))
+	return s.others().free(e, kinds, s.fn, s.heldIDs(st))
 }
 
 // ready reports whether a receive from ch under a lock does not wait on a
@@ -37,7 +37,7 @@ func (s *scanner) freeWait(e ast.Expr, st state, kinds ...siteKind) bool {
 // guard says a value is already there, or only goroutines that never take
 // the lock send on or close it.
 func (s *scanner) ready(ch ast.Expr, st state) bool {
-	return s.peers.token(ch) || s.guarded(ch) || s.freeWait(ch, st, siteSend, siteClose)
+	return s.others().token(ch) || s.guarded(ch) || s.freeWait(ch, st, siteSend, siteClose)
 }
 
 // guarded reports whether an enclosing condition says a value is in ch:
@@ -47,7 +47,7 @@ func (s *scanner) guarded(ch ast.Expr) bool {
 	for _, g := range s.guards {
 		for _, c := range conjuncts(g) {
 			if s.nonEmpty(c, ch) || s.stopFailed(c, ch) ||
-				(s.buffered.buffered(ch) && s.peers.flagged(c, ch)) {
+				(s.buffered.buffered(ch) && s.others().flagged(c, ch)) {
 				return true
 			}
 		}
