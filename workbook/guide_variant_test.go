@@ -31,9 +31,11 @@ var updateGuides = flag.Bool("update-guides", false, "rewrite each guide's quote
 func TestDebuggingVariantsQuoteRealFindings(t *testing.T) {
 	root, err := FindRoot(".")
 	require.NoError(t, err)
-	tmp, err := os.MkdirTemp(root, "guidevariants")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(tmp) })
+	// The hand-outs live only in the loader's overlay, in a folder of the
+	// module that does not exist on disk: nothing is written into the
+	// checkout, which other test packages read while this one runs.
+	tmp := filepath.Join(root, "guidevariants.overlay")
+	overlay := map[string][]byte{}
 
 	type variant struct {
 		slug, dir, guide string
@@ -53,8 +55,7 @@ func TestDebuggingVariantsQuoteRealFindings(t *testing.T) {
 		quoted, ok := fenced(g.Debugging.Findings, "```")
 		require.True(t, ok, "%s: no quoted output", info.Slug)
 		dir := filepath.Join(tmp, info.Dir)
-		require.NoError(t, os.MkdirAll(dir, 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "solve.go"), []byte(code+"\n"), 0o644))
+		overlay[filepath.Join(dir, "solve.go")] = []byte(code + "\n")
 		rel, err := filepath.Rel(root, dir)
 		require.NoError(t, err)
 		patterns = append(patterns, "./"+filepath.ToSlash(rel))
@@ -62,7 +63,7 @@ func TestDebuggingVariantsQuoteRealFindings(t *testing.T) {
 	}
 
 	r, err := driver.Run(context.Background(), driver.Config{
-		LoadConfig: driver.LoadConfig{Dir: root, Patterns: patterns},
+		LoadConfig: driver.LoadConfig{Dir: root, Patterns: patterns, Overlay: overlay},
 		Options:    driver.Options{Settings: driver.Settings{Profile: registry.Strict}, NoSettingsFiles: true},
 	})
 	require.NoError(t, err)
