@@ -6,7 +6,10 @@ import (
 	"go/types"
 	"strings"
 
+	"golang.org/x/tools/go/ast/inspector"
+
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/summary"
 )
 
 // waits are calls that wait for other goroutines.
@@ -46,6 +49,7 @@ func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
 			return
 		}
 		s.report(call, st, catWait, "is held while waiting in %[2]s: %[1]s waits too; if the awaited work needs the lock, it deadlocks", name)
+	case s.waitingHelper(call, fn, st):
 	default:
 		k, streams, ok := s.ioCall(fn, call)
 		if !ok || s.serializes(st, streams) {
@@ -305,4 +309,149 @@ func (s *scanner) randomSource(call *ast.CallExpr) bool {
 		return !found
 	})
 	return found
+}
+
+// waitingHelper reports a call, under a lock, to a function of the package
+// that waits on a channel it is given (by its summary: a send, receive or
+// range with no other select case to take, on a parameter, the receiver or
+// a field of one), when the other side of that channel is known to take
+// the lock on its way there.
+// It returns whether it reported.
+func (s *scanner) waitingHelper(call *ast.CallExpr, fn *types.Func, st state) bool {
+	if s.sums == nil || s.sums.Pkg == nil || fn.Pkg() != s.pass.Pkg {
+		return false
+	}
+	if s.locks != nil {
+		if f := s.locks.Of(fn); f != nil && len(f.EntryHeld) > 0 {
+			return false // it releases the caller's lock itself (a Wait-like helper)
+		}
+	}
+	sum := s.sums.Funcs[s.sums.Pkg.Prog.FuncValue(fn.Origin())]
+	if sum == nil {
+		return false
+	}
+	args := call.Args
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		if x := s.pass.TypesInfo.Selections[sel]; x != nil && x.Kind() == types.MethodVal {
+			args = append([]ast.Expr{sel.X}, args...)
+		}
+	}
+	for _, op := range sum.Ops {
+		if op.WayOut || op.InGo || op.Param < 0 || op.Param >= len(args) || op.Kind == summary.Close {
+			continue
+		}
+		k, obj, ok := s.others().fieldKey(args[op.Param], op.Field)
+		if !ok {
+			continue
+		}
+		var kinds []siteKind
+		var what string
+		switch op.Kind {
+		case summary.Send:
+			if s.buffered.good[obj] {
+				continue
+			}
+			kinds, what = []siteKind{siteRecv}, "sends on"
+		case summary.Recv:
+			if s.others().filled[s.others().find(k)] || s.recvReady(op, 0) {
+				continue // a token, a guarded receive, or the release of a slot it took
+			}
+			kinds, what = []siteKind{siteSend, siteClose}, "receives from"
+		case summary.Range:
+			kinds, what = []siteKind{siteSend, siteClose}, "ranges over"
+		default:
+			continue
+		}
+		if !s.others().lockedPeer(k, kinds, s.fn, s.heldIDs(st)) {
+			continue // the helper's wait is out of sight: report only a peer known to need the lock
+		}
+		at := s.pass.Fset.Position(op.Pos)
+		category := catReceive
+		if op.Kind == summary.Send {
+			category = catSend
+		}
+		s.report(call, st, category, "is held while calling %[2]s, which %[3]s %[4]s (line %[5]d), whose other side takes the same lock first: %[1]s waits, and the two deadlock",
+			types.ExprString(call.Fun), what, op.Chan, at.Line)
+		return true
+	}
+	return false
+}
+
+// recvReady reports whether the receive of a summary's operation cannot
+// wait, looked at where it is (following the calls that lead to it): it is
+// guarded by len(ch) > 0, or its function sent on the same channel before
+// (the release of a semaphore slot it took).
+func (s *scanner) recvReady(op summary.Op, depth int) bool {
+	if depth > 5 || !op.Pos.IsValid() {
+		return false
+	}
+	cur, ok := s.insp.Root().FindByPos(op.Pos, op.Pos)
+	for ; ok && cur.Node() != nil; cur = cur.Parent() {
+		switch n := cur.Node().(type) {
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && n.OpPos == op.Pos {
+				return s.guardedAt(cur, n.X) || s.sentBefore(cur, n.X)
+			}
+		case *ast.CallExpr:
+			if n.Lparen != op.Pos && n.Pos() != op.Pos {
+				continue
+			}
+			fn := analysisutil.CalleeFunc(s.pass.TypesInfo, n)
+			if fn == nil || s.sums.Pkg == nil {
+				return false
+			}
+			sum := s.sums.Funcs[s.sums.Pkg.Prog.FuncValue(fn.Origin())]
+			if sum == nil {
+				return false
+			}
+			found := false
+			for _, o := range sum.Ops {
+				if o.Kind == op.Kind && o.Field == op.Field && !o.WayOut && !o.InGo {
+					found = true
+					if !s.recvReady(o, depth+1) {
+						return false
+					}
+				}
+			}
+			return found
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		}
+	}
+	return false
+}
+
+// guardedAt reports whether an enclosing if or for condition at cur says
+// ch holds a value: len(ch) > 0.
+func (s *scanner) guardedAt(cur inspector.Cursor, ch ast.Expr) bool {
+	for e := range cur.Enclosing((*ast.IfStmt)(nil), (*ast.ForStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		var cond ast.Expr
+		switch n := e.Node().(type) {
+		case *ast.IfStmt:
+			cond = n.Cond
+		case *ast.ForStmt:
+			cond = n.Cond
+		default:
+			return false
+		}
+		for _, c := range conjuncts(cond) {
+			if s.nonEmpty(c, ch) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sentBefore reports whether the function around cur sends on ch before it.
+func (s *scanner) sentBefore(cur inspector.Cursor, ch ast.Expr) bool {
+	for e := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		for c := range e.Preorder((*ast.SendStmt)(nil)) {
+			if send := c.Node().(*ast.SendStmt); send.Pos() < cur.Node().Pos() && s.same(send.Chan, ch) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }

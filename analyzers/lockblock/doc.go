@@ -15,11 +15,18 @@
 // aggregator locked while it waits for workers that need the lock to report.
 //
 // The lock is held between mu.Lock() (or RLock) and the matching Unlock in the
-// same statement list, or from mu.Lock(); defer mu.Unlock() to the end of the
-// function. The analyzer reports, while a lock is held:
+// same statement list, or in every branch of a later if/else, switch or
+// select, or from mu.Lock(); defer mu.Unlock() to the end of the function.
+// The analyzer reports, while a lock is held:
 //
 //   - send-under-lock: a channel send (outside a select with default)
 //   - receive-under-lock: a channel receive, or a range over a channel
+//   - send-under-lock and receive-under-lock also for a call to a function
+//     of the package that sends, receives or ranges on a channel it is
+//     given (a parameter, the receiver or a field of one) with no other
+//     select case to take, by the function's summary: h.waitNext() under
+//     h.mu when waitNext receives from h.next. A function that releases
+//     the caller's lock itself is not such a helper
 //   - select-under-lock: a select without a default case
 //   - sleep-under-lock: time.Sleep
 //   - io-under-lock: network, HTTP client, file, io.Copy/ReadAll and
@@ -59,8 +66,11 @@
 //     that returns it; net.Listen (it binds a local socket); I/O on
 //     in-memory buffers or on a stream that belongs with the lock (c.mu
 //     and c.conn, a stream built around the lock's owner, a local taken
-//     from or stored in it); locks named for serializing I/O (writeMu,
-//     sendMu, connMu); an empty select {};
+//     from or stored in it); an empty select {};
+//   - under a lock named for serializing I/O or sends (writeMu, sendMu,
+//     connMu), everything but a send on a channel nothing can receive
+//     from: a local or unexported channel that no code of the package
+//     receives from and that is never handed to another package;
 //   - test code (_test.go files): tests hold locks on purpose, to stage
 //     contention or freeze what they look at, and a test that blocks hangs
 //     where go test's timeout shows it. A learner's solution is not a test

@@ -16,6 +16,7 @@ import (
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 	"github.com/asyncbook/asyncbook/analyzers/internal/lockfacts"
+	"github.com/asyncbook/asyncbook/analyzers/summary"
 )
 
 //go:embed doc.go
@@ -26,7 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "lockblock",
 	Doc:              analysisutil.MustExtractDoc(doc, "lockblock"),
 	URL:              analysisutil.URL("lockblock"),
-	Requires:         []*analysis.Analyzer{inspect.Analyzer, lockfacts.Analyzer},
+	Requires:         []*analysis.Analyzer{inspect.Analyzer, lockfacts.Analyzer, summary.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -53,6 +54,7 @@ func run(pass *analysis.Pass) (any, error) {
 	s.buffered = bufferedChans(pass.TypesInfo, insp)
 	s.insp = insp
 	s.locks, _ = pass.ResultOf[lockfacts.Analyzer].(*lockfacts.Result)
+	s.sums, _ = pass.ResultOf[summary.Analyzer].(*summary.Result)
 	s.decls = map[*types.Func]*ast.FuncDecl{}
 	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
 		d := cur.Node().(*ast.FuncDecl)
@@ -133,7 +135,10 @@ type held struct {
 	read bool          // RLock rather than Lock
 	call *ast.CallExpr // the Lock call
 
-	serializer bool // named for serializing I/O: not tracked
+	// serializer is set for a lock named for serializing I/O or sends
+	// (writeMu, sendMu): blocking under it is what it is for, so only a
+	// send that can never complete is reported under it.
+	serializer bool
 }
 
 // state is the set of locks held at a point of a statement list.
@@ -143,6 +148,28 @@ func (st state) copy() state {
 	out := make(state, len(st))
 	for k, v := range st {
 		out[k] = v
+	}
+	return out
+}
+
+// plain returns the locks of st that are not serializers.
+func (st state) plain() state {
+	out := make(state, len(st))
+	for k, v := range st {
+		if !v.serializer {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// serializers returns the serializer locks of st.
+func (st state) serializers() state {
+	out := make(state, len(st))
+	for k, v := range st {
+		if v.serializer {
+			out[k] = v
+		}
 	}
 	return out
 }
@@ -278,6 +305,7 @@ type scanner struct {
 	peers    *peers // built on first use: most functions wait on nothing under a lock
 	insp     *inspector.Inspector
 	locks    *lockfacts.Result
+	sums     *summary.Result // what each function does with the channels it is given
 	decls    map[*types.Func]*ast.FuncDecl
 	reported map[token.Pos]bool
 	fn       ast.Node   // the function being scanned
@@ -340,7 +368,7 @@ func (s *scanner) scanStmt(stmt ast.Stmt, rest []ast.Stmt, st state) (state, boo
 		if ok {
 			if k, h, op := s.lockCall(call); op != opNone {
 				st = st.copy()
-				if op == opLock && s.releasedLater(rest, k) && !h.serializer {
+				if op == opLock && s.releasedLater(rest, k) {
 					st[k] = h
 				} else if op == opUnlock {
 					delete(st, k)
@@ -409,8 +437,8 @@ func (s *scanner) scanStmt(stmt ast.Stmt, rest []ast.Stmt, st state) (state, boo
 		return s.withoutReleasedIn(st, n.Body), false
 	case *ast.RangeStmt:
 		s.check(n.X, st)
-		if s.isChan(n.X) && !s.freeWait(n.X, st, siteSend, siteClose) {
-			s.report(n.X, st, catReceive, "is held while ranging over %[2]s: %[1]s waits until %[2]s is closed", types.ExprString(n.X))
+		if plain := st.plain(); len(plain) > 0 && s.isChan(n.X) && !s.freeWait(n.X, plain, siteSend, siteClose) {
+			s.report(n.X, plain, catReceive, "is held while ranging over %[2]s: %[1]s waits until %[2]s is closed", types.ExprString(n.X))
 		}
 		if n.Body != nil {
 			s.scanList(n.Body.List, st.copy())
@@ -441,8 +469,8 @@ func (s *scanner) scanStmt(stmt ast.Stmt, rest []ast.Stmt, st state) (state, boo
 				hasDefault = true
 			}
 		}
-		if !hasDefault && !s.bounded(n, st) {
-			s.report(&ast.Ident{NamePos: n.Select, Name: "select"}, st, catSelect,
+		if plain := st.plain(); len(plain) > 0 && !hasDefault && !s.bounded(n, plain) {
+			s.report(&ast.Ident{NamePos: n.Select, Name: "select"}, plain, catSelect,
 				"is held while blocked in a select without default: %[1]s waits until a case is ready")
 		}
 		return s.clauses(n.Body, st, true)
@@ -487,28 +515,69 @@ func (s *scanner) clauses(body *ast.BlockStmt, st state, isSelect bool) (state, 
 }
 
 // releasedLater reports whether the lock k taken by a statement is released
-// by a later statement of the same list, or by a deferred Unlock there. Only
-// then is the region between them known.
+// on every path through the rest of its list: by a later Unlock there, a
+// deferred one, or in every branch of a later if/else, switch or select.
+// Only then is the region between them known.
 func (s *scanner) releasedLater(rest []ast.Stmt, k lockKey) bool {
 	for _, stmt := range rest {
-		var call *ast.CallExpr
-		switch n := stmt.(type) {
-		case *ast.ExprStmt:
-			call, _ = ast.Unparen(n.X).(*ast.CallExpr)
-		case *ast.DeferStmt:
-			call = n.Call
-			if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok && s.releases(lit.Body, k) {
-				return true
-			}
-		}
-		if call == nil {
-			continue
-		}
-		if got, _, op := s.lockCall(call); op == opUnlock && got == k {
+		if s.releasesAlways(stmt, k) {
 			return true
 		}
 	}
 	return false
+}
+
+// releasesAlways reports whether every path through stmt unlocks k.
+func (s *scanner) releasesAlways(stmt ast.Stmt, k lockKey) bool {
+	switch n := stmt.(type) {
+	case *ast.ExprStmt:
+		if call, ok := ast.Unparen(n.X).(*ast.CallExpr); ok {
+			got, _, op := s.lockCall(call)
+			return op == opUnlock && got == k
+		}
+	case *ast.DeferStmt:
+		if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok && s.releases(lit.Body, k) {
+			return true
+		}
+		got, _, op := s.lockCall(n.Call)
+		return op == opUnlock && got == k
+	case *ast.BlockStmt:
+		return s.releasedLater(n.List, k)
+	case *ast.LabeledStmt:
+		return s.releasesAlways(n.Stmt, k)
+	case *ast.IfStmt:
+		return n.Else != nil && s.releasedLater(n.Body.List, k) && s.releasesAlways(n.Else, k)
+	case *ast.SwitchStmt:
+		return s.everyClauseReleases(n.Body, k, false)
+	case *ast.TypeSwitchStmt:
+		return s.everyClauseReleases(n.Body, k, false)
+	case *ast.SelectStmt:
+		return s.everyClauseReleases(n.Body, k, true)
+	}
+	return false
+}
+
+// everyClauseReleases reports whether each clause of a switch (which must
+// have a default) or select unlocks k on every path.
+func (s *scanner) everyClauseReleases(body *ast.BlockStmt, k lockKey, isSelect bool) bool {
+	if body == nil || len(body.List) == 0 {
+		return false
+	}
+	hasDefault := isSelect
+	for _, cl := range body.List {
+		var list []ast.Stmt
+		switch cc := cl.(type) {
+		case *ast.CaseClause:
+			hasDefault = hasDefault || cc.List == nil
+			list = cc.Body
+		case *ast.CommClause:
+			list = cc.Body
+		}
+		if !s.releasedLater(list, k) {
+			return false
+		}
+	}
+	return hasDefault
 }
 
 // releases reports whether n unlocks k anywhere (outside nested literals).
@@ -560,6 +629,7 @@ func (s *scanner) noReturn(call *ast.CallExpr) bool {
 // check reports the blocking operations evaluated by n (not inside function
 // literals, which run at another time).
 func (s *scanner) check(n ast.Node, st state) {
+	st = st.plain()
 	if n == nil || len(st) == 0 {
 		return
 	}
@@ -589,18 +659,22 @@ func (s *scanner) isChan(e ast.Expr) bool {
 }
 
 // send reports a channel send, unless every channel stored in the variable
-// or field was made with a buffer (sized for its senders, by the usual idiom).
+// or field was made with a buffer (sized for its senders, by the usual idiom)
+// or only goroutines that never take the lock receive. Under a serializer
+// lock alone, it reports only a send nothing in the package receives.
 func (s *scanner) send(n *ast.SendStmt, st state) {
-	if len(st) == 0 {
+	if len(st) == 0 || !s.isChan(n.Chan) || s.buffered.buffered(n.Chan) {
+		return // (no type information: not sure it is a channel)
+	}
+	if plain := st.plain(); len(plain) > 0 {
+		if !s.freeWait(n.Chan, plain, siteRecv) {
+			s.report(n, plain, catSend, "is held while sending on %[2]s: a slow receiver stalls %[1]s", types.ExprString(n.Chan))
+		}
 		return
 	}
-	if !s.isChan(n.Chan) {
-		return // no type information: not sure it is a channel
+	if s.others().unreceived(n.Chan) {
+		s.report(n, st, catSend, "is held while sending on %[2]s, which nothing in the package receives from: the send never completes and %[1]s waits for ever", types.ExprString(n.Chan))
 	}
-	if s.buffered.buffered(n.Chan) || s.freeWait(n.Chan, st, siteRecv) {
-		return
-	}
-	s.report(n, st, catSend, "is held while sending on %[2]s: a slow receiver stalls %[1]s", types.ExprString(n.Chan))
 }
 
 // report reports node as blocking while the outermost lock of st is held.
@@ -631,7 +705,7 @@ func (s *scanner) report(node ast.Node, st state, category, format string, args 
 // operations and waits, built the first time a wait under a lock asks.
 func (s *scanner) others() *peers {
 	if s.peers == nil {
-		s.peers = newPeers(s.pass.Fset, s.pass.TypesInfo, s.insp, s.locks)
+		s.peers = newPeers(s.pass.Fset, s.pass.Pkg, s.pass.TypesInfo, s.insp, s.locks)
 	}
 	return s.peers
 }

@@ -24,6 +24,7 @@ import (
 // it: those goroutines get there without us.
 type peers struct {
 	fset   *token.FileSet
+	pkg    *types.Package
 	info   *types.Info
 	locks  *lockfacts.Result
 	funcs  map[ast.Node]*lockfacts.Func
@@ -37,6 +38,7 @@ type peers struct {
 	sends  map[ast.Node][]pkey         // channels each function sends on or closes
 	flags  map[types.Object][]ast.Node // functions that set a bool field to true
 	extern map[pkey]bool               // channels that come in through exported functions
+	away   map[pkey]bool               // channels handed to code of other packages
 	// Select cases: the comm operation at a position, and the other
 	// ways out of its select; then the same by site index.
 	commAlts map[token.Pos]*selectAlts
@@ -84,9 +86,10 @@ func (p *peers) inTest(pos token.Pos) bool {
 	return f != nil && strings.HasSuffix(f.Name(), "_test.go")
 }
 
-func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, locks *lockfacts.Result) *peers {
+func newPeers(fset *token.FileSet, pkg *types.Package, info *types.Info, insp *inspector.Inspector, locks *lockfacts.Result) *peers {
 	p := &peers{
 		fset:   fset,
+		pkg:    pkg,
 		info:   info,
 		locks:  locks,
 		funcs:  map[ast.Node]*lockfacts.Func{},
@@ -99,6 +102,7 @@ func newPeers(fset *token.FileSet, info *types.Info, insp *inspector.Inspector, 
 		sends:  map[ast.Node][]pkey{},
 		flags:  map[types.Object][]ast.Node{},
 		extern: map[pkey]bool{},
+		away:   map[pkey]bool{},
 
 		commAlts: map[token.Pos]*selectAlts{},
 		siteAlts: map[int]*selectAlts{},
@@ -325,6 +329,13 @@ func (p *peers) call(n *ast.CallExpr, cur ast.Node) {
 		}
 	}
 	f = f.Origin()
+	if f.Pkg() != p.pkg {
+		for _, arg := range n.Args {
+			if k, ok := p.keyOf(arg); ok {
+				p.away[k] = true
+			}
+		}
+	}
 	p.calls[f] = append(p.calls[f], callSite{cur, n.Pos()})
 	sig := f.Signature()
 	for i, arg := range n.Args {
@@ -531,7 +542,31 @@ func (p *peers) free(e ast.Expr, kinds []siteKind, waiter ast.Node, held []lockI
 	} else {
 		k, ok = p.keyOf(e)
 	}
-	if !ok || len(held) == 0 {
+	return ok && p.freeKey(k, kinds, waiter, held)
+}
+
+// fieldKey names the channel a summary's operation uses: arg itself, or
+// its field named field. obj is the variable or field.
+func (p *peers) fieldKey(arg ast.Expr, field string) (pkey, types.Object, bool) {
+	if field == "" {
+		k, ok := p.keyOf(arg)
+		return k, k.obj, ok && !k.elem
+	}
+	t := p.info.TypeOf(arg)
+	if t == nil {
+		return pkey{}, nil, false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, p.pkg, field)
+	v, ok := obj.(*types.Var)
+	if !ok || !v.IsField() {
+		return pkey{}, nil, false
+	}
+	return pkey{obj: v}, v, true
+}
+
+// freeKey is free for the channel or WaitGroup k.
+func (p *peers) freeKey(k pkey, kinds []siteKind, waiter ast.Node, held []lockID) bool {
+	if len(held) == 0 {
 		return false
 	}
 	root := p.find(k)
@@ -559,6 +594,89 @@ func (p *peers) free(e ast.Expr, kinds []siteKind, waiter ast.Node, held []lockI
 		helping++
 	}
 	return helping > 0
+}
+
+// unreceived reports whether nothing can receive from the channel e: it is
+// a local variable or an unexported field no exported function hands in,
+// and no code of the package (tests included) receives from it or from a
+// channel it flows to or from.
+func (p *peers) unreceived(e ast.Expr) bool {
+	k, ok := p.keyOf(e)
+	if !ok || k.obj == nil || k.elem || (k.obj.Exported() && !isLocal(k.obj)) {
+		return false
+	}
+	root := p.find(k)
+	if p.extern[root] {
+		return false
+	}
+	for a := range p.away {
+		if p.find(a) == root {
+			return false
+		}
+	}
+	for _, s := range p.sites {
+		if s.kind == siteRecv && p.find(s.key) == root {
+			return false
+		}
+	}
+	return true
+}
+
+// isLocal reports whether obj is declared inside a function.
+func isLocal(obj types.Object) bool {
+	return obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope()
+}
+
+// lockedPeer reports whether some other side of the channel or WaitGroup
+// k (sites of the given kinds) is known to take a held lock on its way
+// there: in its function before the site, or in a caller before the call
+// that leads to it. Unlike free, which gives up when a path is out of
+// sight, it needs that evidence.
+func (p *peers) lockedPeer(k pkey, kinds []siteKind, waiter ast.Node, held []lockID) bool {
+	if len(held) == 0 {
+		return false
+	}
+	root := p.find(k)
+	for _, s := range p.sites {
+		if !kindIn(s.kind, kinds) || p.find(s.key) != root || p.inTest(s.pos) {
+			continue
+		}
+		if p.takenOnWay(s.fn, s.pos, waiter, held, 0, map[ast.Node]bool{}) {
+			return true
+		}
+	}
+	return false
+}
+
+// takenOnWay reports whether a held lock is taken before at in fn, or,
+// climbing to the callers of fn (not past the start of a goroutine, nor
+// into the waiter's own goroutine), before the call that leads to at.
+func (p *peers) takenOnWay(fn ast.Node, at token.Pos, waiter ast.Node, held []lockID, depth int, seen map[ast.Node]bool) bool {
+	if fn == nil || fn == waiter || seen[fn] || depth > 4 {
+		return false
+	}
+	seen[fn] = true
+	if p.takes(fn, at, held) {
+		return true
+	}
+	if p.roots[fn] {
+		return false
+	}
+	switch n := fn.(type) {
+	case *ast.FuncLit:
+		return p.takenOnWay(p.encl[n], n.Pos(), waiter, held, depth+1, seen)
+	case *ast.FuncDecl:
+		obj, _ := p.info.Defs[n.Name].(*types.Func)
+		if obj == nil || p.goes[obj] {
+			return false
+		}
+		for _, c := range p.calls[obj] {
+			if p.takenOnWay(c.fn, c.pos, waiter, held, depth+1, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func kindIn(k siteKind, kinds []siteKind) bool {
