@@ -77,6 +77,47 @@ func F() {
 	assert.Empty(t, s.DeclIn["Run"], "methods are not kernel entry points")
 }
 
+// Reach follows calls on the goroutine (functions by name, methods by
+// method name, literals that are not started by go), never a go statement.
+func TestReach(t *testing.T) {
+	dir := t.TempDir()
+	src := `package main
+
+type T struct{}
+
+func (t *T) lock()   {}
+func (t *T) unlock() {}
+func (t *T) spawned() {}
+
+func helper(t *T) { t.lock() }
+
+func Entry() {
+	t := &T{}
+	helper(t)
+	defer func() { t.unlock() }()
+	go t.spawned()
+	go func() { other() }()
+}
+
+func other() {}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.go"), []byte(src), 0o644))
+	s, err := ParseSource(dir)
+	require.NoError(t, err)
+	var entry []Func
+	for _, f := range s.Funcs {
+		if f.Name == "Entry" {
+			entry = append(entry, f)
+		}
+	}
+	require.Len(t, entry, 1)
+	var names []string
+	for _, f := range s.Reach(entry) {
+		names = append(names, f.Name)
+	}
+	assert.ElementsMatch(t, []string{"helper", "(*T).lock", "Entry.func1", "(*T).unlock"}, names)
+}
+
 func TestScore(t *testing.T) {
 	leak, err := parseLeak(`F\.func2\(.* \[chan send\]`)
 	require.NoError(t, err)
@@ -101,8 +142,18 @@ func TestScore(t *testing.T) {
 		{Check: "c", File: "g.go", Line: 4, Col: 1}, // before G.func2
 	})
 	assert.Equal(t, Result{Outcome: AtBug, Checks: []string{"a"}}, rs["F"])
-	assert.Equal(t, Result{Outcome: Off, Checks: []string{"c"}}, rs["G"])
+	assert.Equal(t, Result{Outcome: Off, Checks: []string{"c"}}, rs["G"], "not below: G.func2 calls nothing")
 	assert.Equal(t, Silent, rs["H"].Outcome)
+
+	kleak, err := parseLeak(`K\.func1\(.* \[sync\.Mutex\.Lock\]`)
+	require.NoError(t, err)
+	src.DeclIn["K"] = "k.go"
+	src.Funcs = append(src.Funcs,
+		Func{Name: "K", File: "k.go", Start: pos(1, 1), End: pos(9, 2)},
+		Func{Name: "K.func1", File: "k.go", Start: pos(3, 5), End: pos(5, 3), Calls: []string{"relock"}},
+		Func{Name: "relock", File: "k.go", Start: pos(11, 1), End: pos(15, 2)})
+	rs = Score(src, []Kernel{{Name: "K", Leaks: []Leak{kleak}}}, []Finding{{Check: "doublelock", File: "k.go", Line: 13, Col: 2}})
+	assert.Equal(t, Result{Outcome: Off, Checks: []string{"doublelock"}, OnPath: true}, rs["K"], "below: relock is called by the leaking K.func1")
 }
 
 func pos(line, col int) token.Position { return token.Position{Line: line, Column: col} }

@@ -33,6 +33,10 @@ func (o Outcome) String() string {
 type Result struct {
 	Outcome Outcome
 	Checks  []string
+	// OnPath is set, for Off, when a finding lies in a function the
+	// leaking goroutine calls (Source.Reach): where it blocks, below the
+	// function the runtime names.
+	OnPath bool
 }
 
 // Score decides each kernel's outcome for a tool's findings.
@@ -41,7 +45,9 @@ func Score(src *Source, kernels []Kernel, fs []Finding) map[string]Result {
 	for _, k := range kernels {
 		file := src.DeclIn[k.Name]
 		leaking := src.Leaking(k)
+		below := src.Reach(leaking)
 		at, off := map[string]bool{}, map[string]bool{}
+		onPath := false
 		for _, f := range fs {
 			if f.File != file {
 				continue
@@ -55,15 +61,20 @@ func Score(src *Source, kernels []Kernel, fs []Finding) map[string]Result {
 			}
 			if inside {
 				at[f.Check] = true
-			} else {
-				off[f.Check] = true
+				continue
+			}
+			off[f.Check] = true
+			for _, fn := range below {
+				if fn.Contains(f.File, f.Line, f.Col) {
+					onPath = true
+				}
 			}
 		}
 		switch {
 		case len(at) > 0:
 			out[k.Name] = Result{Outcome: AtBug, Checks: keys(at)}
 		case len(off) > 0:
-			out[k.Name] = Result{Outcome: Off, Checks: keys(off)}
+			out[k.Name] = Result{Outcome: Off, Checks: keys(off), OnPath: onPath}
 		default:
 			out[k.Name] = Result{Outcome: Silent}
 		}
@@ -82,7 +93,7 @@ func keys(m map[string]bool) []string {
 
 // Tally counts a tool's outcomes over kernels (those that keep says).
 type Tally struct {
-	AtBug, Off, Silent, Of int
+	AtBug, Off, OffOnPath, Silent, Of int
 }
 
 func tally(kernels []Kernel, rs map[string]Result, keep func(Kernel) bool) Tally {
@@ -97,6 +108,9 @@ func tally(kernels []Kernel, rs map[string]Result, keep func(Kernel) bool) Tally
 			t.AtBug++
 		case Off:
 			t.Off++
+			if rs[k.Name].OnPath {
+				t.OffOnPath++
+			}
 		default:
 			t.Silent++
 		}
@@ -111,6 +125,9 @@ func (r Result) cell() string {
 	mark := "**bug**"
 	if r.Outcome == Off {
 		mark = "off"
+		if r.OnPath {
+			mark = "off (below)"
+		}
 	}
 	return mark + " " + strings.Join(r.Checks, ", ")
 }
