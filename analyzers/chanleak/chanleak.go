@@ -73,6 +73,7 @@ type checker struct {
 	defs     map[types.Object]ast.Expr
 	ids      map[types.Object]int
 	res      *summary.Result // nil when the summaries are missing
+	ins      *inspector.Inspector
 }
 
 func newChecker(pass *analysis.Pass, ins *inspector.Inspector) *checker {
@@ -82,6 +83,7 @@ func newChecker(pass *analysis.Pass, ins *inspector.Inspector) *checker {
 		assigned: make(map[types.Object]bool),
 		defs:     make(map[types.Object]ast.Expr),
 		ids:      make(map[types.Object]int),
+		ins:      ins,
 	}
 	filter := []ast.Node{(*ast.AssignStmt)(nil), (*ast.IncDecStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.ValueSpec)(nil)}
 	for cur := range ins.Root().Preorder(filter...) {

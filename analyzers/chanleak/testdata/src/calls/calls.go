@@ -274,3 +274,49 @@ func Kept(ctx context.Context, n int) (int, error) {
 		return 0, ctx.Err()
 	}
 }
+
+// work ranges over jobs until it is closed.
+func work(jobs <-chan int, sink func(int)) {
+	for j := range jobs {
+		sink(j)
+	}
+}
+
+// workUntil stops at a negative job.
+func workUntil(jobs <-chan int, sink func(int)) {
+	for j := range jobs {
+		if j < 0 {
+			return
+		}
+		sink(j)
+	}
+}
+
+// NeverClosed: nothing closes jobs, the worker ranges forever.
+func NeverClosed(vs []int, sink func(int)) {
+	jobs := make(chan int)
+	go func() { work(jobs, sink) }() // want `range over jobs through work \(line \d+\) never ends: no path closes jobs \(the goroutine ranging blocks forever\)`
+	for _, v := range vs {
+		jobs <- v
+	}
+}
+
+// Closed: the spawner closes jobs after the last send.
+func Closed(vs []int, sink func(int)) {
+	jobs := make(chan int)
+	go func() { work(jobs, sink) }()
+	for _, v := range vs {
+		jobs <- v
+	}
+	close(jobs)
+}
+
+// Sentinel: the worker leaves on a negative job, which the spawner sends.
+func Sentinel(vs []int, sink func(int)) {
+	jobs := make(chan int)
+	go func() { workUntil(jobs, sink) }()
+	for _, v := range vs {
+		jobs <- v
+	}
+	jobs <- -1
+}
