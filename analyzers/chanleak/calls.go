@@ -214,6 +214,23 @@ func (w *paramWalker) call(cc *ssa.CallCommon, v ssa.Value, depth int) (rep, ok 
 	return false, false
 }
 
+// calleeCount returns how many values the callee of a site sends when its
+// send is a statement of the callee itself inside one counted loop.
+func (c *checker) calleeCount(s *site) count {
+	cur, ok := c.ins.Root().FindByPos(s.via.op.Pos, s.via.op.Pos)
+	if !ok || !s.via.op.Pos.IsValid() {
+		return count{}
+	}
+	if send, ok := cur.Node().(*ast.SendStmt); !ok || send.Arrow != s.via.op.Pos {
+		return count{}
+	}
+	loops := loopsAround(cur, inspector.Cursor{}, token.NoPos)
+	if len(loops) != 1 || !c.unconditional(&site{cur: cur}, loops[0]) {
+		return count{}
+	}
+	return c.loopCount(loops[0].Node())
+}
+
 // through says which call a site reaches the channel through:
 // " through produce (line 12)", or "" for a direct operation.
 func (c *checker) through(s *site) string {

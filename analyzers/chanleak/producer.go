@@ -20,16 +20,21 @@ func (c *checker) checkProducer(ch *channel, s *site, bare []*site) {
 	inLoop := 0 // unguarded, non-terminal sends in the producer's loop
 	terminal := false
 	var pc count // how many values the producer sends, when one loop tells
-	calleeLoop := false
+	calleeLoop, ofG := false, 0
 	for _, b := range bare {
-		if b.g == g && b.via != nil && b.via.repeats {
-			calleeLoop = true
+		if b.g == g {
+			ofG++
+			calleeLoop = calleeLoop || b.via != nil && b.via.repeats
 		}
 	}
 	if calleeLoop {
-		// A callee sends in its own loop: its count and its exits are not
-		// seen, so the producer may stop after any value.
+		// A callee sends in its own loop: its exits are not seen, so the
+		// producer may stop after any value; its count is known when the
+		// call is its only send and the callee's one loop tells.
 		terminal = true
+		if ofG == 1 && len(loops) == 0 {
+			pc = c.calleeCount(s)
+		}
 	} else {
 		for _, b := range bare {
 			if b.g != g {

@@ -320,3 +320,44 @@ func Sentinel(vs []int, sink func(int)) {
 	}
 	jobs <- -1
 }
+
+// produceFour sends four values.
+func produceFour(out chan<- int) {
+	for i := 0; i < 4; i++ {
+		out <- i
+	}
+}
+
+// BufferHoldsAll: the buffer holds every value produceFour sends.
+func BufferHoldsAll(ctx context.Context, sink chan<- int) error {
+	ch := make(chan int, 4)
+	go func() {
+		defer close(ch)
+		produceFour(ch)
+	}()
+	for v := range ch {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case sink <- v:
+		}
+	}
+	return nil
+}
+
+// BufferTooSmall: two of produceFour's values do not fit.
+func BufferTooSmall(ctx context.Context, sink chan<- int) error {
+	ch := make(chan int, 2)
+	go func() {
+		defer close(ch)
+		produceFour(ch) // want `producer goroutine may block forever sending on ch through produceFour \(line \d+\): the consumer loop returns`
+	}()
+	for v := range ch {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case sink <- v:
+		}
+	}
+	return nil
+}
