@@ -67,8 +67,8 @@
 // close(ch); produce(ctx, ch) }()) when that function only sends on it,
 // receives, closes it or passes it on to such functions: its summary
 // (package summary) says what the call does, and a send or range there is
-// reported at the call, with the callee's line. Sends that are cases of a select
-// with another case (ctx.Done, a done channel, default) are never
+// reported at the call, with the callee's line. Sends that are cases of a
+// select with another case (ctx.Done, a done channel, default) are never
 // reported, nor are tasks started with errgroup.
 //
 // WRONG: the model goroutine is stranded when the timeout wins.

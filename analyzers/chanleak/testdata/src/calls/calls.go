@@ -361,3 +361,32 @@ func BufferTooSmall(ctx context.Context, sink chan<- int) error {
 	}
 	return nil
 }
+
+// FirstFailure returns on the first failed result; the other goroutines
+// stay blocked in report.
+func FirstFailure(ns []int) error {
+	ch := make(chan result)
+	for _, n := range ns {
+		go func() { report(ch, compute(n)) }() // want `goroutines started in a loop send on unbuffered channel ch through report \(line \d+\), but the receive loop returns at line \d+ before receiving from all of them`
+	}
+	for range ns {
+		if r := <-ch; r.err != nil {
+			return r.err
+		}
+	}
+	return nil
+}
+
+// FirstFailureBuffered: every result fits in the buffer.
+func FirstFailureBuffered(ns []int) error {
+	ch := make(chan result, len(ns))
+	for _, n := range ns {
+		go func() { report(ch, compute(n)) }()
+	}
+	for range ns {
+		if r := <-ch; r.err != nil {
+			return r.err
+		}
+	}
+	return nil
+}
