@@ -20,7 +20,9 @@ func (c *checker) checkRange(ch *channel) {
 	for _, r := range ch.recvs {
 		loop := r.cur
 		if r.via != nil {
-			loop = c.calleeRange(r)
+			if loop = c.calleeRange(r); !loop.Valid() {
+				continue
+			}
 		}
 		rs, ok := loop.Node().(*ast.RangeStmt)
 		if !ok || len(c.loopExits(loop)) > 0 || c.stops(rs.Body) {

@@ -390,3 +390,14 @@ func FirstFailureBuffered(ns []int) error {
 	}
 	return nil
 }
+
+// take receives one value.
+func take(in <-chan int, sink func(int)) { sink(<-in) }
+
+// OneReceive: a receive through a call, with nothing closing the channel
+// and no range: nothing to report.
+func OneReceive(sink func(int)) {
+	ch := make(chan int)
+	go func() { take(ch, sink) }()
+	ch <- 1
+}
