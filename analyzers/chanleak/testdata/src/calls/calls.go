@@ -401,3 +401,20 @@ func OneReceive(sink func(int)) {
 	go func() { take(ch, sink) }()
 	ch <- 1
 }
+
+// Alias: the goroutine's parameter is the channel.
+func Alias(ctx context.Context, n int, sink chan<- int) error {
+	ch := make(chan int)
+	go func(out chan<- int) {
+		defer close(out)
+		produce(out, n) // want `producer goroutine may block forever sending on ch through produce \(line 29\): the consumer loop returns`
+	}(ch)
+	for v := range ch {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case sink <- v:
+		}
+	}
+	return nil
+}
