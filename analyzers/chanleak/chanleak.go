@@ -44,6 +44,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	c := newChecker(pass, ins)
+	c.res, _ = pass.ResultOf[summary.Analyzer].(*summary.Result)
 	for cur := range ins.Root().Preorder((*ast.CallExpr)(nil)) {
 		ch := c.channelAt(cur)
 		if ch == nil {
@@ -71,6 +72,8 @@ type checker struct {
 	assigned map[types.Object]bool
 	defs     map[types.Object]ast.Expr
 	ids      map[types.Object]int
+	res      *summary.Result // nil when the summaries are missing
+	ins      *inspector.Inspector
 }
 
 func newChecker(pass *analysis.Pass, ins *inspector.Inspector) *checker {
@@ -80,6 +83,7 @@ func newChecker(pass *analysis.Pass, ins *inspector.Inspector) *checker {
 		assigned: make(map[types.Object]bool),
 		defs:     make(map[types.Object]ast.Expr),
 		ids:      make(map[types.Object]int),
+		ins:      ins,
 	}
 	filter := []ast.Node{(*ast.AssignStmt)(nil), (*ast.IncDecStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.ValueSpec)(nil)}
 	for cur := range ins.Root().Preorder(filter...) {

@@ -73,3 +73,7 @@ func TestNeverSignalled(t *testing.T) {
 func TestReceiverMayStop(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "stops")
 }
+
+func TestSendsThroughCalls(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "calls")
+}

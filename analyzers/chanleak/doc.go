@@ -62,9 +62,14 @@
 //     its own case) is not reported.
 //
 // The channel must be made in the function and must not escape (passed to a
-// function, stored, returned): then both ends are visible. Sends that are
-// cases of a select with another case (ctx.Done, a done channel, default)
-// are never reported, nor are tasks started with errgroup.
+// function, stored, returned): then both ends are visible. A goroutine
+// literal may pass it to a function of the package (go func() { defer
+// close(ch); produce(ctx, ch) }()) when that function only sends on it,
+// receives, closes it or passes it on to such functions: its summary
+// (package summary) says what the call does, and a send or range there is
+// reported at the call, with the callee's line. Sends that are cases of a
+// select with another case (ctx.Done, a done channel, default) are never
+// reported, nor are tasks started with errgroup.
 //
 // WRONG: the model goroutine is stranded when the timeout wins.
 //

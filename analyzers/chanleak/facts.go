@@ -29,7 +29,7 @@ type channel struct {
 	aliases map[types.Object]*goroutine
 	goros   map[*ast.FuncLit]*goroutine
 
-	escapes bool // passed to a function, stored, returned, reassigned...
+	escapes bool // passed to a function it cannot follow, stored, returned...
 	hidden  bool // used inside a closure that is not a goroutine literal
 
 	sends, recvs, closes []*site
@@ -43,10 +43,12 @@ type goroutine struct {
 }
 
 // site is one operation on the channel: a SendStmt, a receive UnaryExpr, a
-// RangeStmt over the channel, or a close call.
+// RangeStmt over the channel, a close call, or a call (its statement) to a
+// function of the package that operates on the channel.
 type site struct {
 	cur inspector.Cursor
 	g   *goroutine // nil: the owner's body itself
+	via *via       // set when the operation is done by a function it calls
 }
 
 func (s *site) node() ast.Node { return s.cur.Node() }
@@ -198,6 +200,8 @@ func (c *checker) classify(ch *channel, cur inspector.Cursor, alias *goroutine) 
 		case c.isBuiltin(call, "len"), c.isBuiltin(call, "cap"):
 			return
 		case alias == nil && c.bindAlias(ch, parent, cur.ParentEdgeIndex()):
+			return
+		case c.callSites(ch, parent, cur.ParentEdgeIndex(), alias):
 			return
 		}
 	case edge.BinaryExpr_X, edge.BinaryExpr_Y:

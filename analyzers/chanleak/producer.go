@@ -19,32 +19,49 @@ func (c *checker) checkProducer(ch *channel, s *site, bare []*site) {
 	fan := loopsAround(g.stmt, ch.owner, ch.make.Pos())
 	inLoop := 0 // unguarded, non-terminal sends in the producer's loop
 	terminal := false
-	for _, b := range bare {
-		if b.g != g {
-			continue
-		}
-		switch {
-		case !contains(loops[0].Node(), b.node()):
-			terminal = true // a last value sent after the loop (a sentinel, an error)
-		case c.terminal(b, loops[0]):
-			terminal = true // a last value sent before leaving the loop
-		default:
-			inLoop++
-		}
-	}
-	for _, e := range c.loopExits(loops[0]) {
-		if e.Node().Pos() > s.pos() {
-			terminal = true // the producer may stop right after a value (if b.Err != nil { return })
-		}
-	}
-	if !c.unconditional(s, loops[0]) {
-		inLoop = 0 // a filtering producer: counts say nothing
-	}
 	var pc count // how many values the producer sends, when one loop tells
-	if len(loops) == 1 {
-		pc = c.loopCount(loops[0].Node())
-		if inLoop > 1 && !pc.infinite {
-			pc = count{}
+	calleeLoop, ofG := false, 0
+	for _, b := range bare {
+		if b.g == g {
+			ofG++
+			calleeLoop = calleeLoop || b.via != nil && b.via.repeats
+		}
+	}
+	if calleeLoop {
+		// A callee sends in its own loop: its exits are not seen, so the
+		// producer may stop after any value; its count is known when the
+		// call is its only send and the callee's one loop tells.
+		terminal = true
+		if ofG == 1 && len(loops) == 0 {
+			pc = c.calleeCount(s)
+		}
+	} else {
+		for _, b := range bare {
+			if b.g != g {
+				continue
+			}
+			switch {
+			case !contains(loops[0].Node(), b.node()):
+				terminal = true // a last value sent after the loop (a sentinel, an error)
+			case c.terminal(b, loops[0]):
+				terminal = true // a last value sent before leaving the loop
+			default:
+				inLoop++
+			}
+		}
+		for _, e := range c.loopExits(loops[0]) {
+			if e.Node().Pos() > s.pos() {
+				terminal = true // the producer may stop right after a value (if b.Err != nil { return })
+			}
+		}
+		if !c.unconditional(s, loops[0]) {
+			inLoop = 0 // a filtering producer: counts say nothing
+		}
+		if len(loops) == 1 {
+			pc = c.loopCount(loops[0].Node())
+			if inLoop > 1 && !pc.infinite {
+				pc = count{}
+			}
 		}
 	}
 	if !ch.unbuffered() && len(fan) == 0 {
@@ -135,13 +152,13 @@ func (c *checker) reportProducer(ch *channel, s *site, at ast.Node, why string) 
 		Pos:      s.pos(),
 		End:      s.node().End(),
 		Category: catProducer,
-		Message: fmt.Sprintf("producer goroutine may block forever sending on %s: %s without draining %s or cancelling the producer",
-			ch.name, why, ch.name),
-		Related: []analysis.RelatedInformation{{
+		Message: fmt.Sprintf("producer goroutine may block forever sending on %s%s: %s without draining %s or cancelling the producer",
+			ch.name, c.through(s), why, ch.name),
+		Related: append([]analysis.RelatedInformation{{
 			Pos:     at.Pos(),
 			End:     at.End(),
 			Message: fmt.Sprintf("the consumer stops receiving from %s here", ch.name),
-		}},
+		}}, c.calleeRelated(s)...),
 	})
 }
 

@@ -5,8 +5,10 @@ import (
 	"go/ast"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
+	"github.com/asyncbook/asyncbook/analyzers/summary"
 )
 
 // checkRange reports ranges over the channel when nothing closes it and the
@@ -16,26 +18,58 @@ func (c *checker) checkRange(ch *channel) {
 		return
 	}
 	for _, r := range ch.recvs {
-		rs, ok := r.node().(*ast.RangeStmt)
-		if !ok || len(c.loopExits(r.cur)) > 0 || c.stops(rs.Body) {
+		loop := r.cur
+		if r.via != nil {
+			if loop = c.calleeRange(r); !loop.Valid() {
+				continue
+			}
+		}
+		rs, ok := loop.Node().(*ast.RangeStmt)
+		if !ok || len(c.loopExits(loop)) > 0 || c.stops(rs.Body) {
 			continue
 		}
 		who := "the function never gets past this loop"
 		if r.g != nil {
 			who = "the goroutine ranging blocks forever"
 		}
+		related := []analysis.RelatedInformation{{
+			Pos:     ch.make.Pos(),
+			End:     ch.make.End(),
+			Message: fmt.Sprintf("%s is made here and never closed", ch.name),
+		}}
+		pos, end := rs.Pos(), rs.X.End()
+		if r.via != nil {
+			pos, end = r.pos(), r.node().End()
+			related = append(related, analysis.RelatedInformation{
+				Pos: rs.Pos(), End: rs.X.End(),
+				Message: fmt.Sprintf("%s ranges over %s here", r.via.callee.Name(), r.via.op.Chan),
+			})
+		}
 		c.pass.Report(analysis.Diagnostic{
-			Pos:      rs.Pos(),
-			End:      rs.X.End(),
+			Pos:      pos,
+			End:      end,
 			Category: catRange,
-			Message:  fmt.Sprintf("range over %s never ends: no path closes %s (%s)", ch.name, ch.name, who),
-			Related: []analysis.RelatedInformation{{
-				Pos:     ch.make.Pos(),
-				End:     ch.make.End(),
-				Message: fmt.Sprintf("%s is made here and never closed", ch.name),
-			}},
+			Message:  fmt.Sprintf("range over %s%s never ends: no path closes %s (%s)", ch.name, c.through(r), ch.name, who),
+			Related:  related,
 		})
 	}
+}
+
+// calleeRange returns the range statement of the callee a site reaches
+// the channel through, when the callee ranges over it itself; else an
+// invalid cursor.
+func (c *checker) calleeRange(r *site) inspector.Cursor {
+	if r.via.op.Kind != summary.Range || !r.via.op.Pos.IsValid() {
+		return inspector.Cursor{}
+	}
+	cur, ok := c.ins.Root().FindByPos(r.via.op.Pos, r.via.op.Pos)
+	if !ok {
+		return inspector.Cursor{}
+	}
+	if rs, ok := cur.Node().(*ast.RangeStmt); !ok || rs.For != r.via.op.Pos {
+		return inspector.Cursor{}
+	}
+	return cur
 }
 
 // isMainOrInit reports whether fn is main.main or an init function, whose

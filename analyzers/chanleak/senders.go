@@ -64,8 +64,12 @@ func (c *checker) checkSends(ch *channel) {
 }
 
 // guarded reports whether the send is a case of a select with other cases
-// (a ctx.Done, a done channel, a default): it can give up.
+// (a ctx.Done, a done channel, a default): it can give up. A send through a
+// call is guarded when the callee's is.
 func guarded(s *site) bool {
+	if s.via != nil {
+		return s.via.op.WayOut
+	}
 	if s.cur.ParentEdgeKind() != edge.CommClause_Comm {
 		return false
 	}
@@ -74,8 +78,12 @@ func guarded(s *site) bool {
 }
 
 // streams reports whether the send repeats inside its goroutine: it is in a
-// loop of the goroutine and not directly followed by leaving it.
+// loop of the goroutine and not directly followed by leaving it, or it is
+// done by a callee that may repeat it.
 func (c *checker) streams(s *site) bool {
+	if s.via != nil && s.via.repeats {
+		return true
+	}
 	loops := loopsAround(s.cur, s.g.litCur, token.NoPos)
 	return len(loops) > 0 && !c.terminal(s, loops[0])
 }
@@ -157,7 +165,7 @@ func (c *checker) allAlwaysSend(ch *channel, sds []*sender) bool {
 func (sd *sender) onePath() bool {
 	for i := range sd.sends {
 		for j := i + 1; j < len(sd.sends); j++ {
-			if !exclusive(sd.sends[i].cur, sd.sends[j].cur) {
+			if sd.sends[i].cur == sd.sends[j].cur || !exclusive(sd.sends[i].cur, sd.sends[j].cur) {
 				return false
 			}
 		}
@@ -236,12 +244,12 @@ func (c *checker) checkSingleSends(ch *channel, bare []*site) {
 		Pos:      send.pos(),
 		End:      send.node().End(),
 		Category: cat,
-		Message:  fmt.Sprintf("%s on %s, %s: %s", subject, c.describe(ch), why, outcome),
-		Related: []analysis.RelatedInformation{{
+		Message:  fmt.Sprintf("%s on %s%s, %s: %s", subject, c.describe(ch), c.through(send), why, outcome),
+		Related: append([]analysis.RelatedInformation{{
 			Pos:     ex.cur.Node().Pos(),
 			End:     ex.cur.Node().End(),
 			Message: fmt.Sprintf("the receiver stops receiving from %s here", ch.name),
-		}},
+		}}, c.calleeRelated(send)...),
 	}
 	if fix := c.capacityFix(ch, sds, fanned, multi); fix != nil {
 		d.SuggestedFixes = []analysis.SuggestedFix{*fix}
