@@ -292,7 +292,9 @@ func ParseVet(out []byte, places Places) ([]Finding, error) {
 	return findings, nil
 }
 
-// SortFindings orders findings by module, file, line, analyzer.
+// SortFindings orders findings by module, file, line, analyzer and
+// message (one line can hold several findings of an analyzer, which go vet
+// prints in no fixed order).
 func SortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
@@ -305,7 +307,10 @@ func SortFindings(fs []Finding) {
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		return a.Analyzer < b.Analyzer
+		if a.Analyzer != b.Analyzer {
+			return a.Analyzer < b.Analyzer
+		}
+		return a.Message < b.Message
 	})
 }
 
