@@ -152,22 +152,21 @@ func (st state) copy() state {
 	return out
 }
 
-// plain returns the locks of st that are not serializers.
+// plain returns the locks of st that are not serializers (st itself when
+// it holds none).
 func (st state) plain() state {
-	out := make(state, len(st))
-	for k, v := range st {
-		if !v.serializer {
-			out[k] = v
+	n := 0
+	for _, v := range st {
+		if v.serializer {
+			n++
 		}
 	}
-	return out
-}
-
-// serializers returns the serializer locks of st.
-func (st state) serializers() state {
-	out := make(state, len(st))
+	if n == 0 {
+		return st
+	}
+	out := make(state, len(st)-n)
 	for k, v := range st {
-		if v.serializer {
+		if !v.serializer {
 			out[k] = v
 		}
 	}
