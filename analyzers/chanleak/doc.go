@@ -60,6 +60,16 @@
 //     return ends the loop (code after a break may receive again), and a
 //     send that is what stops the loop (the loop returns in the body of
 //     its own case) is not reported.
+//   - cancel-owner-dropped: a function derives a context with
+//     context.WithCancel, keeps the cancel function only in a field of an
+//     owner (its receiver, or a struct it makes and returns) and starts a
+//     goroutine whose every path waits on <-ctx.Done(); a caller drops the
+//     owner (does not return, store or hand it on) on a path that calls
+//     nothing reaching the cancel (Close, Stop, Rollback, through the
+//     package's calls), and the parent context never ends
+//     (context.Background, TODO). Reported at the goroutine's receive,
+//     where it blocks, naming the caller and the methods that would
+//     release it.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. A goroutine
@@ -70,6 +80,30 @@
 // reported at the call, with the callee's line. Sends that are cases of a
 // select with another case (ctx.Done, a done channel, default) are never
 // reported, nor are tasks started with errgroup.
+//
+// An owner whose Close cancels the context its goroutine waits on is the
+// usual shape of a stream, a batcher or an inference session in serving
+// code; a handler that takes one and forgets Close on one path leaks a
+// goroutine (and whatever the session holds: KV cache, GPU buffers) per
+// request.
+//
+// WRONG: the stream is dropped; its watcher waits for a cancel that only
+// Close calls.
+//
+//	func newTokenStream() *TokenStream {
+//		ctx, cancel := context.WithCancel(context.Background())
+//		s := &TokenStream{ctx: ctx, cancel: cancel}
+//		go s.watch() // <-s.ctx.Done()
+//		return s
+//	}
+//
+//	func Generate() string { return newTokenStream().Next() }
+//
+// RIGHT: the caller owns the stream and closes it.
+//
+//	s := newTokenStream()
+//	defer s.Close()
+//	return s.Next()
 //
 // WRONG: the model goroutine is stranded when the timeout wins.
 //
