@@ -81,3 +81,7 @@ func TestSendsThroughCalls(t *testing.T) {
 func TestCancelOwnerDropped(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "lifetime")
 }
+
+func TestBufferOverfilled(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "overfill")
+}

@@ -70,6 +70,13 @@
 //     (context.Background, TODO). Reported at the goroutine's receive,
 //     where it blocks, naming the caller and the methods that would
 //     release it.
+//   - buffer-overfilled: a channel just made (a local, or a field of a
+//     struct made with it) receives more sends than its buffer holds
+//     before anything could receive: on every path from the make, before
+//     any receive, any goroutine or call given the channel, and any escape
+//     of it. Sends done by the package's functions it is passed to count
+//     up to the first such thing in them. Nobody else holds the channel,
+//     so the send blocks forever.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. A goroutine
@@ -104,6 +111,22 @@
 //	s := newTokenStream()
 //	defer s.Close()
 //	return s.Next()
+//
+// A prefetch queue primed with warm-up batches before its worker starts
+// fills its buffer with nobody to drain it: the training step that primes
+// it never returns.
+//
+// WRONG: the queue holds one batch; Start sends a second before starting
+// the worker that receives.
+//
+//	p := &Prefetcher{queue: make(chan Batch, 1)}
+//	p.queue <- warmup
+//	p.Start(ctx) // p.queue <- first; go p.work()
+//
+// RIGHT: start the receiver first, or size the buffer for every send made
+// before it.
+//
+//	p := &Prefetcher{queue: make(chan Batch, 2)}
 //
 // WRONG: the model goroutine is stranded when the timeout wins.
 //
