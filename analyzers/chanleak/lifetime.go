@@ -837,7 +837,7 @@ func ownerRoot(v ssa.Value) ssa.Value {
 				}
 				return v
 			}
-			if st := onlyStore(alloc); st != nil {
+			if st := summary.SingleStore(alloc); st != nil {
 				v = st.Val
 				continue
 			}
@@ -851,30 +851,11 @@ func ownerRoot(v ssa.Value) ssa.Value {
 // a closure captures, or the value itself.
 func valueOf(v ssa.Value) ssa.Value {
 	if alloc, ok := v.(*ssa.Alloc); ok {
-		if st := onlyStore(alloc); st != nil {
+		if st := summary.SingleStore(alloc); st != nil {
 			return ownerRoot(st.Val)
 		}
 	}
 	return ownerRoot(v)
-}
-
-// onlyStore returns the one store into alloc when alloc's other uses are
-// loads and closures' captures.
-func onlyStore(alloc *ssa.Alloc) *ssa.Store {
-	var st *ssa.Store
-	for _, r := range *alloc.Referrers() {
-		switch r := r.(type) {
-		case *ssa.Store:
-			if st != nil || r.Addr != alloc {
-				return nil
-			}
-			st = r
-		case *ssa.UnOp, *ssa.MakeClosure, *ssa.DebugRef:
-		default:
-			return nil
-		}
-	}
-	return st
 }
 
 func paramIndex(p *ssa.Parameter) int {

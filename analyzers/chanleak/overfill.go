@@ -162,7 +162,7 @@ func (t *track) grow() {
 					case *ssa.ChangeType:
 						add(set, r)
 					case *ssa.Store:
-						if alloc, ok := r.Addr.(*ssa.Alloc); ok && r.Val == v && onlyStore(alloc) != nil && !t.vars[alloc] {
+						if alloc, ok := r.Addr.(*ssa.Alloc); ok && r.Val == v && summary.SingleStore(alloc) != nil && !t.vars[alloc] {
 							t.vars[alloc] = true
 							changed = true
 						}
@@ -178,7 +178,7 @@ func (t *track) grow() {
 				}
 			}
 			for alloc := range t.vars {
-				st := onlyStore(alloc)
+				st := summary.SingleStore(alloc)
 				if st == nil || !set[st.Val] {
 					continue
 				}
