@@ -61,12 +61,8 @@ func (c *checker) callSites(ch *channel, callCur inspector.Cursor, argIndex int,
 			idx++ // SSA puts the receiver first
 		}
 	}
-	sfn := c.res.Pkg.Prog.FuncValue(fn)
-	if sfn == nil || idx >= len(sfn.Params) {
-		return false
-	}
-	sum := c.res.Funcs[sfn]
-	if sum == nil {
+	sfn, sum := c.res.Of(fn)
+	if sum == nil || idx >= len(sfn.Params) {
 		return false
 	}
 	repeats := map[token.Pos]bool{}

@@ -59,6 +59,8 @@ func run(pass *analysis.Pass) (any, error) {
 		checkNamed(pass, res)
 		checkDropped(pass, res)
 		checkNeverSignalled(pass, res)
+		checkOwnerDropped(pass, res)
+		checkOverfilled(pass, res)
 	}
 	return nil, nil
 }

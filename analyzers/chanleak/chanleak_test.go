@@ -77,3 +77,11 @@ func TestReceiverMayStop(t *testing.T) {
 func TestSendsThroughCalls(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "calls")
 }
+
+func TestCancelOwnerDropped(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "lifetime")
+}
+
+func TestBufferOverfilled(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "overfill")
+}

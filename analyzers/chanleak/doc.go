@@ -60,6 +60,23 @@
 //     return ends the loop (code after a break may receive again), and a
 //     send that is what stops the loop (the loop returns in the body of
 //     its own case) is not reported.
+//   - cancel-owner-dropped: a function derives a context with
+//     context.WithCancel, keeps the cancel function only in a field of an
+//     owner (its receiver, or a struct it makes and returns) and starts a
+//     goroutine whose every path waits on <-ctx.Done(); a caller drops the
+//     owner (does not return, store or hand it on) on a path that calls
+//     nothing reaching the cancel (Close, Stop, Rollback, through the
+//     package's calls), and the parent context never ends
+//     (context.Background, TODO). Reported at the goroutine's receive,
+//     where it blocks, naming the caller and the methods that would
+//     release it.
+//   - buffer-overfilled: a channel just made (a local, or a field of a
+//     struct made with it) receives more sends than its buffer holds
+//     before anything could receive: on every path from the make, before
+//     any receive, any goroutine or call given the channel, and any escape
+//     of it. Sends done by the package's functions it is passed to count
+//     up to the first such thing in them. Nobody else holds the channel,
+//     so the send blocks forever.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. A goroutine
@@ -70,6 +87,46 @@
 // reported at the call, with the callee's line. Sends that are cases of a
 // select with another case (ctx.Done, a done channel, default) are never
 // reported, nor are tasks started with errgroup.
+//
+// An owner whose Close cancels the context its goroutine waits on is the
+// usual shape of a stream, a batcher or an inference session in serving
+// code; a handler that takes one and forgets Close on one path leaks a
+// goroutine (and whatever the session holds: KV cache, GPU buffers) per
+// request.
+//
+// WRONG: the stream is dropped; its watcher waits for a cancel that only
+// Close calls.
+//
+//	func newTokenStream() *TokenStream {
+//		ctx, cancel := context.WithCancel(context.Background())
+//		s := &TokenStream{ctx: ctx, cancel: cancel}
+//		go s.watch() // <-s.ctx.Done()
+//		return s
+//	}
+//
+//	func Generate() string { return newTokenStream().Next() }
+//
+// RIGHT: the caller owns the stream and closes it.
+//
+//	s := newTokenStream()
+//	defer s.Close()
+//	return s.Next()
+//
+// A prefetch queue primed with warm-up batches before its worker starts
+// fills its buffer with nobody to drain it: the training step that primes
+// it never returns.
+//
+// WRONG: the queue holds one batch; Start sends a second before starting
+// the worker that receives.
+//
+//	p := &Prefetcher{queue: make(chan Batch, 1)}
+//	p.queue <- warmup
+//	p.Start(ctx) // p.queue <- first; go p.work()
+//
+// RIGHT: start the receiver first, or size the buffer for every send made
+// before it.
+//
+//	p := &Prefetcher{queue: make(chan Batch, 2)}
 //
 // WRONG: the model goroutine is stranded when the timeout wins.
 //

@@ -326,7 +326,7 @@ func (s *scanner) waitingHelper(call *ast.CallExpr, fn *types.Func, st state) bo
 			return false // it releases the caller's lock itself (a Wait-like helper)
 		}
 	}
-	sum := s.sums.Funcs[s.sums.Pkg.Prog.FuncValue(fn.Origin())]
+	_, sum := s.sums.Of(fn)
 	if sum == nil {
 		return false
 	}
@@ -400,7 +400,7 @@ func (s *scanner) recvReady(op summary.Op, depth int) bool {
 			if fn == nil || s.sums.Pkg == nil {
 				return false
 			}
-			sum := s.sums.Funcs[s.sums.Pkg.Prog.FuncValue(fn.Origin())]
+			_, sum := s.sums.Of(fn)
 			if sum == nil {
 				return false
 			}

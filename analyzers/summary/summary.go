@@ -159,6 +159,20 @@ type Result struct {
 	SrcFuncs []*ssa.Function
 }
 
+// Of returns the SSA function of fn (of a generic function, its origin's)
+// and its summary; nils when fn is not a function of the program, and a nil
+// summary when it has none.
+func (r *Result) Of(fn *types.Func) (*ssa.Function, *Summary) {
+	if r == nil || r.Pkg == nil || fn == nil {
+		return nil, nil
+	}
+	sfn := r.Pkg.Prog.FuncValue(fn.Origin())
+	if sfn == nil {
+		return nil, nil
+	}
+	return sfn, r.Funcs[sfn]
+}
+
 func run(pass *analysis.Pass) (any, error) {
 	res := &Result{Funcs: map[*ssa.Function]*Summary{}}
 	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) {
@@ -312,7 +326,7 @@ func root(v ssa.Value, depth int) slot {
 	case *ssa.MakeChan:
 		return slot{param: -1, free: -1, made: v}
 	case *ssa.Alloc:
-		if st := singleStore(v); st != nil {
+		if st := SingleStore(v); st != nil {
 			return root(st.Val, depth+1)
 		}
 	case *ssa.ChangeType:
@@ -334,7 +348,7 @@ func root(v ssa.Value, depth int) slot {
 			// a variable captured by reference
 			return root(x, depth+1)
 		case *ssa.Alloc:
-			if st := singleStore(x); st != nil {
+			if st := SingleStore(x); st != nil {
 				return root(st.Val, depth+1)
 			}
 		}
@@ -370,9 +384,9 @@ func fieldName(t types.Type, i int) string {
 	return ""
 }
 
-// singleStore returns the one store into alloc when alloc's only other
+// SingleStore returns the one store into alloc when alloc's only other
 // uses are loads (and closures' captures), or nil.
-func singleStore(alloc *ssa.Alloc) *ssa.Store {
+func SingleStore(alloc *ssa.Alloc) *ssa.Store {
 	var st *ssa.Store
 	refs := alloc.Referrers()
 	if refs == nil {
