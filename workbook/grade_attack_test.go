@@ -23,7 +23,7 @@ import (
 
 func gradeWorkbook(t *testing.T) *Workbook {
 	t.Helper()
-	w, err := Open(filepath.Join("..")) // the module root
+	w, err := Open(repoRoot(t))
 	require.NoError(t, err)
 	return w
 }

@@ -39,12 +39,11 @@ func markers(t *testing.T, file, name string) map[string]int {
 }
 
 // checkCopy checks solve (the practice copy's solve.go) for the exercise
-// slug, in a fresh practice folder of the real workspace, as `asyncbook
+// slug, in a fresh practice folder of the module's copy (repoRoot), as `asyncbook
 // check` does (race detector and goroutine-leak profile on).
 func checkCopy(t *testing.T, slug string, solve []byte) (*CheckResult, string) {
 	t.Helper()
-	root, err := FindRoot(".")
-	require.NoError(t, err)
+	root := repoRoot(t)
 	w, err := Open(root)
 	require.NoError(t, err)
 	e, err := w.Lookup(slug)
@@ -124,8 +123,7 @@ func TestCheckProvesTheLeakAtItsGoStatement(t *testing.T) {
 // learner's copy is: no race, no leak, every property holds, no-data-races
 // among them.
 func TestCheckReferenceHasNoRaceNoLeak(t *testing.T) {
-	root, err := FindRoot(".")
-	require.NoError(t, err)
+	root := repoRoot(t)
 	w, err := Open(root)
 	require.NoError(t, err)
 	require.Len(t, w.Exercises(), 5)

@@ -11,10 +11,10 @@ import (
 
 // TestReferenceAndSequentialCopiesBuild makes a practice copy of every
 // exercise from its sequential implementation and from its reference
-// solution, in the real workspace, and builds each with the go toolchain.
+// solution, in the module's copy (repoRoot), and builds each with the go
+// toolchain.
 func TestReferenceAndSequentialCopiesBuild(t *testing.T) {
-	root, err := FindRoot(".")
-	require.NoError(t, err)
+	root := repoRoot(t)
 	w, err := Open(root)
 	require.NoError(t, err)
 	require.Len(t, w.Exercises(), 5)

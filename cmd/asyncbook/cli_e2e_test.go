@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/asyncbook/asyncbook/internal/repocopy"
 	"github.com/asyncbook/asyncbook/workbook"
 )
 
@@ -27,31 +27,7 @@ func workspaceCopy(t *testing.T) string {
 	src, err := workbook.FindRoot(".")
 	require.NoError(t, err)
 	dst := t.TempDir()
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			switch rel {
-			case ".git", workbook.PracticeDir, ".cache", "node_modules":
-				return filepath.SkipDir
-			}
-			if d.Name() == "node_modules" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	require.NoError(t, err)
+	require.NoError(t, repocopy.Into(src, dst))
 	return dst
 }
 
