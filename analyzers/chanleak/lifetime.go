@@ -134,7 +134,11 @@ func checkOwnerDropped(pass *analysis.Pass, res *summary.Result) {
 			}
 			msg := fmt.Sprintf("%s blocks forever on <-%s: %s", who, w.what, ds[0].msg)
 			if len(ds) > 1 {
-				msg += fmt.Sprintf(" (and %d more callers)", len(ds)-1)
+				more := "callers"
+				if len(ds) == 2 {
+					more = "caller"
+				}
+				msg += fmt.Sprintf(" (and %d more %s)", len(ds)-1, more)
 			}
 			pass.Report(analysis.Diagnostic{Pos: w.pos, Category: catOwnerDropped, Message: msg, Related: related})
 		}

@@ -48,12 +48,14 @@ type overfill struct {
 }
 
 // flowKey is one analysis of a callee: its parameter param is the channel
-// (field nil) or holds it in field, and k values are already buffered.
+// (field nil) or holds it in field, and k values of a buffer of size are
+// already buffered.
 type flowKey struct {
 	fn    *ssa.Function
 	param int
 	field *types.Var
 	k     int
+	size  int
 }
 
 // track is what stands for the channel in one function.
@@ -414,7 +416,7 @@ func (o *overfill) flow(t *track, k, size int) *flowOut {
 // callee flows through fn, whose parameter param is the channel (or its
 // holder), with k values buffered.
 func (o *overfill) callee(fn *ssa.Function, param int, holder bool, field *types.Var, k, size int) *flowOut {
-	key := flowKey{fn: fn, param: param, k: k}
+	key := flowKey{fn: fn, param: param, k: k, size: size}
 	if holder {
 		key.field = field
 	}

@@ -238,3 +238,12 @@ func conditionalSend(extra bool) {
 	maybeSend(ch, extra)
 	go consume(ch)
 }
+
+// The same priming Start as Train's, with room for both batches: a
+// callee's flow is decided for one buffer size, not reused for another.
+func trainRoomy(ctx context.Context) {
+	p := &Prefetcher{queue: make(chan Batch, 2), stop: make(chan struct{})}
+	p.queue <- load(0)
+	p.Start(ctx)
+	p.wg.Wait()
+}
