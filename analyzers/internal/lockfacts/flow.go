@@ -335,6 +335,15 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 		return
 	}
 	callee := typeutil.StaticCallee(fl.info(), call)
+	if callee == nil && fl.record {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			if x := fl.info().Selections[sel]; x != nil && x.Kind() == types.FieldVal {
+				if v, ok := x.Obj().(*types.Var); ok {
+					fl.f.FieldCalls = append(fl.f.FieldCalls, FieldCall{Field: v, Call: call, Held: heldList(st)})
+				}
+			}
+		}
+	}
 	s := fl.a.summary(callee)
 	if s == nil {
 		return
