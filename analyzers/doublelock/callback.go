@@ -101,11 +101,7 @@ func checkCallback(pass *analysis.Pass, byNode map[ast.Node]*lockfacts.Func, reg
 	if cb == nil || len(cb.EntryHeld) > 0 || reported[reg.site.Pos()] {
 		return // a callback that releases its caller's lock first expects it held
 	}
-	sel, ok := ast.Unparen(fc.Call.Fun).(*ast.SelectorExpr)
-	if !ok {
-		return
-	}
-	base, ok := cfgpath.RefOf(pass.TypesInfo, sel.X)
+	base, ok := cfgpath.RefOf(pass.TypesInfo, fc.Owner)
 	if !ok {
 		return
 	}
@@ -170,8 +166,8 @@ func reportCallback(pass *analysis.Pass, reg registration, caller *lockfacts.Fun
 		Pos:      reg.site.Pos(),
 		End:      reg.site.End(),
 		Category: cat,
-		Message: fmt.Sprintf("%s %s %s (%s), and %s calls it through %s with %s held (line %d): %s",
-			what, verb, name, how, callerName, types.ExprString(fc.Call.Fun), name, pass.Fset.Position(fc.Call.Pos()).Line, why),
+		Message: fmt.Sprintf("%s %s %s (%s), and %s calls it through %s.%s with %s held (line %d): %s",
+			what, verb, name, how, callerName, types.ExprString(fc.Owner), fc.Field.Name(), name, pass.Fset.Position(fc.Call.Pos()).Line, why),
 		Related: []analysis.RelatedInformation{{Pos: fc.Call.Pos(), Message: "called here with " + name + " held"}},
 	})
 }

@@ -34,7 +34,8 @@
 //     for the writer (an RWR deadlock).
 //   - callback-relock: a function stored in a field of an owner (a hook,
 //     a checkpointer, an eviction callback) that takes one of the owner's
-//     locks, when a function of the package calls the field with that
+//     locks, when a function of the package calls the field (or a local
+//     copy of it: if f := c.onEvict; f != nil { f(name) }) with that
 //     lock of the same owner held. The stored function is followed from
 //     the field through a setter's parameter to its callers' arguments, a
 //     local given a literal once, or a method value of the owner; it is

@@ -203,6 +203,9 @@ type Func struct {
 type FieldCall struct {
 	Field *types.Var
 	Call  *ast.CallExpr
+	// Owner is the value whose field is called: le in le.cp(ctx), or in
+	// cp := le.cp; cp(ctx).
+	Owner ast.Expr
 	Held  []HeldLock
 }
 

@@ -181,3 +181,42 @@ func NewAsyncRenewer() *AsyncRenewer {
 	r.hook = r.bump
 	return r
 }
+
+// Batcher flushes batches and reports each through a hook it copies to a
+// local first, and registers the hook through a setter as a method value.
+type Batcher struct {
+	mu      sync.Mutex
+	pending []float32
+	flushed int
+	onFlush func(n int)
+}
+
+func (b *Batcher) SetOnFlush(f func(n int)) {
+	b.mu.Lock()
+	b.onFlush = f
+	b.mu.Unlock()
+}
+
+func (b *Batcher) count(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.flushed += n
+}
+
+func (b *Batcher) Flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(b.pending)
+	b.pending = b.pending[:0]
+	if hook := b.onFlush; hook != nil {
+		hook(n)
+	}
+}
+
+// NewBatcher is the bug in a third shape: a method value of the batcher
+// through its setter, called through a local copy of the field.
+func NewBatcher() *Batcher {
+	b := &Batcher{}
+	b.SetOnFlush(b.count) // want `b.count locks b.mu \(line [0-9]+\), and Flush calls it through b.onFlush with b.mu held`
+	return b
+}
