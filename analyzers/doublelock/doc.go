@@ -32,6 +32,21 @@
 //     of the same RWMutex. It works until a writer calls Lock between the
 //     two: the writer waits for the first read lock, the second RLock waits
 //     for the writer (an RWR deadlock).
+//   - callback-relock: a function stored in a field of an owner (a hook,
+//     a checkpointer, an eviction callback) that takes one of the owner's
+//     locks, when a function of the package calls the field (or a local
+//     copy of it: if f := c.onEvict; f != nil { f(name) }) with that
+//     lock of the same owner held. The stored function is followed from
+//     the field through a setter's parameter to its callers' arguments, a
+//     local given a literal once, or a method value of the owner; it is
+//     the same owner when the callback is registered on o and locks o's
+//     mutex, and the call o.hook() holds o's mutex. Reported where the
+//     callback is registered: the model cache that calls onEvict under
+//     c.mu, given c.recordEviction, which locks c.mu, hangs on its first
+//     eviction. Not reported: a callback that locks another value, takes
+//     the lock in a goroutine of its own, or releases the caller's lock
+//     first; a call of the field made after the Unlock, or after starting
+//     a goroutine that releases the lock.
 //
 // Not reported: a lock released before the second Lock on every path; two
 // instances of one type; locks taken with TryLock; a lock a goroutine made

@@ -64,6 +64,7 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 		}
 	}
+	callbacks(pass, res, reported)
 	return nil, nil
 }
 

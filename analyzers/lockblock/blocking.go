@@ -406,7 +406,7 @@ func (s *scanner) recvReady(op summary.Op, depth int) bool {
 			}
 			found := false
 			for _, o := range sum.Ops {
-				if o.Kind == op.Kind && o.Field == op.Field && !o.WayOut && !o.InGo {
+				if o.Kind == op.Kind && (o.Field == op.Field || strings.HasSuffix(op.Field, "."+o.Field)) && !o.WayOut && !o.InGo {
 					found = true
 					if !s.recvReady(o, depth+1) {
 						return false

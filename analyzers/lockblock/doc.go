@@ -23,10 +23,16 @@
 //   - receive-under-lock: a channel receive, or a range over a channel
 //   - send-under-lock and receive-under-lock also for a call to a function
 //     of the package that sends, receives or ranges on a channel it is
-//     given (a parameter, the receiver or a field of one) with no other
-//     select case to take, by the function's summary: h.waitNext() under
-//     h.mu when waitNext receives from h.next. A function that releases
-//     the caller's lock itself is not such a helper
+//     given (a parameter, the receiver, a field of one, or a field of a
+//     field, through the helpers it calls) with no other select case to
+//     take, by the function's summary: h.waitNext() under h.mu when
+//     waitNext receives from h.next; stopHealth(r) under r's lock when it
+//     calls h := r.state.health; h.halt() and halt sends on h.stop, which
+//     the health monitor receives between checks that take r's lock (a
+//     model replica unloaded while its prober waits for the lock). Such a
+//     call is reported only when the other side is known to take the lock
+//     on its way there. A function that releases the caller's lock itself
+//     is not such a helper
 //   - select-under-lock: a select without a default case
 //   - sleep-under-lock: time.Sleep
 //   - io-under-lock: network, HTTP client, file, io.Copy/ReadAll and

@@ -546,20 +546,26 @@ func (p *peers) free(e ast.Expr, kinds []siteKind, waiter ast.Node, held []lockI
 }
 
 // fieldKey names the channel a summary's operation uses: arg itself, or
-// its field named field. obj is the variable or field.
+// its field named field, or the last field of a path of them
+// (state.health.stop: the stop field of every health). obj is the
+// variable or field.
 func (p *peers) fieldKey(arg ast.Expr, field string) (pkey, types.Object, bool) {
 	if field == "" {
 		k, ok := p.keyOf(arg)
 		return k, k.obj, ok && !k.elem
 	}
 	t := p.info.TypeOf(arg)
-	if t == nil {
-		return pkey{}, nil, false
-	}
-	obj, _, _ := types.LookupFieldOrMethod(t, true, p.pkg, field)
-	v, ok := obj.(*types.Var)
-	if !ok || !v.IsField() {
-		return pkey{}, nil, false
+	var v *types.Var
+	for name := range strings.SplitSeq(field, ".") {
+		if t == nil {
+			return pkey{}, nil, false
+		}
+		obj, _, _ := types.LookupFieldOrMethod(t, true, p.pkg, name)
+		f, ok := obj.(*types.Var)
+		if !ok || !f.IsField() {
+			return pkey{}, nil, false
+		}
+		v, t = f, f.Type()
 	}
 	return pkey{obj: v}, v, true
 }

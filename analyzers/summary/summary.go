@@ -1,6 +1,7 @@
 // Package summary computes, for every function of a package, what it does
-// with the channels it is given: the parameters (the receiver first), one
-// field of a parameter or of the receiver, the variables a closure
+// with the channels it is given: the parameters (the receiver first), a
+// field of a parameter or of the receiver (or a field of a field:
+// c.state.health.stop), the variables a closure
 // captures, and the channels it makes and returns. Each operation is a
 // send, a receive, a receive until closed (range, v, ok := <-ch) or a
 // close, with whether it has a way out (a select with another case or a
@@ -78,7 +79,9 @@ type Op struct {
 	// (receiver first), -1 when the channel is not a parameter's.
 	Param int
 	// Field is the field of the parameter the channel is in ("" for the
-	// parameter itself).
+	// parameter itself): a field name, or a path of field names joined by
+	// dots when the channel is in a field of a field ("state.health.stop",
+	// through pointers or not).
 	Field string
 	// Free is the index of the captured variable, -1 if none.
 	Free int
@@ -337,6 +340,10 @@ func root(v ssa.Value, depth int) slot {
 		return root(v.X, depth+1)
 	case *ssa.Field:
 		return withField(root(v.X, depth+1), fieldName(v.X.Type(), v.Field))
+	case *ssa.FieldAddr:
+		// the address of a field of a field (&c.state.probe): it
+		// names the same place as its value
+		return withField(root(v.X, depth+1), fieldName(v.X.Type(), v.Field))
 	case *ssa.UnOp:
 		if v.Op != token.MUL {
 			return none
@@ -366,8 +373,22 @@ func root(v ssa.Value, depth int) slot {
 	return none
 }
 
+// maxPath is the most fields a channel's path may go through
+// (w.state.health.stop is three).
+const maxPath = 4
+
+// withField returns the slot of field f (a field name, or a path of them
+// joined by dots) of the value in sl: the path grows, so a helper that
+// sends on h.stop, called with c.state.health, sends on the caller's
+// c.state.health.stop.
 func withField(sl slot, f string) slot {
-	if !sl.valid() || sl.field != "" || sl.made != nil || f == "" {
+	if !sl.valid() || sl.made != nil || f == "" {
+		return none
+	}
+	if sl.field != "" {
+		f = sl.field + "." + f
+	}
+	if strings.Count(f, ".") >= maxPath {
 		return none
 	}
 	sl.field = f

@@ -335,6 +335,13 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 		return
 	}
 	callee := typeutil.StaticCallee(fl.info(), call)
+	if callee == nil && fl.record {
+		if sel := fl.fieldFunc(call.Fun); sel != nil {
+			if v, ok := fl.info().Selections[sel].Obj().(*types.Var); ok {
+				fl.f.FieldCalls = append(fl.f.FieldCalls, FieldCall{Field: v, Call: call, Owner: sel.X, Held: heldList(st)})
+			}
+		}
+	}
 	s := fl.a.summary(callee)
 	if s == nil {
 		return
@@ -628,4 +635,52 @@ func (a *analyzer) summarise(f *Func) *Summary {
 		return a.Global+a.Path+a.Class < b.Global+b.Path+b.Class
 	})
 	return s
+}
+
+// fieldFunc returns the field selector a called function value comes from:
+// le.cp itself, or a local given it once (cp := le.cp; if cp != nil { cp() }).
+func (fl *flow) fieldFunc(fun ast.Expr) *ast.SelectorExpr {
+	info := fl.info()
+	isField := func(e ast.Expr) *ast.SelectorExpr {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok {
+			return nil
+		}
+		if x := info.Selections[sel]; x != nil && x.Kind() == types.FieldVal {
+			return sel
+		}
+		return nil
+	}
+	if sel := isField(fun); sel != nil {
+		return sel
+	}
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok {
+		return nil
+	}
+	var from *ast.SelectorExpr
+	n := 0
+	ast.Inspect(fl.f.Node, func(m ast.Node) bool {
+		as, ok := m.(*ast.AssignStmt)
+		if !ok {
+			return true
+		}
+		for i, lhs := range as.Lhs {
+			if l, ok := ast.Unparen(lhs).(*ast.Ident); ok && info.ObjectOf(l) == v {
+				n++
+				if len(as.Lhs) == len(as.Rhs) {
+					from = isField(as.Rhs[i])
+				}
+			}
+		}
+		return true
+	})
+	if n != 1 {
+		return nil
+	}
+	return from
 }

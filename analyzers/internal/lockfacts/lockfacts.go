@@ -193,6 +193,20 @@ type Func struct {
 	// Reassigned holds the variables the function assigns (c = c.parent):
 	// their fields are not the caller's any more.
 	Reassigned map[types.Object]bool
+	// FieldCalls are the calls of a function stored in a struct field
+	// (le.cp(ctx), w.onEvent()), with the locks held there.
+	FieldCalls []FieldCall
+}
+
+// FieldCall is a call of the function value in a struct field: a callback
+// whose body the call does not name.
+type FieldCall struct {
+	Field *types.Var
+	Call  *ast.CallExpr
+	// Owner is the value whose field is called: le in le.cp(ctx), or in
+	// cp := le.cp; cp(ctx).
+	Owner ast.Expr
+	Held  []HeldLock
 }
 
 // Result is the analysis of a package.

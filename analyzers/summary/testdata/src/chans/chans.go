@@ -83,3 +83,39 @@ func captured(ch chan int) { // want captured:"summary\\(send ch\\)"
 func Exported(c chan int) { // want Exported:"summary\\(close c\\)"
 	finish(c)
 }
+
+// A channel in a field of a field keeps its whole path, through pointers
+// or values, and through a helper called on the inner value.
+type health struct {
+	stop chan struct{}
+}
+
+type state struct {
+	health *health
+	probe  health
+}
+
+type container struct {
+	state *state
+}
+
+func (h *health) closeMonitor() { // want closeMonitor:"summary\\(send h.stop\\)"
+	h.stop <- struct{}{}
+}
+
+func stopMonitor(c *container) { // want stopMonitor:"summary\\(send c.state.health.stop\\)"
+	h := c.state.health
+	h.closeMonitor()
+}
+
+func waitProbe(c *container) { // want waitProbe:"summary\\(recv c.state.probe.stop\\)"
+	<-c.state.probe.stop
+}
+
+// A path longer than four fields is not followed.
+type l4 struct{ c *container }
+type l5 struct{ l *l4 }
+
+func deep(x *l5) {
+	<-x.l.c.state.health.stop
+}
