@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/asyncbook/asyncbook/internal/repocopy"
 	"github.com/asyncbook/asyncbook/workbook"
 )
 
@@ -86,28 +86,7 @@ func Workspace(t testing.TB) string {
 	t.Helper()
 	src := Root(t)
 	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			switch {
-			case rel == ".git", rel == workbook.PracticeDir, rel == ".cache", d.Name() == "node_modules":
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	require.NoError(t, err)
+	require.NoError(t, repocopy.Into(src, dst))
 	return dst
 }
 
