@@ -60,6 +60,7 @@ func run(pass *analysis.Pass) (any, error) {
 		checkDropped(pass, res)
 		checkNeverSignalled(pass, res)
 		checkOwnerDropped(pass, res)
+		checkOwnerSelfDropped(pass, res)
 		checkOverfilled(pass, res)
 	}
 	return nil, nil

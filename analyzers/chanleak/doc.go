@@ -69,7 +69,28 @@
 //     package's calls), and the parent context never ends
 //     (context.Background, TODO). Reported at the goroutine's receive,
 //     where it blocks, naming the caller and the methods that would
-//     release it.
+//     release it. The function that makes the owner may drop it itself
+//     (Grpc862): it keeps the cancel of a context derived from
+//     context.Background in the owner, starts a goroutine given the
+//     owner, and on some path from there returns without returning,
+//     storing or handing on the owner (a named result never assigned it,
+//     a nil returned by mistake) or calling a method that reaches the
+//     cancel. That goroutine may wait in the package's functions it calls
+//     (go func() { cc.resetAddrConn() }()), on the owner's context or on
+//     a child's context derived from it (ac.ctx, ac.cancel =
+//     context.WithCancel(cc.ctx)) whose cancel only the owner's releasing
+//     methods reach (Close -> ac.tearDown -> ac.cancel()): reported at
+//     the goroutine's call (or receive), naming the receive it blocks on.
+//     Limits of that shape: the owner's context field is set once in the
+//     package, each child's only by such a derivation; a child's cancel
+//     reached from an exported method other than the owner's, or from a
+//     function used as a value, silences it; before its wait the
+//     goroutine and what it calls may only read, allocate, store into
+//     the owner's, a child's or a local struct's fields, call other
+//     packages' functions given no owner, and call the cancel of a
+//     context they derived (a send, a go or defer statement, an interface
+//     call, a recursive call or a loop that can return without waiting
+//     silence it); a wait in a select with another case never counts.
 //   - buffer-overfilled: a channel just made (a local, or a field of a
 //     struct made with it) receives more sends than its buffer holds
 //     before anything could receive: on every path from the make, before

@@ -34,6 +34,8 @@ type starter struct {
 	// -1 when fn derives it from context.Background or TODO itself.
 	parent int
 	waits  []ctxWait
+	// own is the owner's type when the starter drops the owner itself.
+	own types.Type
 }
 
 // ctxWait is a goroutine's receive from the derived context's Done
@@ -664,7 +666,7 @@ func (l *lifetime) dropped(fn *ssa.Function, call *ssa.Call, s *starter) (string
 // its non-nil side. When errs is not nil (the starter returns an error),
 // a branch on the error being nil takes only its nil side, and a return
 // counts only after that branch (before it, the starter may have failed).
-func unreleasedReturn(call *ssa.Call, release map[ssa.Instruction]bool, nilTests map[*ssa.BinOp]bool, errs map[ssa.Value]bool) *ssa.Return {
+func unreleasedReturn(call ssa.Instruction, release map[ssa.Instruction]bool, nilTests map[*ssa.BinOp]bool, errs map[ssa.Value]bool) *ssa.Return {
 	type state struct {
 		b       *ssa.BasicBlock
 		checked bool
@@ -699,7 +701,7 @@ func unreleasedReturn(call *ssa.Call, release map[ssa.Instruction]bool, nilTests
 	start := call.Block()
 	after := false
 	for _, in := range start.Instrs {
-		if in == ssa.Instruction(call) {
+		if in == call {
 			after = true
 			continue
 		}
@@ -805,6 +807,9 @@ func (s *starter) runs(fn *ssa.Function) bool {
 
 // ownerType is the type of the owner: the starter's receiver or result.
 func ownerType(s *starter) types.Type {
+	if s.own != nil {
+		return s.own
+	}
 	if s.recv {
 		return s.fn.Params[0].Type()
 	}
