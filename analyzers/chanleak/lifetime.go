@@ -195,28 +195,7 @@ func (l *lifetime) starterAt(fn *ssa.Function, wc *ssa.Call) *starter {
 	}
 	// The cancel function goes into one field of the owner, and nowhere
 	// else: only what loads that field can cancel.
-	var store *ssa.Store
-	for v := cancel; v != nil; {
-		next := ssa.Value(nil)
-		for _, r := range *v.Referrers() {
-			switch r := r.(type) {
-			case *ssa.DebugRef:
-			case *ssa.ChangeType: // a CancelFunc kept as a func()
-				if next != nil {
-					return nil
-				}
-				next = r
-			case *ssa.Store:
-				if store != nil || r.Val != v {
-					return nil
-				}
-				store = r
-			default:
-				return nil
-			}
-		}
-		v = next
-	}
+	store := onlyStore(cancel)
 	if store == nil {
 		return nil
 	}
