@@ -305,24 +305,9 @@ func (l *lifetime) waitsOf(g *ssa.Go, ctx, owner ssa.Value) []ctxWait {
 	blocks := map[*ssa.BasicBlock]bool{}
 	for _, b := range gfn.Blocks {
 		for _, instr := range b.Instrs {
-			var ch ssa.Value
-			switch in := instr.(type) {
-			case *ssa.UnOp:
-				if in.Op == token.ARROW {
-					ch = in.X
-				}
-			case *ssa.Select:
-				if in.Blocking && len(in.States) == 1 && in.States[0].Dir == types.RecvOnly {
-					ch = in.States[0].Chan
-				}
-			}
-			done, ok := ch.(*ssa.Call)
-			if !ok || !done.Call.IsInvoke() || done.Call.Method.Name() != "Done" || !isContextType(done.Call.Value.Type()) || !isCtx(done.Call.Value) {
+			ctx, pos := doneRecv(instr)
+			if ctx == nil || !isCtx(ctx) {
 				continue
-			}
-			pos := instr.Pos()
-			if sel, ok := instr.(*ssa.Select); ok {
-				pos = sel.States[0].Pos
 			}
 			waits = append(waits, ctxWait{recv: instr, pos: pos, what: chanName(l.pass, pos), g: g})
 			blocks[b] = true
@@ -359,6 +344,29 @@ func (l *lifetime) waitsOf(g *ssa.Go, ctx, owner ssa.Value) []ctxWait {
 		work = append(work, b.Succs...)
 	}
 	return waits
+}
+
+// doneRecv returns the context whose Done channel instr blocks receiving
+// from (a receive, or a select with that receive as its one case) and the
+// receive's position; a nil context otherwise.
+func doneRecv(instr ssa.Instruction) (ssa.Value, token.Pos) {
+	var ch ssa.Value
+	pos := instr.Pos()
+	switch in := instr.(type) {
+	case *ssa.UnOp:
+		if in.Op == token.ARROW {
+			ch = in.X
+		}
+	case *ssa.Select:
+		if in.Blocking && len(in.States) == 1 && in.States[0].Dir == types.RecvOnly {
+			ch, pos = in.States[0].Chan, in.States[0].Pos
+		}
+	}
+	done, ok := ch.(*ssa.Call)
+	if !ok || !done.Call.IsInvoke() || done.Call.Method.Name() != "Done" || !isContextType(done.Call.Value.Type()) {
+		return nil, token.NoPos
+	}
+	return done.Call.Value, pos
 }
 
 func isWait(instr ssa.Instruction, waits []ctxWait) bool {

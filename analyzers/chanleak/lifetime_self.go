@@ -576,21 +576,8 @@ func (w *selfWalker) holdsCtx(t types.Type) bool {
 // waitOn returns the position and text of a receive from the Done channel
 // of a context field in the set, or NoPos.
 func (w *selfWalker) waitOn(instr ssa.Instruction) (token.Pos, string) {
-	var ch ssa.Value
-	pos := instr.Pos()
-	switch in := instr.(type) {
-	case *ssa.UnOp:
-		if in.Op == token.ARROW {
-			ch = in.X
-		}
-	case *ssa.Select:
-		if in.Blocking && len(in.States) == 1 && in.States[0].Dir == types.RecvOnly {
-			ch = in.States[0].Chan
-			pos = in.States[0].Pos
-		}
-	}
-	done, ok := ch.(*ssa.Call)
-	if !ok || !done.Call.IsInvoke() || done.Call.Method.Name() != "Done" || !isContextType(done.Call.Value.Type()) || !isFieldLoad(done.Call.Value, w.f.ctx) {
+	ctx, pos := doneRecv(instr)
+	if ctx == nil || !isFieldLoad(ctx, w.f.ctx) {
 		return token.NoPos, ""
 	}
 	return pos, chanName(w.pass, pos)
