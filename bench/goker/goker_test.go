@@ -77,45 +77,69 @@ func F() {
 	assert.Empty(t, s.DeclIn["Run"], "methods are not kernel entry points")
 }
 
-// Reach follows calls on the goroutine (functions by name, methods by
-// method name, literals that are not started by go), never a go statement.
-func TestReach(t *testing.T) {
-	dir := t.TempDir()
-	src := `package main
+// The profile's leaked goroutines, with their frames in package main; live
+// goroutines, runtime frames and the go statement's line are left out.
+func TestParseLeaks(t *testing.T) {
+	profile := `goroutine leak profile: total 2
+goroutine 1 [running]:
+main.main()
+	/tmp/k/main.go:38 +0x133
 
-type T struct{}
+goroutine 5 [sync.RWMutex.RLock (leaked)]:
+sync.runtime_SemacquireRWMutexR(0x26012131fe38?, 0x13?, 0x0?)
+	/usr/local/go/src/runtime/sema.go:100 +0x25
+sync.(*RWMutex).RLock(...)
+	/usr/local/go/src/sync/rwmutex.go:74
+main.(*M).notify(0x2601212f8120, {0x0?, 0x0?, 0x4?})
+	/tmp/k/m.go:40 +0x31
+main.F.func2()
+	/tmp/k/m.go:85 +0x5c
+created by main.F in goroutine 1
+	/tmp/k/m.go:80 +0x57
 
-func (t *T) lock()   {}
-func (t *T) unlock() {}
-func (t *T) spawned() {}
-
-func helper(t *T) { t.lock() }
-
-func Entry() {
-	t := &T{}
-	helper(t)
-	defer func() { t.unlock() }()
-	go t.spawned()
-	go func() { other() }()
+goroutine 7 [chan send (leaked), 2 minutes]:
+main.G.func1()
+	/tmp/k/g.go:12 +0x1a
+created by main.G in goroutine 1
+	/tmp/k/g.go:10 +0x57
+`
+	got := ParseLeaks(profile)
+	assert.Equal(t, []Stack{
+		{Reason: "sync.RWMutex.RLock", Frames: []Frame{{"(*M).notify", "m.go", 40}, {"F.func2", "m.go", 85}}},
+		{Reason: "chan send", Frames: []Frame{{"G.func1", "g.go", 12}}},
+	}, got)
+	assert.Empty(t, ParseLeaks("goroutine 1 [running]:\nmain.main()\n\t/tmp/k/main.go:38 +0x133\n"))
 }
 
-func other() {}
-`
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.go"), []byte(src), 0o644))
-	s, err := ParseSource(dir)
+// A real run of a kernel whose goroutine blocks three calls below the
+// function it was started with (Syncthing4829: a read lock taken under the
+// same mutex's write lock).
+func TestLeakedStacksOfARealRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the kernels")
+	}
+	b := setup(t)
+	exe, err := BuildKernels(context.Background(), b.Dir, t.TempDir())
 	require.NoError(t, err)
-	var entry []Func
-	for _, f := range s.Funcs {
-		if f.Name == "Entry" {
-			entry = append(entry, f)
+	var k Kernel
+	for _, kk := range b.Kernels {
+		if kk.Name == "Syncthing4829" {
+			k = kk
 		}
 	}
-	require.Len(t, entry, 1)
+	require.NotEmpty(t, k.Name)
+	st, err := LeakedStacks(context.Background(), exe, k, kernelRuns)
+	require.NoError(t, err)
+	require.True(t, sawAll(k, st), "the expected leak was not seen: %+v", st)
 	var names []string
-	for _, f := range s.Reach(entry) {
-		names = append(names, f.Name)
+	for _, fn := range b.Source.Frames(st) {
+		names = append(names, fn.Name)
 	}
-	assert.ElementsMatch(t, []string{"helper", "(*T).lock", "Entry.func1", "(*T).unlock"}, names)
+	assert.Subset(t, names, []string{"(*Mapping_syncthing4829).notify", "(*Mapping_syncthing4829).clearAddresses", "(*Service_syncthing4829).RemoveMapping", "Syncthing4829.func2"})
+	assert.NotContains(t, names, "(*Service_syncthing4829).NewMapping", "a function that returned is not on the stack")
+
+	_, err = LeakedStacks(context.Background(), exe, Kernel{Name: "NoSuchKernel"}, 1)
+	assert.Error(t, err, "an unknown kernel is an error, not an empty run")
 }
 
 func TestScore(t *testing.T) {
@@ -140,9 +164,9 @@ func TestScore(t *testing.T) {
 		{Check: "a", File: "f.go", Line: 6, Col: 9}, // in F.func2.1, inside F.func2
 		{Check: "b", File: "f.go", Line: 12, Col: 1},
 		{Check: "c", File: "g.go", Line: 4, Col: 1}, // before G.func2
-	})
+	}, nil)
 	assert.Equal(t, Result{Outcome: AtBug, Checks: []string{"a"}}, rs["F"])
-	assert.Equal(t, Result{Outcome: Off, Checks: []string{"c"}}, rs["G"], "not below: G.func2 calls nothing")
+	assert.Equal(t, Result{Outcome: Off, Checks: []string{"c"}}, rs["G"], "not on the stack: no kernel was run")
 	assert.Equal(t, Silent, rs["H"].Outcome)
 
 	kleak, err := parseLeak(`K\.func1\(.* \[sync\.Mutex\.Lock\]`)
@@ -150,10 +174,15 @@ func TestScore(t *testing.T) {
 	src.DeclIn["K"] = "k.go"
 	src.Funcs = append(src.Funcs,
 		Func{Name: "K", File: "k.go", Start: pos(1, 1), End: pos(9, 2)},
-		Func{Name: "K.func1", File: "k.go", Start: pos(3, 5), End: pos(5, 3), Calls: []string{"relock"}},
-		Func{Name: "relock", File: "k.go", Start: pos(11, 1), End: pos(15, 2)})
-	rs = Score(src, []Kernel{{Name: "K", Leaks: []Leak{kleak}}}, []Finding{{Check: "doublelock", File: "k.go", Line: 13, Col: 2}})
-	assert.Equal(t, Result{Outcome: Off, Checks: []string{"doublelock"}, OnPath: true}, rs["K"], "below: relock is called by the leaking K.func1")
+		Func{Name: "K.func1", File: "k.go", Start: pos(3, 5), End: pos(5, 3)},
+		Func{Name: "relock", File: "k.go", Start: pos(11, 1), End: pos(15, 2)},
+		Func{Name: "other", File: "k.go", Start: pos(17, 1), End: pos(19, 2)})
+	kernelsK := []Kernel{{Name: "K", Leaks: []Leak{kleak}}}
+	leaked := map[string][]Stack{"K": {{Reason: "sync.Mutex.Lock", Frames: []Frame{{"relock", "k.go", 13}, {"K.func1", "k.go", 4}}}}}
+	rs = Score(src, kernelsK, []Finding{{Check: "doublelock", File: "k.go", Line: 13, Col: 2}}, leaked)
+	assert.Equal(t, Result{Outcome: Off, Checks: []string{"doublelock"}, OnStack: true}, rs["K"], "on the stack: the leaked K.func1 is blocked in relock")
+	rs = Score(src, kernelsK, []Finding{{Check: "style", File: "k.go", Line: 18, Col: 2}}, leaked)
+	assert.Equal(t, Result{Outcome: Off, Checks: []string{"style"}}, rs["K"], "other is not on the leaked stack")
 }
 
 func pos(line, col int) token.Position { return token.Position{Line: line, Column: col} }
@@ -167,7 +196,7 @@ func TestNoKernelLost(t *testing.T) {
 	b := setup(t)
 	fs, err := Asyncvet(context.Background(), b.Dir)
 	require.NoError(t, err)
-	now := Score(b.Source, b.Kernels, fs)
+	now := Score(b.Source, b.Kernels, fs, nil)
 	want := committedAtBug(t, "asyncvet -profile=strict")
 	require.NotEmpty(t, want)
 	for name := range want {

@@ -139,12 +139,6 @@ type Func struct {
 	Name       string
 	File       string // base name
 	Start, End token.Position
-	// Calls names what the function calls on its own goroutine (not in a
-	// go statement, not inside a nested literal): "F" for a call of a
-	// function, ".M" for a call of a method M, resolved by name.
-	Calls []string
-	// Go is set for a literal started by a go statement.
-	Go bool
 }
 
 // Contains reports whether line:col of file lies inside f.
@@ -183,21 +177,8 @@ func ParseSource(dir string) (*Source, error) {
 			return nil, fmt.Errorf("parse kernels: %w", err)
 		}
 		base := filepath.Base(name)
-		goLits := map[*ast.FuncLit]bool{}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if g, ok := n.(*ast.GoStmt); ok {
-				if lit, ok := g.Call.Fun.(*ast.FuncLit); ok {
-					goLits[lit] = true
-				}
-			}
-			return true
-		})
 		add := func(name string, n ast.Node) {
-			fn := Func{Name: name, File: base, Start: fset.Position(n.Pos()), End: fset.Position(n.End()), Calls: calls(n)}
-			if lit, ok := n.(*ast.FuncLit); ok {
-				fn.Go = goLits[lit]
-			}
-			src.Funcs = append(src.Funcs, fn)
+			src.Funcs = append(src.Funcs, Func{Name: name, File: base, Start: fset.Position(n.Pos()), End: fset.Position(n.End())})
 		}
 		// lits names the function literals directly inside n (not inside
 		// a nested literal), numbering them after prefix, and recurses.
@@ -236,72 +217,6 @@ func ParseSource(dir string) (*Source, error) {
 		}
 	}
 	return src, nil
-}
-
-// calls lists what fn calls on its own goroutine (see Func.Calls).
-func calls(fn ast.Node) []string {
-	var out []string
-	ast.Inspect(fn, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return n == fn
-		case *ast.GoStmt:
-			return false // another goroutine
-		case *ast.CallExpr:
-			switch f := ast.Unparen(n.Fun).(type) {
-			case *ast.Ident:
-				out = append(out, f.Name)
-			case *ast.SelectorExpr:
-				out = append(out, "."+f.Sel.Name)
-			}
-		}
-		return true
-	})
-	return out
-}
-
-// Reach returns the functions of the file that fns call on their own
-// goroutines, directly or through others (fns not included), by name: a
-// function call names the top-level function, a method call every method
-// of that name in the file; nested literals are included unless a go
-// statement starts them.
-func (s *Source) Reach(fns []Func) []Func {
-	seen := map[string]bool{}
-	for _, f := range fns {
-		seen[f.Name] = true
-	}
-	queue := append([]Func(nil), fns...)
-	var out []Func
-	for len(queue) > 0 {
-		f := queue[0]
-		queue = queue[1:]
-		for _, g := range s.Funcs {
-			if seen[g.Name] || g.File != f.File {
-				continue
-			}
-			nested := strings.HasPrefix(g.Name, f.Name+".") && !g.Go
-			if nested || called(f.Calls, g.Name) {
-				seen[g.Name] = true
-				out = append(out, g)
-				queue = append(queue, g)
-			}
-		}
-	}
-	return out
-}
-
-// called reports whether calls names the function or method name.
-func called(calls []string, name string) bool {
-	method := ""
-	if i := strings.LastIndex(name, "."); i > 0 && !strings.Contains(name, ".func") {
-		method = name[i:]
-	}
-	for _, c := range calls {
-		if c == name || (method != "" && c == method) {
-			return true
-		}
-	}
-	return false
 }
 
 func recvName(t ast.Expr) string {

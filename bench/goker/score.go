@@ -33,21 +33,24 @@ func (o Outcome) String() string {
 type Result struct {
 	Outcome Outcome
 	Checks  []string
-	// OnPath is set, for Off, when a finding lies in a function the
-	// leaking goroutine calls (Source.Reach): where it blocks, below the
-	// function the runtime names.
-	OnPath bool
+	// OnStack is set, for Off, when a finding lies in a function that is
+	// a frame of a goroutine the kernel leaked when it ran (leaked): a
+	// function the blocked goroutine is in, below the one the runtime's
+	// test names it by.
+	OnStack bool
 }
 
-// Score decides each kernel's outcome for a tool's findings.
-func Score(src *Source, kernels []Kernel, fs []Finding) map[string]Result {
+// Score decides each kernel's outcome for a tool's findings; leaked holds
+// each kernel's leaked goroutines as observed (LeakedStacks), nil when the
+// kernels were not run.
+func Score(src *Source, kernels []Kernel, fs []Finding, leaked map[string][]Stack) map[string]Result {
 	out := map[string]Result{}
 	for _, k := range kernels {
 		file := src.DeclIn[k.Name]
 		leaking := src.Leaking(k)
-		below := src.Reach(leaking)
+		onStack := src.Frames(leaked[k.Name])
 		at, off := map[string]bool{}, map[string]bool{}
-		onPath := false
+		stacked := false
 		for _, f := range fs {
 			if f.File != file {
 				continue
@@ -64,9 +67,9 @@ func Score(src *Source, kernels []Kernel, fs []Finding) map[string]Result {
 				continue
 			}
 			off[f.Check] = true
-			for _, fn := range below {
+			for _, fn := range onStack {
 				if fn.Contains(f.File, f.Line, f.Col) {
-					onPath = true
+					stacked = true
 				}
 			}
 		}
@@ -74,7 +77,7 @@ func Score(src *Source, kernels []Kernel, fs []Finding) map[string]Result {
 		case len(at) > 0:
 			out[k.Name] = Result{Outcome: AtBug, Checks: keys(at)}
 		case len(off) > 0:
-			out[k.Name] = Result{Outcome: Off, Checks: keys(off), OnPath: onPath}
+			out[k.Name] = Result{Outcome: Off, Checks: keys(off), OnStack: stacked}
 		default:
 			out[k.Name] = Result{Outcome: Silent}
 		}
@@ -93,7 +96,7 @@ func keys(m map[string]bool) []string {
 
 // Tally counts a tool's outcomes over kernels (those that keep says).
 type Tally struct {
-	AtBug, Off, OffOnPath, Silent, Of int
+	AtBug, Off, OffOnStack, Silent, Of int
 }
 
 func tally(kernels []Kernel, rs map[string]Result, keep func(Kernel) bool) Tally {
@@ -108,8 +111,8 @@ func tally(kernels []Kernel, rs map[string]Result, keep func(Kernel) bool) Tally
 			t.AtBug++
 		case Off:
 			t.Off++
-			if rs[k.Name].OnPath {
-				t.OffOnPath++
+			if rs[k.Name].OnStack {
+				t.OffOnStack++
 			}
 		default:
 			t.Silent++
@@ -125,9 +128,26 @@ func (r Result) cell() string {
 	mark := "**bug**"
 	if r.Outcome == Off {
 		mark = "off"
-		if r.OnPath {
-			mark = "off (below)"
+		if r.OnStack {
+			mark = "off (on the stack)"
 		}
 	}
 	return mark + " " + strings.Join(r.Checks, ", ")
+}
+
+// Frames returns the functions of s that are frames of the stacks.
+func (s *Source) Frames(stacks []Stack) []Func {
+	names := map[string]bool{}
+	for _, st := range stacks {
+		for _, fr := range st.Frames {
+			names[fr.File+" "+fr.Func] = true
+		}
+	}
+	var out []Func
+	for _, f := range s.Funcs {
+		if names[f.File+" "+f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
