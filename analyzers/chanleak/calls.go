@@ -133,7 +133,7 @@ func (w *paramWalker) walk(v ssa.Value, depth int, mark func(pos token.Pos, rep 
 		}
 	}
 	for _, r := range *refs {
-		loop := inCycle(r.Block())
+		loop := summary.OnCycle(r.Block())
 		switch r := r.(type) {
 		case *ssa.DebugRef:
 		case *ssa.Send:

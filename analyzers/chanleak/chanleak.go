@@ -58,6 +58,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if res, ok := pass.ResultOf[summary.Analyzer].(*summary.Result); ok {
 		checkNamed(pass, res)
 		checkDropped(pass, res)
+		checkReturned(pass, res)
 		checkNeverSignalled(pass, res)
 		checkOwnerDropped(pass, res)
 		checkOwnerSelfDropped(pass, res)

@@ -85,3 +85,7 @@ func TestCancelOwnerDropped(t *testing.T) {
 func TestBufferOverfilled(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "overfill")
 }
+
+func TestReturnedChannelStranded(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "returned")
+}

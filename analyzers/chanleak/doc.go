@@ -37,6 +37,11 @@
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no
 //     way out): nobody can receive, the goroutine blocks forever.
+//   - returned-channel-stranded: the caller keeps such a channel but, on a
+//     path of its graph, returns while the goroutine still sends: without a
+//     receive for a goroutine that sends once (a timeout, an early return),
+//     before seeing the channel closed for one that sends in a loop (a
+//     break or return out of ranging over a generator, a single receive).
 //   - never-signalled: a receive from (or range over) a channel the
 //     function made and handed only to a goroutine started on a declared
 //     function (go watcher(updates, done)) that never sends on it, closes

@@ -146,20 +146,20 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	// counted (for i := 0; i < n; i++ { <-c }): the graph has paths that
 	// skip such a loop which no run takes. Those are left to the
 	// syntactic checks, which compare the counts.
-	if inCycle(g.Block()) {
+	if summary.OnCycle(g.Block()) {
 		return
 	}
 	for in := range u.instrs {
-		if inCycle(in.Block()) {
+		if summary.OnCycle(in.Block()) {
 			return
 		}
 	}
 	for b := range u.cases {
-		if inCycle(b) {
+		if summary.OnCycle(b) {
 			return
 		}
 	}
-	ret := strandingReturn(g, u)
+	ret := unfreedReturn(g, u.instrs, u.cases, nil)
 	if ret == nil {
 		return
 	}
@@ -448,68 +448,4 @@ func caseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
 		}
 	}
 	return nil
-}
-
-// strandingReturn returns a Return reachable from the go statement on a
-// path that passes no operation freeing the goroutine, or nil.
-func strandingReturn(g *ssa.Go, u uses) *ssa.Return {
-	start := g.Block()
-	// The rest of the go statement's block.
-	after := false
-	for _, in := range start.Instrs {
-		if in == ssa.Instruction(g) {
-			after = true
-			continue
-		}
-		if after && u.instrs[in] {
-			return nil
-		}
-	}
-	if r, ok := start.Instrs[len(start.Instrs)-1].(*ssa.Return); ok {
-		return r
-	}
-	seen := map[*ssa.BasicBlock]bool{}
-	work := append([]*ssa.BasicBlock(nil), start.Succs...)
-	for len(work) > 0 {
-		b := work[0]
-		work = work[1:]
-		if seen[b] || u.cases[b] {
-			continue
-		}
-		seen[b] = true
-		freed := false
-		for _, in := range b.Instrs {
-			if u.instrs[in] {
-				freed = true
-				break
-			}
-		}
-		if freed {
-			continue
-		}
-		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
-			return r
-		}
-		work = append(work, b.Succs...)
-	}
-	return nil
-}
-
-// inCycle reports whether b lies on a cycle of its function's graph.
-func inCycle(b *ssa.BasicBlock) bool {
-	seen := map[*ssa.BasicBlock]bool{}
-	work := append([]*ssa.BasicBlock(nil), b.Succs...)
-	for len(work) > 0 {
-		x := work[len(work)-1]
-		work = work[:len(work)-1]
-		if x == b {
-			return true
-		}
-		if seen[x] {
-			continue
-		}
-		seen[x] = true
-		work = append(work, x.Succs...)
-	}
-	return false
 }

@@ -98,6 +98,10 @@ type Op struct {
 	// InGo is set when the operation runs in a goroutine the function
 	// starts (directly or through the functions it calls).
 	InGo bool
+	// Repeated is set when the operation may run more than once in one
+	// call: it lies on a loop of its function, or of a callee reached
+	// from a loop (a generator's send in its for loop).
+	Repeated bool
 	// Pos is where the operation is (or the call or go statement that
 	// leads to it).
 	Pos token.Pos
@@ -110,6 +114,9 @@ func (o Op) String() string {
 	}
 	if o.InGo {
 		s += " (in go)"
+	}
+	if o.Repeated {
+		s += " (repeated)"
 	}
 	return s
 }
@@ -441,16 +448,20 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 		op Op
 	}
 	var ops []local
-	addOp := func(v ssa.Value, k Kind, wayOut, inGo bool, pos token.Pos) {
+	cycles := map[*ssa.BasicBlock]bool{}
+	for _, b := range fn.Blocks {
+		cycles[b] = OnCycle(b)
+	}
+	addOp := func(v ssa.Value, k Kind, wayOut, inGo bool, b *ssa.BasicBlock, pos token.Pos) {
 		sl := root(v, 0)
 		if !sl.valid() {
 			return
 		}
-		ops = append(ops, local{sl, Op{Kind: k, WayOut: wayOut, InGo: inGo, Pos: pos}})
+		ops = append(ops, local{sl, Op{Kind: k, WayOut: wayOut, InGo: inGo, Repeated: cycles[b], Pos: pos}})
 	}
 	// mapCallee adds what a callee does with its parameters (or a
 	// closure with its captured variables) to fn's operations.
-	mapCallee := func(c *ssa.CallCommon, inGo bool, pos token.Pos) {
+	mapCallee := func(c *ssa.CallCommon, inGo bool, b *ssa.BasicBlock, pos token.Pos) {
 		if c.IsInvoke() {
 			return
 		}
@@ -464,7 +475,7 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 			bindings = f.Bindings
 		case *ssa.Builtin:
 			if f.Name() == "close" && len(c.Args) == 1 {
-				addOp(c.Args[0], Close, false, inGo, pos)
+				addOp(c.Args[0], Close, false, inGo, b, pos)
 			}
 			return
 		}
@@ -489,7 +500,7 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 			if !sl.valid() {
 				continue
 			}
-			ops = append(ops, local{sl, Op{Kind: o.Kind, WayOut: o.WayOut, InGo: o.InGo || inGo, Pos: pos}})
+			ops = append(ops, local{sl, Op{Kind: o.Kind, WayOut: o.WayOut, InGo: o.InGo || inGo, Repeated: o.Repeated || cycles[b], Pos: pos}})
 		}
 	}
 	hasReturn := false
@@ -497,14 +508,14 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 		for _, instr := range b.Instrs {
 			switch in := instr.(type) {
 			case *ssa.Send:
-				addOp(in.Chan, Send, false, false, in.Pos())
+				addOp(in.Chan, Send, false, false, b, in.Pos())
 			case *ssa.UnOp:
 				if in.Op == token.ARROW {
 					k := Recv
 					if in.CommaOk {
 						k = Range
 					}
-					addOp(in.X, k, false, false, in.Pos())
+					addOp(in.X, k, false, false, b, in.Pos())
 				}
 			case *ssa.Select:
 				out := !in.Blocking || len(in.States) > 1
@@ -513,14 +524,14 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 					if st.Dir == types.SendOnly {
 						k = Send
 					}
-					addOp(st.Chan, k, out, false, st.Pos)
+					addOp(st.Chan, k, out, false, b, st.Pos)
 				}
 			case *ssa.Call:
-				mapCallee(in.Common(), false, in.Pos())
+				mapCallee(in.Common(), false, b, in.Pos())
 			case *ssa.Defer:
-				mapCallee(in.Common(), false, in.Pos())
+				mapCallee(in.Common(), false, b, in.Pos())
 			case *ssa.Go:
-				mapCallee(in.Common(), true, in.Pos())
+				mapCallee(in.Common(), true, b, in.Pos())
 			case *ssa.Return:
 				hasReturn = true
 			}
@@ -569,4 +580,24 @@ func (s *summarizer) compute(fn *ssa.Function) *Summary {
 	}
 	sort.SliceStable(sum.Ops, func(i, j int) bool { return sum.Ops[i].Pos < sum.Ops[j].Pos })
 	return sum
+}
+
+// OnCycle reports whether b lies on a cycle of its function's graph: it
+// may run more than once in one call.
+func OnCycle(b *ssa.BasicBlock) bool {
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), b.Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if x == b {
+			return true
+		}
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		work = append(work, x.Succs...)
+	}
+	return false
 }

@@ -13,7 +13,7 @@ func produceOrStop(ctx context.Context, ch chan<- int) { // want produceOrStop:"
 	}
 }
 
-func drain(in <-chan int) { // want drain:"summary\\(range in\\)"
+func drain(in <-chan int) { // want drain:"summary\\(range in \\(repeated\\)\\)"
 	for range in {
 	}
 }
@@ -43,6 +43,25 @@ func Stream() <-chan int { // want Stream:"summary\\(close result 0 \\(in go\\);
 	return ch
 }
 
+// A generator: its goroutine sends once per loop turn.
+func Count(n int) <-chan int { // want Count:"summary\\(close result 0 \\(in go\\); send result 0 \\(in go\\) \\(repeated\\)\\)"
+	ch := make(chan int)
+	go func() {
+		for i := 0; i < n; i++ {
+			ch <- i
+		}
+		close(ch)
+	}()
+	return ch
+}
+
+// A callee called in a loop repeats its operations.
+func produceAll(ch chan<- int, n int) { // want produceAll:"summary\\(send ch \\(repeated\\)\\)"
+	for i := 0; i < n; i++ {
+		produce(ch)
+	}
+}
+
 type worker struct {
 	updates chan int
 	done    chan struct{}
@@ -56,7 +75,7 @@ func (w *worker) wait() { // want wait:"summary\\(recv w.done\\)"
 	<-w.done
 }
 
-func (w *worker) loop() { // want loop:"summary\\(recv w.done \\(way out\\); recv w.updates \\(way out\\); never returns\\)"
+func (w *worker) loop() { // want loop:"summary\\(recv w.done \\(way out\\) \\(repeated\\); recv w.updates \\(way out\\) \\(repeated\\); never returns\\)"
 	for {
 		select {
 		case <-w.done:
