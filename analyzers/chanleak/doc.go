@@ -33,7 +33,8 @@
 //   - named-goroutine-stranded: a goroutine started on a declared function
 //     or method (go produce(ch), go w.run()) blocks on the channel the
 //     spawner made, per the callee's summary (package summary), and a path
-//     of the spawner's control-flow graph returns without the other half.
+//     of the spawner's control-flow graph returns without the other half;
+//     or, started in a loop, each sends once and the spawner receives once.
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no
 //     way out): nobody can receive, the goroutine blocks forever.

@@ -145,8 +145,13 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	// Goroutines started in a loop, and other halves done in a loop, are
 	// counted (for i := 0; i < n; i++ { <-c }): the graph has paths that
 	// skip such a loop which no run takes. Those are left to the
-	// syntactic checks, which compare the counts.
+	// syntactic checks, which compare the counts, except one: goroutines
+	// started in a loop that send once each, and a single receive after
+	// it (the first answer wins).
 	if summary.OnCycle(g.Block()) {
+		if once := onlyOnce(u); once != nil && op.Kind == summary.Send && !op.Repeated {
+			reportFirstWins(pass, res, fn, g, callee, op, once, reported)
+		}
 		return
 	}
 	for in := range u.instrs {
@@ -163,15 +168,7 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	if ret == nil {
 		return
 	}
-	at := g.Pos()
-	if s, ok := res.Funcs[callee]; ok {
-		for _, o := range s.Ops {
-			if o.Param == op.Param && o.Field == op.Field && o.Kind == op.Kind && !o.WayOut && !o.InGo && o.Pos.IsValid() {
-				at = o.Pos
-				break
-			}
-		}
-	}
+	at := sendPos(res, callee, op, g.Pos())
 	if reported[at] {
 		return
 	}
@@ -448,4 +445,58 @@ func caseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
 		}
 	}
 	return nil
+}
+
+// onlyOnce returns the one instruction (or select case's first one) that
+// frees a goroutine in u when it is the only one and lies on no loop, or
+// nil.
+func onlyOnce(u uses) ssa.Instruction {
+	if u.deferred || len(u.instrs)+len(u.cases) != 1 {
+		return nil
+	}
+	for in := range u.instrs {
+		if summary.OnCycle(in.Block()) {
+			return nil
+		}
+		return in
+	}
+	for b := range u.cases {
+		if summary.OnCycle(b) || len(b.Instrs) == 0 {
+			return nil
+		}
+		return b.Instrs[0]
+	}
+	return nil
+}
+
+// reportFirstWins reports goroutines started in a loop on a declared
+// function that each send once on a channel the spawner receives from
+// once: every sender but the first blocks forever.
+func reportFirstWins(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, op summary.Op, once ssa.Instruction, reported map[token.Pos]bool) {
+	if reported[g.Pos()] {
+		return
+	}
+	reported[g.Pos()] = true
+	pass.Report(analysis.Diagnostic{
+		Pos:      g.Pos(),
+		Category: catNamed,
+		Message: fmt.Sprintf("goroutines %s started in a loop each send once on the unbuffered channel passed as %s, but %s receives only one value (line %d): the remaining senders block forever; give the channel a buffer for every sender",
+			callee.Name(), op.Chan, fn.Name(), pass.Fset.Position(once.Pos()).Line),
+		Related: []analysis.RelatedInformation{
+			{Pos: sendPos(res, callee, op, g.Pos()), Message: "each goroutine sends here"},
+			{Pos: once.Pos(), Message: "the one receive"},
+		},
+	})
+}
+
+// sendPos is where callee performs op on its own goroutine, or def.
+func sendPos(res *summary.Result, callee *ssa.Function, op summary.Op, def token.Pos) token.Pos {
+	if s, ok := res.Funcs[callee]; ok {
+		for _, o := range s.Ops {
+			if o.Param == op.Param && o.Field == op.Field && o.Kind == op.Kind && !o.WayOut && !o.InGo && o.Pos.IsValid() {
+				return o.Pos
+			}
+		}
+	}
+	return def
 }
