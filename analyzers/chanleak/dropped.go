@@ -30,7 +30,7 @@ func checkDropped(pass *analysis.Pass, res *summary.Result) {
 				if !ok {
 					continue
 				}
-				cs := calleeSummary(pass, res, callee)
+				cs := res.Callee(callee)
 				if cs == nil {
 					continue
 				}

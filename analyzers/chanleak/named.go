@@ -37,7 +37,7 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 				if !ok || callee.Parent() != nil {
 					continue
 				}
-				cs := calleeSummary(pass, res, callee)
+				cs := res.Callee(callee)
 				if cs == nil {
 					continue
 				}
@@ -50,21 +50,6 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 			}
 		}
 	}
-}
-
-func calleeSummary(pass *analysis.Pass, res *summary.Result, fn *ssa.Function) *summary.Summary {
-	if s, ok := res.Funcs[fn]; ok {
-		return s
-	}
-	obj, ok := fn.Object().(*types.Func)
-	if !ok {
-		return nil
-	}
-	var s summary.Summary
-	if pass.ImportObjectFact(obj, &s) {
-		return &s
-	}
-	return nil
 }
 
 // complementOf says which operations free a goroutine blocked on k.
@@ -299,7 +284,7 @@ func callInstr(pass *analysis.Pass, res *summary.Result, c ssa.CallInstruction, 
 		u.escapes = true
 		return
 	}
-	cs := calleeSummary(pass, res, callee)
+	cs := res.Callee(callee)
 	if cs == nil {
 		u.escapes = true
 		return

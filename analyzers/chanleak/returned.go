@@ -37,7 +37,7 @@ func checkReturned(pass *analysis.Pass, res *summary.Result) {
 				if !ok {
 					continue
 				}
-				cs := calleeSummary(pass, res, callee)
+				cs := res.Callee(callee)
 				if cs == nil {
 					continue
 				}

@@ -167,6 +167,25 @@ type Result struct {
 	Funcs map[*ssa.Function]*Summary
 	// SrcFuncs are the package's functions with syntax, in source order.
 	SrcFuncs []*ssa.Function
+	// imported are the summaries of other packages' functions, from
+	// their facts (a fact is only visible to the analyzer that exports
+	// it, so this pass hands them on).
+	imported map[*types.Func]*Summary
+}
+
+// Callee returns the summary of fn: this package's, or another package's
+// from its exported fact; nil when there is none.
+func (r *Result) Callee(fn *ssa.Function) *Summary {
+	if r == nil || fn == nil {
+		return nil
+	}
+	if s, ok := r.Funcs[fn]; ok {
+		return s
+	}
+	if obj, ok := fn.Object().(*types.Func); ok {
+		return r.imported[obj]
+	}
+	return nil
 }
 
 // Of returns the SSA function of fn (of a generic function, its origin's)
@@ -184,7 +203,14 @@ func (r *Result) Of(fn *types.Func) (*ssa.Function, *Summary) {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	res := &Result{Funcs: map[*ssa.Function]*Summary{}}
+	res := &Result{Funcs: map[*ssa.Function]*Summary{}, imported: map[*types.Func]*Summary{}}
+	for _, f := range pass.AllObjectFacts() {
+		if fn, ok := f.Object.(*types.Func); ok {
+			if sum, ok := f.Fact.(*Summary); ok {
+				res.imported[fn] = sum
+			}
+		}
+	}
 	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) {
 		return res, nil
 	}
