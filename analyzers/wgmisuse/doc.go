@@ -27,8 +27,10 @@
 //     goroutine sends on or closes after its last Add, on every path to
 //     its Wait. The suggested fix moves wg.Add before
 //     the statement that starts the goroutine.
-//   - done-not-deferred: a direct wg.Done that some path of the goroutine
-//     (an early return, a branch) does not reach, so Wait blocks forever.
+//   - done-not-deferred: a direct wg.Done (or a call of a helper of the
+//     package that calls Done on the WaitGroup it is given before it could
+//     return) that some path of the goroutine (an early return, a branch)
+//     does not reach, so Wait blocks forever.
 //     Paths that end in a call that never returns (panic, log.Fatal,
 //     os.Exit, t.Fatal, or a function that always calls one) skip
 //     nothing; nor does a path that contradicts what held when the

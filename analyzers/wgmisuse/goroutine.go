@@ -7,7 +7,9 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/cfg"
+	"golang.org/x/tools/go/types/typeutil"
 
+	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 )
 
@@ -273,7 +275,7 @@ func (c *checker) doneUses(b *body) ([]cfgpath.Ref, map[cfgpath.Ref]*doneUse) {
 			}
 			inspectBody(n.Body, func(m ast.Node, _ []ast.Node) bool {
 				if call, ok := m.(*ast.CallExpr); ok {
-					if r, recv, ok := c.wgCall(call, doneMethod); ok {
+					if r, recv, ok := c.doneCall(call); ok {
 						if deferred {
 							use(r, recv).deferred = true
 						} else {
@@ -285,7 +287,7 @@ func (c *checker) doneUses(b *body) ([]cfgpath.Ref, map[cfgpath.Ref]*doneUse) {
 			})
 			return false
 		case *ast.CallExpr:
-			r, recv, ok := c.wgCall(n, doneMethod)
+			r, recv, ok := c.doneCall(n)
 			if !ok {
 				break
 			}
@@ -308,7 +310,7 @@ func (c *checker) doneUses(b *body) ([]cfgpath.Ref, map[cfgpath.Ref]*doneUse) {
 			default:
 				u.opaque = true
 			}
-			return false // Done takes no arguments; its selector is accounted for
+			return false // its selector (or the helper's argument) is accounted for
 		case *ast.SelectorExpr:
 			if fn, ok := c.pass.TypesInfo.Uses[n.Sel].(*types.Func); ok && fn.FullName() == doneMethod {
 				confused = true // wg.Done as a method value
@@ -352,15 +354,22 @@ func (c *checker) doneNotReached(b *body) {
 		// Report at the last Done: the one the skipping path was meant to reach.
 		c.seen[last.Pos()] = true
 		wg := exprText(u.recv)
+		done := wg + ".Done"
+		var fixes []analysis.SuggestedFix
+		if _, _, direct := c.wgCall(last, doneMethod); direct {
+			fixes = c.deferDoneFix(b, u)
+		} else {
+			done = fmt.Sprintf("%s, which calls %s.Done,", exprText(last), wg)
+		}
 		var msg string
 		var rel []analysis.RelatedInformation
 		if ret.Pos() == b.block.Rbrace {
-			msg = fmt.Sprintf("%s.Done is not deferred and a path to the end of the goroutine (line %d) skips it: %s.Wait then blocks forever",
-				wg, c.line(ret.Pos()), wg)
+			msg = fmt.Sprintf("%s is not deferred and a path to the end of the goroutine (line %d) skips it: %s.Wait then blocks forever",
+				done, c.line(ret.Pos()), wg)
 			rel = append(rel, analysis.RelatedInformation{Pos: b.block.Rbrace, End: b.block.Rbrace + 1, Message: "reaches the end without " + wg + ".Done"})
 		} else {
-			msg = fmt.Sprintf("%s.Done is not deferred and the return at line %d skips it: %s.Wait then blocks forever",
-				wg, c.line(ret.Pos()), wg)
+			msg = fmt.Sprintf("%s is not deferred and the return at line %d skips it: %s.Wait then blocks forever",
+				done, c.line(ret.Pos()), wg)
 			rel = append(rel, analysis.RelatedInformation{Pos: ret.Pos(), End: ret.End(), Message: "returns without " + wg + ".Done"})
 		}
 		if br, ok := lastBranch(path); ok {
@@ -375,7 +384,7 @@ func (c *checker) doneNotReached(b *body) {
 			Category:       catDone,
 			Message:        msg,
 			Related:        rel,
-			SuggestedFixes: c.deferDoneFix(b, u),
+			SuggestedFixes: fixes,
 		})
 	}
 }
@@ -584,4 +593,93 @@ func (c *checker) waitInside(b *body) {
 		})
 		return true
 	})
+}
+
+// doneCall reports call if it is wg.Done(), or a call of a function of the
+// package that calls Done on a *sync.WaitGroup parameter on every path
+// (done(&wg)); it returns the WaitGroup's reference and expression.
+func (c *checker) doneCall(call *ast.CallExpr) (cfgpath.Ref, ast.Expr, bool) {
+	if r, recv, ok := c.wgCall(call, doneMethod); ok {
+		return r, recv, ok
+	}
+	fn := typeutil.StaticCallee(c.pass.TypesInfo, call)
+	if fn == nil {
+		return cfgpath.Ref{}, nil, false
+	}
+	i := c.alwaysDone(fn)
+	if i < 0 || i >= len(call.Args) {
+		return cfgpath.Ref{}, nil, false
+	}
+	arg := ast.Unparen(call.Args[i])
+	if u, ok := arg.(*ast.UnaryExpr); ok {
+		arg = u.X // &wg
+	}
+	r, ok := cfgpath.RefOf(c.pass.TypesInfo, arg)
+	return r, arg, ok
+}
+
+// alwaysDone returns the index of fn's *sync.WaitGroup parameter that fn
+// calls Done on before any statement that could return (or defers it), or
+// -1. Only functions declared in the package, not methods, are followed.
+func (c *checker) alwaysDone(fn *types.Func) int {
+	d := c.decls[fn]
+	if d == nil || d.Body == nil || d.Recv != nil {
+		return -1
+	}
+	i := 0
+	for _, field := range d.Type.Params.List {
+		names := field.Names
+		if len(names) == 0 {
+			i++
+			continue
+		}
+		for _, name := range names {
+			if obj := c.pass.TypesInfo.Defs[name]; obj != nil && isWaitGroupPtr(obj.Type()) && c.donesFirst(d.Body, obj) {
+				return i
+			}
+			i++
+		}
+	}
+	return -1
+}
+
+// donesFirst reports whether body calls p.Done() (or defers it) in a
+// statement of its own list before any statement that may return, branch
+// away or panic.
+func (c *checker) donesFirst(body *ast.BlockStmt, p types.Object) bool {
+	for _, st := range body.List {
+		var call *ast.CallExpr
+		switch st := st.(type) {
+		case *ast.ExprStmt:
+			call, _ = st.X.(*ast.CallExpr)
+		case *ast.DeferStmt:
+			call = st.Call
+		}
+		if r, _, ok := c.wgCall(call, doneMethod); ok && r.Root == p && r.Path == "" {
+			return true
+		}
+		leaves := false
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt, *ast.BranchStmt:
+				leaves = true
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "panic" {
+					leaves = true
+				}
+			}
+			return !leaves
+		})
+		if leaves {
+			return false
+		}
+	}
+	return false
+}
+
+func isWaitGroupPtr(t types.Type) bool {
+	p, ok := t.(*types.Pointer)
+	return ok && analysisutil.IsNamedType(p.Elem(), "sync", "WaitGroup")
 }

@@ -69,3 +69,7 @@ func TestRelated(t *testing.T) {
 	}
 	assert.True(t, found, "the finding of Collect")
 }
+
+func TestDoneInAHelper(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "helperdone")
+}
