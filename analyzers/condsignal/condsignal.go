@@ -101,7 +101,7 @@ func lastObject(info *types.Info, e ast.Expr) types.Object {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "sync") {
+	if !analysisutil.Touches(pass, "sync") {
 		return nil, nil
 	}
 	insp, ok := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)

@@ -46,7 +46,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	// Without the context package there is no ctx to watch, but a
 	// goroutine can still loop forever.
-	withCtx := analysisutil.Imports(pass.Pkg, "context")
+	withCtx := analysisutil.Touches(pass, "context")
 	var sc *scoper
 	if withCtx {
 		sc = newScoper(pass, in)

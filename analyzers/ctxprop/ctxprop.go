@@ -42,7 +42,7 @@ const (
 const errgroupPath = "golang.org/x/sync/errgroup"
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.ImportsAny(pass.Pkg, "context", "net/http", "net", "database/sql", errgroupPath) {
+	if !analysisutil.TouchesAny(pass, "context", "net/http", "net", "database/sql", errgroupPath) {
 		return nil, nil
 	}
 	in, ok := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)

@@ -33,7 +33,7 @@ const (
 )
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "sync") {
+	if !analysisutil.Touches(pass, "sync") {
 		return nil, nil
 	}
 	res, ok := pass.ResultOf[lockfacts.Analyzer].(*lockfacts.Result)

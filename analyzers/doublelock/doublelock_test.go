@@ -14,3 +14,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestCheckpoint(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "checkpoint")
 }
+
+// A package that locks another package's mutex needs no import of sync.
+func TestWithoutImportingSync(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "noimport")
+}

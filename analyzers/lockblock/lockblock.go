@@ -43,7 +43,7 @@ const (
 )
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "sync") {
+	if !analysisutil.Touches(pass, "sync") {
 		return nil, nil
 	}
 	insp, ok := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)

@@ -32,7 +32,7 @@ var Analyzer = &analysis.Analyzer{
 const catLeak = "unlock-on-every-path"
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "sync") {
+	if !analysisutil.Touches(pass, "sync") {
 		return nil, nil
 	}
 	res, ok := pass.ResultOf[lockfacts.Analyzer].(*lockfacts.Result)

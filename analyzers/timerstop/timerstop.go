@@ -46,7 +46,7 @@ func (k kind) String() string {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "time") {
+	if !analysisutil.Touches(pass, "time") {
 		return nil, nil
 	}
 	in, ok := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)

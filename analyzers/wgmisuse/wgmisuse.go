@@ -59,7 +59,7 @@ type checker struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if !analysisutil.Imports(pass.Pkg, "sync") && !analysisutil.Imports(pass.Pkg, errgroupPath) {
+	if !analysisutil.Touches(pass, "sync") && !analysisutil.Touches(pass, errgroupPath) {
 		return nil, nil
 	}
 	insp, ok := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)

@@ -30,6 +30,35 @@ func Imports(pkg *types.Package, path string) bool {
 	return false
 }
 
+// Touches reports whether the package of pass may use the package with the
+// given path: it imports it, or one of its identifiers refers to an object
+// of that package (s.mu.Lock() on an imported type's field, a method
+// promoted from an embedded sync.Mutex), which needs no import. The package
+// itself does not count as its own user.
+func Touches(pass *analysis.Pass, path string) bool { return TouchesAny(pass, path) }
+
+// TouchesAny reports whether the package of pass may use any of the given
+// packages (see Touches).
+func TouchesAny(pass *analysis.Pass, paths ...string) bool {
+	if ImportsAny(pass.Pkg, paths...) {
+		return true
+	}
+	if pass.TypesInfo == nil {
+		return false
+	}
+	for _, obj := range pass.TypesInfo.Uses {
+		if obj.Pkg() == nil || obj.Pkg() == pass.Pkg {
+			continue // the package itself (sync's own code) is not a user of it
+		}
+		for _, p := range paths {
+			if obj.Pkg().Path() == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ImportsAny reports whether pkg imports any of the given paths.
 func ImportsAny(pkg *types.Package, paths ...string) bool {
 	for _, p := range paths {
