@@ -151,7 +151,15 @@ func exerciseWorkspace(repo, dir string) workspace {
 	file := filepath.Join(dir, "exercises", "batchinference", "exercise.go")
 	b, err := os.ReadFile(file)
 	check(err)
+	wholeSuite(dir)
 	return workspace{Name: "exercise file (batchinference/exercise.go)", Root: dir, File: file, Text: string(b) + probeFunc}
+}
+
+// wholeSuite makes asyncbook run every analyzer of its registry in the
+// workspace (lostcancel, the probe's finding, is in the strict profile):
+// gopls runs its lostcancel by default, so both servers report the probe.
+func wholeSuite(dir string) {
+	check(os.WriteFile(filepath.Join(dir, ".asyncbook.json"), []byte(`{"profile": "strict"}`+"\n"), 0o644))
 }
 
 // syntheticWorkspace writes a module with one package of 100 files, each
@@ -160,6 +168,7 @@ func syntheticWorkspace(dir string) workspace {
 	pkg := filepath.Join(dir, "big")
 	check(os.MkdirAll(pkg, 0o755))
 	check(os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/synthetic\n\ngo 1.26\n"), 0o644))
+	wholeSuite(dir)
 	var first string
 	for i := range 100 {
 		var b strings.Builder
@@ -366,6 +375,9 @@ func measure(srv server, ws workspace, opens, edits int) result {
 		}
 	}
 	r.EditsMeasured = len(r.EditMS)
+	if edits > 1 && len(r.AppearMS) == 0 && r.Error == "" {
+		r.Error = "the probe's lost cancel never appeared: is lostcancel among the server's analyzers?"
+	}
 	r.RSSMiB, r.PeakRSSMiB = rss(s.cmd.Process.Pid)
 	r.EditP50MS, r.EditP95MS = percentile(r.EditMS, 50), percentile(r.EditMS, 95)
 	r.FirstP50MS = percentile(r.FirstDiagMS, 50)
