@@ -476,6 +476,9 @@ func reportFirstWins(pass *analysis.Pass, res *summary.Result, fn *ssa.Function,
 
 // sendPos is where callee performs op on its own goroutine, or def.
 func sendPos(res *summary.Result, callee *ssa.Function, op summary.Op, def token.Pos) token.Pos {
+	if o := callee.Origin(); o != nil {
+		callee = o
+	}
 	if s, ok := res.Funcs[callee]; ok {
 		for _, o := range s.Ops {
 			if o.Param == op.Param && o.Field == op.Field && o.Kind == op.Kind && !o.WayOut && !o.InGo && o.Pos.IsValid() {

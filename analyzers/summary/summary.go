@@ -179,6 +179,9 @@ func (r *Result) Callee(fn *ssa.Function) *Summary {
 	if r == nil || fn == nil {
 		return nil
 	}
+	if o := fn.Origin(); o != nil {
+		fn = o // an instance of a generic function: its generic body's summary
+	}
 	if s, ok := r.Funcs[fn]; ok {
 		return s
 	}
@@ -292,6 +295,9 @@ type summarizer struct {
 func (s *summarizer) callee(fn *ssa.Function) *Summary {
 	if fn == nil {
 		return nil
+	}
+	if o := fn.Origin(); o != nil {
+		fn = o
 	}
 	if fn.Pkg == s.res.Pkg && len(fn.Blocks) > 0 {
 		return s.of(fn)
