@@ -47,6 +47,10 @@
 //     function made and handed only to a goroutine started on a declared
 //     function (go watcher(updates, done)) that never sends on it, closes
 //     it or passes it on: nobody ever will, the receive blocks forever.
+//   - sometimes-signalled: the same, but the goroutine does send on or
+//     close the channel, only not on every path (an early return on error
+//     skips the close, a result sent only on failure): the receive blocks
+//     forever when it returns that way.
 //   - field-never-served: a send on an unexported channel field that
 //     nothing in the package receives from, or a receive from one that
 //     nothing sends on or closes, while the package makes the channel and

@@ -12,7 +12,10 @@ import (
 	"github.com/asyncbook/asyncbook/analyzers/summary"
 )
 
-const catSilent = "never-signalled"
+const (
+	catSilent    = "never-signalled"
+	catSometimes = "sometimes-signalled"
+)
 
 // checkNeverSignalled reports receives from a channel the function made
 // and handed to a goroutine started on a declared function of the package
@@ -41,10 +44,22 @@ func checkNeverSignalled(pass *analysis.Pass, res *summary.Result) {
 						continue
 					}
 					_, _, field, mk, ok := summary.Root(arg)
-					if !ok || mk == nil || field != "" || mk.Parent() != fn || !onlyReceives(callee.Params[i]) {
+					if !ok || mk == nil || field != "" || mk.Parent() != fn {
 						continue
 					}
+					silent := onlyReceives(callee.Params[i])
+					var ret *ssa.Return
+					var signal ssa.Instruction
+					if !silent {
+						if ret, signal = signalSkipped(callee.Params[i]); ret == nil {
+							continue
+						}
+					}
 					if u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g); u.escapes || len(u.instrs) > 0 || len(u.cases) > 0 {
+						continue
+					}
+					if !silent {
+						reportSometimes(pass, g, callee, mk, ret, signal, reported)
 						continue
 					}
 					for _, r := range directRecvs(mk) {
@@ -185,4 +200,80 @@ func nodeAt(pass *analysis.Pass, pos token.Pos, match func(ast.Node) bool) ast.N
 		})
 	}
 	return found
+}
+
+// signalSkipped returns, for a channel parameter p that its function sends
+// on or closes (directly, not in a select or a defer) and otherwise only
+// receives from, a return reached on a path that passes none of those
+// signals, and one of the signals; nil when every path signals or p goes
+// elsewhere.
+func signalSkipped(p *ssa.Parameter) (*ssa.Return, ssa.Instruction) {
+	signals := map[ssa.Instruction]bool{}
+	var first ssa.Instruction
+	for _, r := range *p.Referrers() {
+		switch r := r.(type) {
+		case *ssa.DebugRef:
+		case *ssa.UnOp:
+			if r.Op != token.ARROW {
+				return nil, nil
+			}
+		case *ssa.Send:
+			if r.Chan != ssa.Value(p) {
+				return nil, nil
+			}
+			signals[r] = true
+		case *ssa.Call:
+			b, ok := r.Call.Value.(*ssa.Builtin)
+			if !ok || b.Name() != "close" {
+				return nil, nil
+			}
+			signals[r] = true
+		default:
+			return nil, nil // a select, a defer, a call, a store: not followed
+		}
+		if signals[r] && (first == nil || r.Pos() < first.Pos()) {
+			first = r
+		}
+	}
+	if len(signals) == 0 {
+		return nil, nil
+	}
+	fn := p.Parent()
+	if len(fn.Blocks) == 0 || fn.Recover != nil || signals[fn.Blocks[0].Instrs[0]] {
+		return nil, nil
+	}
+	return unfreedReturn(fn.Blocks[0].Instrs[0], signals, nil, nil), first
+}
+
+// reportSometimes reports the spawner's receives from the channel made at
+// mk that the goroutine g started signals on some paths only.
+func reportSometimes(pass *analysis.Pass, g *ssa.Go, callee *ssa.Function, mk *ssa.MakeChan, ret *ssa.Return, signal ssa.Instruction, reported map[token.Pos]bool) {
+	what := "sending on or closing it"
+	if _, ok := signal.(*ssa.Call); ok {
+		what = "closing it"
+	} else if _, ok := signal.(*ssa.Send); ok {
+		what = "sending on it"
+	}
+	for _, r := range directRecvs(mk) {
+		if r.CommaOk || reported[r.Pos()] {
+			continue
+		}
+		reported[r.Pos()] = true
+		retPos := ret.Pos()
+		if !retPos.IsValid() {
+			retPos = callee.Syntax().End()
+		}
+		pass.Report(analysis.Diagnostic{
+			Pos:      r.Pos(),
+			Category: catSometimes,
+			Message: fmt.Sprintf("receive from %s blocks forever when the goroutine %s started at line %d returns at line %d without %s, as it does on its other paths (line %d)",
+				chanName(pass, r.Pos()), goName(pass, g.Pos(), callee.Name()), pass.Fset.Position(g.Pos()).Line,
+				pass.Fset.Position(retPos).Line, what, pass.Fset.Position(signal.Pos()).Line),
+			Related: []analysis.RelatedInformation{
+				{Pos: g.Pos(), Message: "goroutine started here"},
+				{Pos: retPos, Message: "returns here without " + what},
+				{Pos: signal.Pos(), Message: "signals here on other paths"},
+			},
+		})
+	}
 }
