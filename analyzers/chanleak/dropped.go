@@ -16,6 +16,24 @@ const catDropped = "returned-channel-dropped"
 // (unbuffered, with no way out): nobody else can ever receive, so the
 // goroutine blocks forever.
 func checkDropped(pass *analysis.Pass, res *summary.Result) {
+	forReturnedSends(res, func(_ *ssa.Function, call *ssa.Call, callee *ssa.Function, op summary.Op) bool {
+		if resultUsed(call, op.Result) {
+			return false
+		}
+		pass.Report(analysis.Diagnostic{
+			Pos:      call.Pos(),
+			Category: catDropped,
+			Message:  fmt.Sprintf("the channel %s returns is dropped: the goroutine it starts blocks forever on its send", callee.Name()),
+		})
+		return true
+	})
+}
+
+// forReturnedSends calls f for every call, in the package's functions, of
+// a function whose summary says a goroutine it starts sends on a channel
+// it returns (unbuffered, with no way out), once per such operation until
+// f returns true.
+func forReturnedSends(res *summary.Result, f func(fn *ssa.Function, call *ssa.Call, callee *ssa.Function, op summary.Op) bool) {
 	if res == nil || res.Pkg == nil {
 		return
 	}
@@ -38,15 +56,9 @@ func checkDropped(pass *analysis.Pass, res *summary.Result) {
 					if op.Result < 0 || op.Kind != summary.Send || !op.InGo || op.WayOut || op.Cap != 0 {
 						continue
 					}
-					if resultUsed(call, op.Result) {
-						continue
+					if f(fn, call, callee, op) {
+						break
 					}
-					pass.Report(analysis.Diagnostic{
-						Pos:      call.Pos(),
-						Category: catDropped,
-						Message:  fmt.Sprintf("the channel %s returns is dropped: the goroutine it starts blocks forever on its send", callee.Name()),
-					})
-					break
 				}
 			}
 		}

@@ -23,35 +23,9 @@ const catReturnedStranded = "returned-channel-stranded"
 // receive). A channel handed on, stored or returned is someone else's to
 // drain; receives counted in a loop are left alone.
 func checkReturned(pass *analysis.Pass, res *summary.Result) {
-	if res == nil || res.Pkg == nil {
-		return
-	}
-	for _, fn := range res.SrcFuncs {
-		for _, b := range fn.Blocks {
-			for _, instr := range b.Instrs {
-				call, ok := instr.(*ssa.Call)
-				if !ok || call.Call.IsInvoke() {
-					continue
-				}
-				callee, ok := call.Call.Value.(*ssa.Function)
-				if !ok {
-					continue
-				}
-				cs := res.Callee(callee)
-				if cs == nil {
-					continue
-				}
-				for _, op := range cs.Ops {
-					if op.Result < 0 || op.Kind != summary.Send || !op.InGo || op.WayOut || op.Cap != 0 {
-						continue
-					}
-					if checkReturnedOp(pass, res, fn, call, callee, op) {
-						break
-					}
-				}
-			}
-		}
-	}
+	forReturnedSends(res, func(fn *ssa.Function, call *ssa.Call, callee *ssa.Function, op summary.Op) bool {
+		return checkReturnedOp(pass, res, fn, call, callee, op)
+	})
 }
 
 // resultValue is the value of result i of call, or nil when it is unused.
