@@ -334,8 +334,8 @@ func runGitHubJob(t *testing.T, w ghWorkflow, name string, r *runner, version, b
 				rules = append(rules, res.RuleID)
 			}
 			want := map[string][]string{
-				"asyncvet.sarif": {"timerstop", "chanleak"},
-				"leaks.sarif":    {"goroutineleak"}, // the producer Stream's test abandons
+				"asyncvet.sarif": {"timerstop", "chanleak", "chanleak"}, // the second: Stream's test stops receiving
+				"leaks.sarif":    {"goroutineleak"},                     // the producer Stream's test abandons
 			}
 			require.Contains(t, want, s.With["sarif_file"])
 			assert.ElementsMatch(t, want[s.With["sarif_file"]], rules, "code scanning gets every finding of %s", s.With["sarif_file"])
@@ -447,6 +447,7 @@ func TestWorkflowsRun(t *testing.T) {
 	tickLine := citest.LineOf(t, citest.BuggyFile, "time.NewTicker")
 	sendLine := citest.LineOf(t, citest.BuggyFile, "ch <- 42")
 	streamGoLine := citest.LineOf(t, streamFile, "go func()")
+	streamRecvLine := citest.LineOf(t, streamTest, "<-Stream(")
 
 	t.Run("github asyncvet on a pull request", func(t *testing.T) {
 		repo, base := teamRepo(t)
@@ -454,14 +455,16 @@ func TestWorkflowsRun(t *testing.T) {
 		last := runGitHubJob(t, w, "asyncvet", r, proxy.Version, base)
 		assert.Equal(t, 1, last.Code, "a finding on a changed line fails the job: %s", last.Stderr)
 		ls := commandLines(last.Stdout)
-		require.Len(t, ls, 2, "only the changed lines are annotated: %s", last.Stdout)
+		require.Len(t, ls, 3, "only the changed lines are annotated: %s", last.Stdout)
 		assert.True(t, strings.HasPrefix(ls[0], fmt.Sprintf("::warning file=pkg/buggy.go,line=%d,", sendLine)), ls[0])
-		assert.True(t, strings.HasPrefix(ls[1], fmt.Sprintf("::warning file=pkg/stream.go,line=%d,", streamGoLine)), "the proven leak, at its go statement: %s", ls[1])
-		assert.Contains(t, ls[1], "title=asyncbook goroutineleak::", "a proven leak is asyncbook's, not asyncvet's")
-		assert.Contains(t, ls[1], "blocked forever on send to ch (proven by the goroutine-leak profile)")
+		assert.True(t, strings.HasPrefix(ls[1], fmt.Sprintf("::warning file=pkg/stream_test.go,line=%d,", streamRecvLine)), "the test that stops receiving from Stream, found statically: %s", ls[1])
+		assert.Contains(t, ls[1], "title=asyncvet chanleak::")
+		assert.True(t, strings.HasPrefix(ls[2], fmt.Sprintf("::warning file=pkg/stream.go,line=%d,", streamGoLine)), "the proven leak, at its go statement: %s", ls[2])
+		assert.Contains(t, ls[2], "title=asyncbook goroutineleak::", "a proven leak is asyncbook's, not asyncvet's")
+		assert.Contains(t, ls[2], "blocked forever on send to ch (proven by the goroutine-leak profile)")
 		summary, err := os.ReadFile(r.summary)
 		require.NoError(t, err)
-		assert.Contains(t, string(summary), "### asyncvet: 2 finding(s)")
+		assert.Contains(t, string(summary), "### asyncvet: 3 finding(s)")
 		assert.Contains(t, string(summary), "1 more outside the changed lines.")
 		assert.Contains(t, string(summary), fmt.Sprintf("`pkg/stream.go:%d` | goroutineleak", streamGoLine), "the leaks file has its own table")
 	})
@@ -538,6 +541,7 @@ func TestWorkflowsRun(t *testing.T) {
 		assert.Equal(t, []string{
 			fmt.Sprintf("pkg/buggy.go:%d asyncvet/timerstop", tickLine),
 			fmt.Sprintf("pkg/buggy.go:%d asyncvet/chanleak", sendLine),
+			fmt.Sprintf("pkg/stream_test.go:%d asyncvet/chanleak", streamRecvLine),
 			fmt.Sprintf("pkg/stream.go:%d asyncbook/goroutineleak", streamGoLine),
 		}, got, "every finding, the proven leak of asyncbook leaks too: GitLab works out which are new")
 	})
