@@ -103,7 +103,7 @@ func checkReturnedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function,
 	pass.Report(analysis.Diagnostic{
 		Pos:      call.Pos(),
 		Category: catReturnedStranded,
-		Message: fmt.Sprintf("the goroutine %s starts blocks forever on %s on the channel it returns when %s returns at line %d: %s",
+		Message: fmt.Sprintf("the goroutine started by %s blocks forever on %s on the channel it returns when %s returns at line %d: %s",
 			callee.Name(), next, fn.Name(), retLine, why),
 		Related: []analysis.RelatedInformation{
 			{Pos: op.Pos, Message: "the goroutine is started here"},

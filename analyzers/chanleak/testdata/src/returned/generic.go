@@ -15,7 +15,7 @@ func Each[T any](xs []T) <-chan T {
 }
 
 func FirstEmpty(names []string) string {
-	for n := range Each(names) { // want `the goroutine Each\[string\] starts blocks forever on its next send on the channel it returns when FirstEmpty returns at line 20`
+	for n := range Each(names) { // want `the goroutine started by Each\[string\] blocks forever on its next send on the channel it returns when FirstEmpty returns at line 20`
 		if n == "" {
 			return n
 		}

@@ -8,7 +8,7 @@ import (
 
 // The generator is in another package: its summary arrives as a fact.
 func FirstEven(n int) int {
-	for v := range returnedext.Numbers(n) { // want `the goroutine Numbers starts blocks forever on its next send on the channel it returns when FirstEven returns at line 13`
+	for v := range returnedext.Numbers(n) { // want `the goroutine started by Numbers blocks forever on its next send on the channel it returns when FirstEven returns at line 13`
 		if v%2 == 0 {
 			return v
 		}

@@ -28,7 +28,7 @@ func score(b Batch) <-chan float64 {
 }
 
 func FirstLarge(n, min int) (Batch, bool) {
-	for b := range Batches(n) { // want `the goroutine Batches starts blocks forever on its next send on the channel it returns when FirstLarge returns at line 33: it stops receiving before the channel is closed`
+	for b := range Batches(n) { // want `the goroutine started by Batches blocks forever on its next send on the channel it returns when FirstLarge returns at line 33: it stops receiving before the channel is closed`
 		if b.ID >= min {
 			return b, true
 		}
@@ -38,7 +38,7 @@ func FirstLarge(n, min int) (Batch, bool) {
 
 func UntilBreak(n, min int) int {
 	last := -1
-	for b := range Batches(n) { // want `the goroutine Batches starts blocks forever on its next send`
+	for b := range Batches(n) { // want `the goroutine started by Batches blocks forever on its next send`
 		if b.ID >= min {
 			break
 		}
@@ -48,12 +48,12 @@ func UntilBreak(n, min int) int {
 }
 
 func Head(n int) Batch {
-	ch := Batches(n) // want `the goroutine Batches starts blocks forever on its next send`
+	ch := Batches(n) // want `the goroutine started by Batches blocks forever on its next send`
 	return <-ch
 }
 
 func Peek(n int) (Batch, error) {
-	ch := Batches(n) // want `the goroutine Batches starts blocks forever on its next send`
+	ch := Batches(n) // want `the goroutine started by Batches blocks forever on its next send`
 	b, ok := <-ch
 	if !ok {
 		return Batch{}, errors.New("empty")
@@ -62,7 +62,7 @@ func Peek(n int) (Batch, error) {
 }
 
 func ScoreUnlessSkipped(b Batch, skip bool) float64 {
-	ch := score(b) // want `the goroutine score starts blocks forever on its send on the channel it returns when ScoreUnlessSkipped returns at line 67: nothing receives from it on that path`
+	ch := score(b) // want `the goroutine started by score blocks forever on its send on the channel it returns when ScoreUnlessSkipped returns at line 67: nothing receives from it on that path`
 	if skip {
 		return 0
 	}
@@ -70,7 +70,7 @@ func ScoreUnlessSkipped(b Batch, skip bool) float64 {
 }
 
 func ScoreWithin(b Batch, d time.Duration) (float64, error) {
-	ch := score(b) // want `the goroutine score starts blocks forever on its send on the channel it returns when ScoreWithin returns at line 78`
+	ch := score(b) // want `the goroutine started by score blocks forever on its send on the channel it returns when ScoreWithin returns at line 78`
 	select {
 	case s := <-ch:
 		return s, nil
@@ -233,7 +233,7 @@ func CountStream(n int) (int, error) {
 }
 
 func FirstOfStream(n int) (Batch, error) {
-	ch, err := Stream(n) // want `the goroutine Stream starts blocks forever on its next send on the channel it returns when FirstOfStream returns at line 240`
+	ch, err := Stream(n) // want `the goroutine started by Stream blocks forever on its next send on the channel it returns when FirstOfStream returns at line 240`
 	if err != nil {
 		return Batch{}, err
 	}
