@@ -207,15 +207,15 @@ func (r *Result) Of(fn *types.Func) (*ssa.Function, *Summary) {
 
 func run(pass *analysis.Pass) (any, error) {
 	res := &Result{Funcs: map[*ssa.Function]*Summary{}, imported: map[*types.Func]*Summary{}}
+	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) {
+		return res, nil
+	}
 	for _, f := range pass.AllObjectFacts() {
 		if fn, ok := f.Object.(*types.Func); ok {
 			if sum, ok := f.Fact.(*Summary); ok {
 				res.imported[fn] = sum
 			}
 		}
-	}
-	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) {
-		return res, nil
 	}
 	prog := ssa.NewProgram(pass.Fset, ssa.BuilderMode(0))
 	created := map[*types.Package]bool{}
