@@ -34,6 +34,9 @@
 //     or method (go produce(ch), go w.run()) blocks on the channel the
 //     spawner made, per the callee's summary (package summary), and a path
 //     of the spawner's control-flow graph returns without the other half;
+//     or, sending more than one value (started in a loop, or sending in a
+//     loop), the spawner returns before its range has seen the channel
+//     closed (a worker pool whose consumer returns on the first error);
 //     or, started in a loop, each sends once and the spawner receives once.
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no

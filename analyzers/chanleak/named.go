@@ -133,10 +133,23 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	// syntactic checks, which compare the counts, except one: goroutines
 	// started in a loop that send once each, and a single receive after
 	// it (the first answer wins).
-	if summary.OnCycle(g.Block()) {
-		if once := onlyOnce(u); once != nil && op.Kind == summary.Send && !op.Repeated {
+	multi := summary.OnCycle(g.Block())
+	if multi && op.Kind == summary.Send && !op.Repeated {
+		if once := onlyOnce(u); once != nil {
 			reportFirstWins(pass, res, fn, g, callee, op, once, reported)
+			return
 		}
+	}
+	if op.Kind == summary.Send && (multi || op.Repeated) {
+		// More than one value is sent (a loop of senders, a sender's
+		// loop): receiving them is done by ranging until the channel is
+		// closed, and leaving that range early strands the rest.
+		if ret := beforeClosed(g, u); ret != nil {
+			reportBeforeClosed(pass, res, fn, g, callee, op, multi, ret, reported)
+			return
+		}
+	}
+	if multi {
 		return
 	}
 	for in := range u.instrs {
@@ -173,6 +186,68 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 		Related: []analysis.RelatedInformation{
 			{Pos: g.Pos(), Message: "goroutine started here"},
 			{Pos: retPos, Message: fmt.Sprintf("returns here without a %s", map[summary.Kind]string{summary.Send: "receive", summary.Recv: "send or close", summary.Range: "close"}[op.Kind])},
+		},
+	})
+}
+
+// beforeClosed returns a Return of the spawner reachable from g without
+// the spawner seeing the channel closed (the range's "closed" edge), when
+// every receive of the spawner either waits for the close (a range, v, ok
+// := <-ch) or is a single one off any loop; nil otherwise. Receives counted
+// in a loop, select cases and channels handed to functions are not judged.
+func beforeClosed(g *ssa.Go, u uses) *ssa.Return {
+	if len(u.cases) > 0 || u.deferred {
+		return nil
+	}
+	closed := map[[2]*ssa.BasicBlock]bool{}
+	for in := range u.instrs {
+		recv, ok := in.(*ssa.UnOp)
+		if !ok {
+			return nil // handed to a function: whether it drains is not followed
+		}
+		if !recv.CommaOk {
+			if summary.OnCycle(in.Block()) {
+				return nil
+			}
+			continue
+		}
+		e, ok := closedEdge(recv)
+		if !ok {
+			return nil
+		}
+		closed[e] = true
+	}
+	if len(closed) == 0 {
+		return nil // no range: the path rules above judge single receives
+	}
+	return unfreedReturn(g, nil, nil, closed)
+}
+
+// reportBeforeClosed reports a goroutine (or goroutines started in a loop)
+// on a declared function sending more than one value on a channel that the
+// spawner stops receiving from, at ret, before it is closed.
+func reportBeforeClosed(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, op summary.Op, multi bool, ret *ssa.Return, reported map[token.Pos]bool) {
+	at := sendPos(res, callee, op, g.Pos())
+	if reported[at] {
+		return
+	}
+	reported[at] = true
+	retPos := ret.Pos()
+	if !retPos.IsValid() {
+		retPos = fn.Syntax().End()
+	}
+	who := "goroutine " + callee.Name() + " blocks"
+	if multi {
+		who = "goroutines " + callee.Name() + " started in a loop block"
+	}
+	pass.Report(analysis.Diagnostic{
+		Pos:      at,
+		Category: catNamed,
+		Message: fmt.Sprintf("%s forever on send on %s when %s returns at line %d: it stops receiving before the channel is closed; drain it or give the senders a way out (ctx.Done())",
+			who, op.Chan, fn.Name(), pass.Fset.Position(retPos).Line),
+		Related: []analysis.RelatedInformation{
+			{Pos: g.Pos(), Message: "goroutine started here"},
+			{Pos: retPos, Message: "returns here while senders may still send"},
 		},
 	})
 }
@@ -350,9 +425,11 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 						if ar.Op == token.MUL {
 							work = append(work, ar)
 						}
+					case *ssa.MakeClosure:
+						closureUse(res, ar, alloc, comp, &u)
 					case *ssa.Store, *ssa.DebugRef:
 					default:
-						u.escapes = true // captured by a closure, address taken
+						u.escapes = true // address taken
 					}
 				}
 			case *ssa.Send:
@@ -393,13 +470,70 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 					continue
 				}
 				callInstr(pass, res, r.(ssa.CallInstruction), v, "", comp, &u)
+			case *ssa.MakeClosure:
+				closureUse(res, r, v, comp, &u)
 			case *ssa.BinOp, *ssa.DebugRef:
 			default:
-				u.escapes = true // returned, stored, captured, converted
+				u.escapes = true // returned, stored, converted
 			}
 		}
 	}
 	return u
+}
+
+// closureUse counts a closure that captures v by what its summary says it
+// does with the captured channel. Called or deferred, it is a call like
+// any other. Started as a goroutine, it may free the blocked goroutine at
+// any time, out of sight, unless it does nothing that could (the closer of
+// a worker pool, go func() { wg.Wait(); close(out) }(), frees no sender).
+// A closure stored or handed on, or one that does nothing the summary
+// sees with the channel, takes it out of sight.
+func closureUse(res *summary.Result, mc *ssa.MakeClosure, v ssa.Value, comp map[summary.Kind]bool, u *uses) {
+	fn, ok := mc.Fn.(*ssa.Function)
+	sum := res.Funcs[fn]
+	if !ok || sum == nil {
+		u.escapes = true
+		return
+	}
+	var ops []summary.Op
+	for i, b := range mc.Bindings {
+		if b != v {
+			continue
+		}
+		for _, o := range sum.Ops {
+			if o.Free == i && o.Field == "" {
+				ops = append(ops, o)
+			}
+		}
+	}
+	if len(ops) == 0 {
+		u.escapes = true
+		return
+	}
+	for _, r := range *mc.Referrers() {
+		if _, ok := r.(*ssa.DebugRef); ok {
+			continue
+		}
+		c, ok := r.(ssa.CallInstruction)
+		if !ok || c.Common().Value != ssa.Value(mc) {
+			u.escapes = true
+			return
+		}
+		_, isGo := c.(*ssa.Go)
+		for _, o := range ops {
+			if !comp[o.Kind] && !(o.Kind == summary.Range && comp[summary.Recv]) {
+				continue
+			}
+			if isGo || o.InGo {
+				u.escapes = true // another goroutine may free it
+				return
+			}
+			u.instrs[c] = true
+			if _, ok := c.(*ssa.Defer); ok {
+				u.deferred = true
+			}
+		}
+	}
 }
 
 // caseBlock returns the block that runs case i of the select: the true
