@@ -162,7 +162,7 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 			return
 		}
 	}
-	ret := unfreedReturn(g, u.instrs, u.cases, nil)
+	ret := summary.ReturnAvoiding(g, u.instrs, u.cases, nil)
 	if ret == nil {
 		return
 	}
@@ -220,7 +220,7 @@ func beforeClosed(g *ssa.Go, u uses) *ssa.Return {
 	if len(closed) == 0 {
 		return nil // no range: the path rules above judge single receives
 	}
-	return unfreedReturn(g, nil, nil, closed)
+	return summary.ReturnAvoiding(g, nil, nil, closed)
 }
 
 // reportBeforeClosed reports a goroutine (or goroutines started in a loop)
@@ -458,7 +458,7 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 						k = summary.Send
 					}
 					if comp[k] {
-						if b := caseBlock(r, i); b != nil {
+						if b := summary.CaseBlock(r, i); b != nil {
 							u.cases[b] = true
 						} else {
 							u.escapes = true
@@ -534,36 +534,6 @@ func closureUse(res *summary.Result, mc *ssa.MakeClosure, v ssa.Value, comp map[
 			}
 		}
 	}
-}
-
-// caseBlock returns the block that runs case i of the select: the true
-// successor of the branch on `index == i`.
-func caseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
-	for _, r := range *sel.Referrers() {
-		ex, ok := r.(*ssa.Extract)
-		if !ok || ex.Index != 0 {
-			continue
-		}
-		for _, er := range *ex.Referrers() {
-			cmp, ok := er.(*ssa.BinOp)
-			if !ok || cmp.Op != token.EQL {
-				continue
-			}
-			c, ok := cmp.Y.(*ssa.Const)
-			if !ok || c.Value == nil || c.Value.Kind() != constant.Int {
-				continue
-			}
-			if n, ok := constant.Int64Val(c.Value); !ok || int(n) != i {
-				continue
-			}
-			for _, cr := range *cmp.Referrers() {
-				if iff, ok := cr.(*ssa.If); ok {
-					return iff.Block().Succs[0]
-				}
-			}
-		}
-	}
-	return nil
 }
 
 // onlyOnce returns the one instruction (or select case's first one) that

@@ -3,7 +3,6 @@ package chanleak
 import (
 	"fmt"
 	"go/token"
-	"go/types"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -63,13 +62,13 @@ func checkReturnedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function,
 				return false
 			}
 		}
-		ret = unfreedReturn(call, u.instrs, u.cases, failedEdges(call))
+		ret = summary.ReturnAvoiding(call, u.instrs, u.cases, summary.FailedEdges(call))
 		why = "nothing receives from it on that path"
 	} else {
 		if len(u.cases) > 0 {
 			return false // a select's receive: whether it drains is not followed
 		}
-		closed := failedEdges(call)
+		closed := summary.FailedEdges(call)
 		for in := range u.instrs {
 			if _, ok := in.(ssa.CallInstruction); ok {
 				return false // handed to a function: whether it drains is not followed
@@ -85,7 +84,7 @@ func checkReturnedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function,
 				closed[e] = true
 			}
 		}
-		ret = unfreedReturn(call, nil, nil, closed)
+		ret = summary.ReturnAvoiding(call, nil, nil, closed)
 		why = "it stops receiving before the channel is closed"
 	}
 	if ret == nil {
@@ -140,94 +139,3 @@ func closedEdge(recv *ssa.UnOp) ([2]*ssa.BasicBlock, bool) {
 	}
 	return [2]*ssa.BasicBlock{}, false
 }
-
-// unfreedReturn returns a Return reachable from start on a path that
-// passes no instruction of free, enters no block of freeBlocks and takes no
-// edge of blocked, or nil.
-func unfreedReturn(start ssa.Instruction, free map[ssa.Instruction]bool, freeBlocks map[*ssa.BasicBlock]bool, blocked map[[2]*ssa.BasicBlock]bool) *ssa.Return {
-	first := start.Block()
-	after := false
-	for _, in := range first.Instrs {
-		if in == start {
-			after = true
-			continue
-		}
-		if after && free[in] {
-			return nil
-		}
-	}
-	if r, ok := first.Instrs[len(first.Instrs)-1].(*ssa.Return); ok {
-		return r
-	}
-	seen := map[*ssa.BasicBlock]bool{}
-	type edge struct{ from, to *ssa.BasicBlock }
-	var work []edge
-	for _, s := range first.Succs {
-		work = append(work, edge{first, s})
-	}
-	for len(work) > 0 {
-		e := work[0]
-		work = work[1:]
-		b := e.to
-		if blocked[[2]*ssa.BasicBlock{e.from, b}] || seen[b] || freeBlocks[b] {
-			continue
-		}
-		seen[b] = true
-		freed := false
-		for _, in := range b.Instrs {
-			if free[in] {
-				freed = true
-				break
-			}
-		}
-		if freed {
-			continue
-		}
-		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
-			return r
-		}
-		for _, s := range b.Succs {
-			work = append(work, edge{b, s})
-		}
-	}
-	return nil
-}
-
-// failedEdges returns the edges taken when the error result of call is not
-// nil (if err != nil): a function that returns a channel and an error
-// starts its goroutine only when it succeeds, by convention.
-func failedEdges(call *ssa.Call) map[[2]*ssa.BasicBlock]bool {
-	out := map[[2]*ssa.BasicBlock]bool{}
-	res := call.Call.Signature().Results()
-	for i := 0; i < res.Len(); i++ {
-		if !types.Identical(res.At(i).Type(), errorType) {
-			continue
-		}
-		for _, r := range *call.Referrers() {
-			ex, ok := r.(*ssa.Extract)
-			if !ok || ex.Index != i {
-				continue
-			}
-			for _, er := range *ex.Referrers() {
-				cmp, ok := er.(*ssa.BinOp)
-				if !ok || (cmp.Op != token.NEQ && cmp.Op != token.EQL) {
-					continue
-				}
-				for _, cr := range *cmp.Referrers() {
-					iff, ok := cr.(*ssa.If)
-					if !ok {
-						continue
-					}
-					succ := iff.Block().Succs[0] // err != nil is true
-					if cmp.Op == token.EQL {
-						succ = iff.Block().Succs[1]
-					}
-					out[[2]*ssa.BasicBlock{iff.Block(), succ}] = true
-				}
-			}
-		}
-	}
-	return out
-}
-
-var errorType = types.Universe.Lookup("error").Type()

@@ -242,7 +242,7 @@ func signalSkipped(p *ssa.Parameter) (*ssa.Return, ssa.Instruction) {
 	if len(fn.Blocks) == 0 || fn.Recover != nil || signals[fn.Blocks[0].Instrs[0]] {
 		return nil, nil
 	}
-	return unfreedReturn(fn.Blocks[0].Instrs[0], signals, nil, nil), first
+	return summary.ReturnAvoiding(fn.Blocks[0].Instrs[0], signals, nil, nil), first
 }
 
 // reportSometimes reports the spawner's receives from the channel made at

@@ -30,6 +30,21 @@
 // the lock held; paths that end in a panic or os.Exit; locks taken with
 // TryLock.
 //
+// release-on-every-path: the same for a semaphore's slot. A buffered
+// channel used as a semaphore (sem <- struct{}{} takes a slot, <-sem gives
+// it back) or a golang.org/x/sync/semaphore.Weighted (Acquire, Release): a
+// function that gives the slot back on some paths and returns without it
+// on another leaks a slot per such return; once the semaphore's size has
+// leaked, every acquire blocks forever. In ML serving, the inference
+// throttle whose failed predictions keep their GPU slot: after a few errors
+// the service stops answering. Releases are followed through deferred and
+// called closures and the package's helpers. Not reported: a slot handed to
+// a goroutine or a returned closure, a function whose every release undoes
+// a failed attempt (it hands the slot to its caller on success), an
+// unbuffered channel (a handshake), slots taken in one loop and given back
+// in another, a send whose only receive is in another goroutine (a
+// signal).
+//
 // Where it is mechanical (one Lock, a statement of the function's body, and
 // every explicit Unlock directly followed by a return), the suggested fix
 // adds defer mu.Unlock() right after the Lock and removes the explicit ones.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/asyncbook/asyncbook/analyzers/internal/analysisutil"
 	"github.com/asyncbook/asyncbook/analyzers/internal/lockfacts"
+	"github.com/asyncbook/asyncbook/analyzers/summary"
 )
 
 //go:embed doc.go
@@ -23,7 +24,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "lockleak",
 	Doc:              analysisutil.MustExtractDoc(doc, "lockleak"),
 	URL:              analysisutil.URL("lockleak"),
-	Requires:         []*analysis.Analyzer{lockfacts.Analyzer},
+	Requires:         []*analysis.Analyzer{lockfacts.Analyzer, summary.Analyzer},
 	RunDespiteErrors: true,
 	Run:              run,
 }
@@ -32,6 +33,8 @@ var Analyzer = &analysis.Analyzer{
 const catLeak = "unlock-on-every-path"
 
 func run(pass *analysis.Pass) (any, error) {
+	sums, _ := pass.ResultOf[summary.Analyzer].(*summary.Result)
+	checkSemaphores(pass, sums)
 	if !analysisutil.Touches(pass, "sync") {
 		return nil, nil
 	}

@@ -18,3 +18,8 @@ func TestRegistry(t *testing.T) {
 func TestSuggestedFix(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), lockleak.Analyzer, "fix")
 }
+
+func TestSemaphore(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "weighted")
+	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "semaphore")
+}

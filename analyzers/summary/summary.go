@@ -207,7 +207,7 @@ func (r *Result) Of(fn *types.Func) (*ssa.Function, *Summary) {
 
 func run(pass *analysis.Pass) (any, error) {
 	res := &Result{Funcs: map[*ssa.Function]*Summary{}, imported: map[*types.Func]*Summary{}}
-	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) {
+	if len(pass.TypeErrors) > 0 || pass.TypesInfo == nil || pass.Pkg == nil || !usesChannels(pass.TypesInfo) && !usesSemaphore(pass.Pkg) {
 		return res, nil
 	}
 	for _, f := range pass.AllObjectFacts() {
@@ -270,6 +270,18 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return res, nil
+}
+
+// usesSemaphore reports whether the package imports
+// golang.org/x/sync/semaphore: lockleak follows its Acquire and Release on
+// this pass's SSA, with or without channels.
+func usesSemaphore(pkg *types.Package) bool {
+	for _, imp := range pkg.Imports() {
+		if imp.Path() == "golang.org/x/sync/semaphore" {
+			return true
+		}
+	}
+	return false
 }
 
 // usesChannels reports whether some expression of the package is a

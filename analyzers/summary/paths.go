@@ -1,0 +1,157 @@
+package summary
+
+import (
+	"go/constant"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// ReturnAvoiding returns a Return reachable from start on a path that
+// passes no instruction of free, enters no block of freeBlocks and takes no
+// edge of blocked, or nil.
+func ReturnAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, freeBlocks map[*ssa.BasicBlock]bool, blocked map[[2]*ssa.BasicBlock]bool) *ssa.Return {
+	first := start.Block()
+	after := false
+	for _, in := range first.Instrs {
+		if in == start {
+			after = true
+			continue
+		}
+		if after && free[in] {
+			return nil
+		}
+	}
+	if r, ok := first.Instrs[len(first.Instrs)-1].(*ssa.Return); ok {
+		return r
+	}
+	seen := map[*ssa.BasicBlock]bool{}
+	type edge struct{ from, to *ssa.BasicBlock }
+	var work []edge
+	for _, s := range first.Succs {
+		work = append(work, edge{first, s})
+	}
+	for len(work) > 0 {
+		e := work[0]
+		work = work[1:]
+		b := e.to
+		if blocked[[2]*ssa.BasicBlock{e.from, b}] || seen[b] || freeBlocks[b] {
+			continue
+		}
+		seen[b] = true
+		freed := false
+		for _, in := range b.Instrs {
+			if free[in] {
+				freed = true
+				break
+			}
+		}
+		if freed {
+			continue
+		}
+		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
+			return r
+		}
+		for _, s := range b.Succs {
+			work = append(work, edge{b, s})
+		}
+	}
+	return nil
+}
+
+// FailedEdges returns the edges taken when the error result of call is not
+// nil (if err != nil): a function that returns a channel and an error
+// starts its goroutine only when it succeeds, by convention.
+func FailedEdges(call *ssa.Call) map[[2]*ssa.BasicBlock]bool {
+	out := map[[2]*ssa.BasicBlock]bool{}
+	res := call.Call.Signature().Results()
+	for i := 0; i < res.Len(); i++ {
+		if !types.Identical(res.At(i).Type(), errorType) {
+			continue
+		}
+		var errs []ssa.Value
+		if res.Len() == 1 {
+			errs = append(errs, call)
+		}
+		for _, r := range *call.Referrers() {
+			if ex, ok := r.(*ssa.Extract); ok && ex.Index == i {
+				errs = append(errs, ex)
+			}
+		}
+		for _, e := range errs {
+			for _, er := range *e.Referrers() {
+				cmp, ok := er.(*ssa.BinOp)
+				if !ok || (cmp.Op != token.NEQ && cmp.Op != token.EQL) {
+					continue
+				}
+				for _, cr := range *cmp.Referrers() {
+					iff, ok := cr.(*ssa.If)
+					if !ok {
+						continue
+					}
+					succ := iff.Block().Succs[0] // err != nil is true
+					if cmp.Op == token.EQL {
+						succ = iff.Block().Succs[1]
+					}
+					out[[2]*ssa.BasicBlock{iff.Block(), succ}] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// FalseEdges returns the edges taken when the boolean v is false (if !v,
+// if v { } else { }).
+func FalseEdges(v ssa.Value) map[[2]*ssa.BasicBlock]bool {
+	out := map[[2]*ssa.BasicBlock]bool{}
+	for _, r := range *v.Referrers() {
+		switch r := r.(type) {
+		case *ssa.If:
+			out[[2]*ssa.BasicBlock{r.Block(), r.Block().Succs[1]}] = true
+		case *ssa.UnOp:
+			if r.Op != token.NOT {
+				continue
+			}
+			for _, nr := range *r.Referrers() {
+				if iff, ok := nr.(*ssa.If); ok {
+					out[[2]*ssa.BasicBlock{iff.Block(), iff.Block().Succs[0]}] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+var errorType = types.Universe.Lookup("error").Type()
+
+// CaseBlock returns the block that runs case i of the select: the true
+// successor of the branch on `index == i`.
+func CaseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
+	for _, r := range *sel.Referrers() {
+		ex, ok := r.(*ssa.Extract)
+		if !ok || ex.Index != 0 {
+			continue
+		}
+		for _, er := range *ex.Referrers() {
+			cmp, ok := er.(*ssa.BinOp)
+			if !ok || cmp.Op != token.EQL {
+				continue
+			}
+			c, ok := cmp.Y.(*ssa.Const)
+			if !ok || c.Value == nil || c.Value.Kind() != constant.Int {
+				continue
+			}
+			if n, ok := constant.Int64Val(c.Value); !ok || int(n) != i {
+				continue
+			}
+			for _, cr := range *cmp.Referrers() {
+				if iff, ok := cr.(*ssa.If); ok {
+					return iff.Block().Succs[0]
+				}
+			}
+		}
+	}
+	return nil
+}
