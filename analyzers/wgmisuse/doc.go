@@ -3,7 +3,7 @@
 //
 // # Analyzer wgmisuse
 //
-// wgmisuse: report sync.WaitGroup misuse: Add inside the goroutine, Done skipped on a path, Wait inside the loop, WaitGroup copies
+// wgmisuse: report sync.WaitGroup misuse: Add inside the goroutine, Done skipped on a path, Wait inside the loop, Add never matched by Done, WaitGroup copies
 //
 // A WaitGroup only works when every counted goroutine is added before it
 // starts, calls Done exactly once on every path, is waited for after all
@@ -46,6 +46,11 @@
 //     value. Done on the copy never reaches the caller's Wait.
 //   - wait-inside-goroutine-it-counts: wg.Wait inside a goroutine that defers
 //     wg.Done (or runs under wg.Go): it waits for itself and deadlocks.
+//   - add-without-done: a WaitGroup the package adds to and waits on, on
+//     which nothing calls Done: the Wait blocks forever. Judged only for a
+//     local variable or an unexported field used solely as the receiver
+//     of Add and Wait (handed on, copied, exported or embedded, a Done may
+//     be out of sight).
 //
 // WRONG:
 //

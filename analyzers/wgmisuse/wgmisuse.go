@@ -99,6 +99,7 @@ func run(pass *analysis.Pass) (any, error) {
 			c.byValueParams(n.Type)
 		}
 	}
+	c.addWithoutDone()
 	return nil, nil
 }
 

@@ -29,6 +29,10 @@ func TestWaitInsideGoroutine(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "waitself")
 }
 
+func TestAddWithoutDone(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "nodone")
+}
+
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "broken")
 }

@@ -78,7 +78,7 @@ func SignalFirst(n int, pending chan<- int) {
 	go func() {
 		close(started)
 		for i := 0; i < n; i++ {
-			wg.Add(1) // want `wg.Add is called inside the goroutine`
+			wg.Add(1) // want `wg.Add is called inside the goroutine` `wg.Add is never matched by a Done`
 			pending <- i
 		}
 	}()
@@ -95,7 +95,7 @@ func NoReceive(n int, fast bool) error {
 			if _, err := publish(i); err != nil {
 				break
 			}
-			wg.Add(1) // want `wg.Add is called inside the goroutine`
+			wg.Add(1) // want `wg.Add is called inside the goroutine` `wg.Add is never matched by a Done`
 		}
 		close(done)
 	}()
