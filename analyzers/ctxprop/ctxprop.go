@@ -173,8 +173,9 @@ func isNotifyParent(info *types.Info, c inspector.Cursor) bool {
 }
 
 // afterDone reports whether c runs once a context is already done: after a
-// statement <-ctx.Done() of its block (or of a block around it), or in the
-// body of a select case <-ctx.Done(). Cleanup there needs a fresh context.
+// statement <-ctx.Done() of its block (or of a block around it), after a
+// select that only falls through on <-ctx.Done(), or in the body of a
+// select case <-ctx.Done(). Cleanup there needs a fresh context.
 func afterDone(info *types.Info, c inspector.Cursor) bool {
 	for cur := c; cur.Node() != nil; cur = cur.Parent() {
 		switch cur.Node().(type) {
@@ -182,12 +183,41 @@ func afterDone(info *types.Info, c inspector.Cursor) bool {
 			return false
 		}
 		for prev, ok := cur.PrevSibling(); ok; prev, ok = prev.PrevSibling() {
-			if s, isStmt := prev.Node().(ast.Stmt); isStmt && waitsDone(info, s) {
+			if s, isStmt := prev.Node().(ast.Stmt); isStmt && (waitsDone(info, s) || leavesOnlyDone(info, s)) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// leavesOnlyDone reports whether s is a select that only falls through
+// once a context is done: it has a case <-ctx.Done(), no default, and
+// every other case returns (select { case err := <-errc: return err; case
+// <-ctx.Done(): }, the graceful shutdown that follows).
+func leavesOnlyDone(info *types.Info, s ast.Stmt) bool {
+	sel, ok := s.(*ast.SelectStmt)
+	if !ok || sel.Body == nil {
+		return false
+	}
+	done := false
+	for _, cl := range sel.Body.List {
+		cc, ok := cl.(*ast.CommClause)
+		if !ok || cc.Comm == nil {
+			return false // a default falls through at once
+		}
+		if waitsDone(info, cc.Comm) {
+			done = true
+			continue
+		}
+		if len(cc.Body) == 0 {
+			return false
+		}
+		if _, ok := cc.Body[len(cc.Body)-1].(*ast.ReturnStmt); !ok {
+			return false
+		}
+	}
+	return done
 }
 
 // waitsDone reports whether s is "<-ctx.Done()" (or "_ = <-ctx.Done()").

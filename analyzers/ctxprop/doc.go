@@ -14,8 +14,9 @@
 //   - background-in-ctx-func: context.Background() or context.TODO() in a
 //     function that has a ctx (or an *http.Request, whose Context() is the
 //     one to use). Not reported in main, init and tests, as the parent of
-//     signal.NotifyContext, or after <-ctx.Done(), where cleanup needs a
-//     fresh context.
+//     signal.NotifyContext, or after <-ctx.Done() (or a select that falls
+//     through only on it, its other cases returning), where cleanup needs
+//     a fresh context.
 //   - request-without-ctx: http.NewRequest, http.Get/Head/Post/PostForm and
 //     their Client methods, net.Dial, (*net.Dialer).Dial, and the
 //     database/sql methods that have a ...Context twin.

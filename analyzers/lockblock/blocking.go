@@ -49,6 +49,7 @@ func (s *scanner) blockingCall(call *ast.CallExpr, st state) {
 			return
 		}
 		s.report(call, st, catWait, "is held while waiting in %[2]s: %[1]s waits too; if the awaited work needs the lock, it deadlocks", name)
+	case s.condWaiter(call, st):
 	case s.waitingHelper(call, fn, st):
 	default:
 		k, streams, ok := s.ioCall(fn, call)

@@ -38,7 +38,11 @@
 //   - io-under-lock: network, HTTP client, file, io.Copy/ReadAll and
 //     database/sql calls
 //   - wait-under-lock: sync.WaitGroup, errgroup.Group Wait or a
-//     semaphore Acquire
+//     semaphore Acquire; or a call of a blocking getter of the package (a
+//     work queue's Get) that takes its own lock and waits on a sync.Cond
+//     until another goroutine signals it, directly, through a thin
+//     wrapper, or through an interface of the package every implementation
+//     of which waits
 //
 // Not reported, because nothing waits on a goroutine that needs the lock:
 //

@@ -307,8 +307,9 @@ type scanner struct {
 	sums     *summary.Result // what each function does with the channels it is given
 	decls    map[*types.Func]*ast.FuncDecl
 	reported map[token.Pos]bool
-	fn       ast.Node   // the function being scanned
-	guards   []ast.Expr // conditions of the enclosing ifs and loops
+	condMemo map[*types.Func]*condWait // functions known to wait on a sync.Cond (nil: they do not)
+	fn       ast.Node                  // the function being scanned
+	guards   []ast.Expr                // conditions of the enclosing ifs and loops
 }
 
 // scanList scans a statement list entered with the locks in st. It returns

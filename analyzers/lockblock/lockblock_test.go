@@ -26,3 +26,7 @@ func TestServing(t *testing.T) {
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "broken")
 }
+
+func TestCondWaiter(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), lockblock.Analyzer, "workqueue")
+}

@@ -38,12 +38,16 @@
 // leaked, every acquire blocks forever. In ML serving, the inference
 // throttle whose failed predictions keep their GPU slot: after a few errors
 // the service stops answering. Releases are followed through deferred and
-// called closures and the package's helpers. Not reported: a slot handed to
+// called closures and the package's helpers. A goroutine started on a
+// closure that gives back a slot taken just before holds it from its
+// start, and a path of it that returns without giving it back leaks it; a
+// function that takes a slot for its caller (a pool's Get) leaks it when it
+// returns an error without giving it back. Not reported: a slot handed to
 // a goroutine or a returned closure, a function whose every release undoes
 // a failed attempt (it hands the slot to its caller on success), an
-// unbuffered channel (a handshake), slots taken in one loop and given back
-// in another, a send whose only receive is in another goroutine (a
-// signal).
+// unbuffered channel (a handshake), a channel values are received from (a
+// queue), slots taken in one loop and given back in another, a send whose
+// only receive is in another goroutine (a signal).
 //
 // Where it is mechanical (one Lock, a statement of the function's body, and
 // every explicit Unlock directly followed by a return), the suggested fix

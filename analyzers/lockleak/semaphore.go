@@ -6,6 +6,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -80,6 +81,7 @@ func sub(k semKey, bound ssa.Value) (semKey, bool) {
 // acquire is a slot taken: a send on a channel used as a semaphore, or a
 // successful Acquire of a semaphore.Weighted.
 type acquire struct {
+	fn       *ssa.Function   // the function that takes it
 	at       ssa.Instruction // where the slot is held from
 	taker    *ssa.BasicBlock // the block of the send, select or Acquire
 	op       token.Pos       // the send's arrow, the Acquire call
@@ -94,6 +96,15 @@ type semChecker struct {
 	res  *summary.Result
 	memo map[*ssa.Function][]semKey // what a function releases, in its own terms
 	busy map[*ssa.Function]bool
+
+	// releasedClass and receivedClass are the fields of channels (by
+	// struct type) that some function of the package gives slots back
+	// to, and receives values from (see indexClasses).
+	releasedClass, receivedClass map[string]bool
+	// bufferedClass and unbufferedClass are the fields the package
+	// stores a buffered (a semaphore needs one) and an unbuffered channel
+	// in.
+	bufferedClass, unbufferedClass map[string]bool
 }
 
 // checkSemaphores reports returns that keep a semaphore's slot when other
@@ -103,15 +114,16 @@ func checkSemaphores(pass *analysis.Pass, res *summary.Result) {
 		return
 	}
 	c := &semChecker{pass: pass, res: res, memo: map[*ssa.Function][]semKey{}, busy: map[*ssa.Function]bool{}}
+	reported := map[*ssa.Return]bool{}
 	for _, fn := range res.SrcFuncs {
 		acqs := acquires(fn)
 		if len(acqs) == 0 {
 			continue
 		}
 		rel := c.releases(fn)
-		reported := map[*ssa.Return]bool{}
+		c.handedToGoroutines(fn, acqs, reported)
 		for _, a := range acqs {
-			if unbuffered(a.key) {
+			if unbuffered(a.key) || c.unbufferedField(fn, a.key) {
 				continue // a handshake, not a semaphore
 			}
 			// own are the releases the goroutine does itself: they show
@@ -133,7 +145,11 @@ func checkSemaphores(pass *analysis.Pass, res *summary.Result) {
 					}
 				}
 			}
-			if len(own) == 0 || handed || counted || !reachesAny(a.at, own, acquiredIn(acqs, a.key)) {
+			if len(own) == 0 {
+				c.failedForCaller(fn, a, free, reported)
+				continue
+			}
+			if handed || counted || valueReceived(fn, a.key) || !reachesAny(a.at, own, acquiredIn(acqs, a.key)) {
 				// Never given back after it (an acquire helper, a
 				// release first, a signal to another goroutine), a slot
 				// handed on, or slots taken in one loop and given back
@@ -150,6 +166,317 @@ func checkSemaphores(pass *analysis.Pass, res *summary.Result) {
 	}
 }
 
+// handedToGoroutines checks the goroutines fn starts on a closure that
+// gives back a slot fn took (sem <- struct{}{}; go func() { ...; <-sem }()):
+// the goroutine holds the slot from its start, and a path of it that
+// returns without giving it back leaks the slot.
+func (c *semChecker) handedToGoroutines(fn *ssa.Function, acqs []acquire, reported map[*ssa.Return]bool) {
+	for _, b := range fn.Blocks {
+		for _, in := range b.Instrs {
+			g, ok := in.(*ssa.Go)
+			if !ok {
+				continue
+			}
+			mc, ok := g.Call.Value.(*ssa.MakeClosure)
+			if !ok {
+				continue
+			}
+			closure, ok := mc.Fn.(*ssa.Function)
+			if !ok || len(closure.Blocks) == 0 || len(closure.Blocks[0].Instrs) == 0 {
+				continue
+			}
+			rel := c.releases(closure)
+			byKey := map[semKey]map[ssa.Instruction]bool{} // every release of each slot
+			ownKey := map[semKey]bool{}                    // slots the goroutine gives back itself
+			for rin, rs := range rel {
+				for _, r := range rs {
+					if r.key.free < 0 || r.key.free >= len(mc.Bindings) {
+						continue
+					}
+					if byKey[r.key] == nil {
+						byKey[r.key] = map[ssa.Instruction]bool{}
+					}
+					byKey[r.key][rin] = true
+					if r.own {
+						ownKey[r.key] = true
+					}
+				}
+			}
+			for k, ins := range byKey {
+				outer, ok := sub(k, mc.Bindings[k.free])
+				if !ok || unbuffered(outer) {
+					continue
+				}
+				// The slot is taken before the go statement, in the same
+				// round: not through another acquire, nor the make of a
+				// fresh channel.
+				stops := acquiredIn(acqs, outer)
+				if mk, ok := outer.origin.(*ssa.MakeChan); ok {
+					stops[mk.Block()] = true
+				}
+				var taken *acquire
+				for i := range acqs {
+					if acqs[i].key == outer && reachesAny(acqs[i].at, map[ssa.Instruction]bool{ssa.Instruction(g): true}, stops) {
+						taken = &acqs[i]
+						break
+					}
+				}
+				if taken == nil || !ownKey[k] || valueReceived(closure, k) || valueReceived(fn, outer) {
+					continue
+				}
+				entry := closure.Blocks[0].Instrs[0]
+				if ins[entry] {
+					continue // given back first thing (a deferred release)
+				}
+				ret := summary.ReturnAvoiding(entry, ins, nil, nil)
+				if ret == nil || reported[ret] {
+					continue
+				}
+				reported[ret] = true
+				c.report(closure, *taken, ret)
+			}
+		}
+	}
+}
+
+// failedForCaller checks an acquire that fn never gives back itself: it
+// takes the slot for its caller (a pool's Get, whose Put gives it back).
+// A return of a non-nil error hands the caller nothing to give back, so
+// the slot leaks, when the package does use the channel as a semaphore:
+// elsewhere it gives back slots of the same field, and never receives a
+// value from it.
+func (c *semChecker) failedForCaller(fn *ssa.Function, a acquire, free map[ssa.Instruction]bool, reported map[*ssa.Return]bool) {
+	class := fieldClass(fn, a.key)
+	if a.weighted || class == "" || errorResult(fn) < 0 {
+		return
+	}
+	c.indexClasses()
+	if !c.releasedClass[class] || c.receivedClass[class] || !c.bufferedClass[class] {
+		return
+	}
+	for _, ret := range returnsAvoiding(a.at, free, a.failed) {
+		if reported[ret] || !failing(ret) {
+			continue
+		}
+		reported[ret] = true
+		name := semName(c.pass, a.fn, a.op)
+		c.pass.Report(analysis.Diagnostic{
+			Pos:      ret.Pos(),
+			Category: catSemaphore,
+			Message: fmt.Sprintf("this return of an error keeps the slot taken from semaphore %s at line %d: the caller gets nothing to give back, so the slot leaks, and once cap(%s) have leaked every send on %s blocks forever; give it back (<-%s) before returning the error",
+				name, c.pass.Fset.Position(a.op).Line, name, name, name),
+			Related: []analysis.RelatedInformation{{Pos: a.op, Message: "slot taken here"}},
+		})
+	}
+}
+
+// indexClasses records, once per package, the fields of channels whose
+// slots some function gives back, those some function receives a value
+// from, and those a buffered channel is made for.
+func (c *semChecker) indexClasses() {
+	if c.releasedClass != nil {
+		return
+	}
+	c.releasedClass, c.receivedClass = map[string]bool{}, map[string]bool{}
+	c.bufferedClass, c.unbufferedClass = map[string]bool{}, map[string]bool{}
+	for _, fn := range c.res.SrcFuncs {
+		for _, b := range fn.Blocks {
+			for _, in := range b.Instrs {
+				st, ok := in.(*ssa.Store)
+				if !ok {
+					continue
+				}
+				fa, ok := st.Addr.(*ssa.FieldAddr)
+				if !ok {
+					continue
+				}
+				t := fa.X.Type().Underlying().(*types.Pointer).Elem()
+				name := ""
+				if s, ok := t.Underlying().(*types.Struct); ok && fa.Field < s.NumFields() {
+					name = s.Field(fa.Field).Name()
+				}
+				mk, ok := st.Val.(*ssa.MakeChan)
+				if !ok || name == "" {
+					continue
+				}
+				cl := types.TypeString(t, nil) + "." + name
+				if unbuffered(semKey{origin: mk}) {
+					c.unbufferedClass[cl] = true
+				} else {
+					c.bufferedClass[cl] = true
+				}
+			}
+		}
+		for _, rs := range c.releases(fn) {
+			for _, r := range rs {
+				if r.own {
+					if cl := fieldClass(fn, r.key); cl != "" {
+						c.releasedClass[cl] = true
+					}
+				}
+			}
+		}
+		for _, b := range fn.Blocks {
+			for _, in := range b.Instrs {
+				var ch ssa.Value
+				switch in := in.(type) {
+				case *ssa.UnOp:
+					if in.Op == token.ARROW && (in.CommaOk || used(in)) {
+						ch = in.X
+					}
+				case *ssa.Select:
+					for _, st := range in.States {
+						if st.Dir == types.RecvOnly {
+							if k, ok := keyOf(st.Chan); ok {
+								if cl := fieldClass(fn, k); cl != "" {
+									c.receivedClass[cl] = true
+								}
+							}
+						}
+					}
+				}
+				if ch == nil {
+					continue
+				}
+				if k, ok := keyOf(ch); ok {
+					if cl := fieldClass(fn, k); cl != "" {
+						c.receivedClass[cl] = true
+					}
+				}
+			}
+		}
+	}
+}
+
+// unbufferedField reports a key that is a field the package only ever
+// stores unbuffered channels in.
+func (c *semChecker) unbufferedField(fn *ssa.Function, k semKey) bool {
+	cl := fieldClass(fn, k)
+	if cl == "" {
+		return false
+	}
+	c.indexClasses()
+	return c.unbufferedClass[cl] && !c.bufferedClass[cl]
+}
+
+// fieldClass names the field a key goes through, for every value of the
+// struct type: "pool.BoundedPool.sem"; "" for a key that is no field.
+func fieldClass(fn *ssa.Function, k semKey) string {
+	if k.field == "" {
+		return ""
+	}
+	var t types.Type
+	switch {
+	case k.param >= 0 && k.param < len(fn.Params):
+		t = fn.Params[k.param].Type()
+	case k.free >= 0 && k.free < len(fn.FreeVars):
+		t = fn.FreeVars[k.free].Type()
+	default:
+		return ""
+	}
+	// Follow the path to the struct that holds the last field: the class
+	// of s.pool.slots is the pool's type's slots.
+	names := strings.Split(k.field, ".")
+	for i, name := range names {
+		for {
+			p, ok := t.Underlying().(*types.Pointer)
+			if !ok {
+				break
+			}
+			t = p.Elem()
+		}
+		if i == len(names)-1 {
+			return types.TypeString(t, nil) + "." + name
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok {
+			return ""
+		}
+		var next types.Type
+		for j := 0; j < st.NumFields(); j++ {
+			if st.Field(j).Name() == name {
+				next = st.Field(j).Type()
+			}
+		}
+		if next == nil {
+			return ""
+		}
+		t = next
+	}
+	return ""
+}
+
+// errorResult is the index of fn's error result, or -1.
+func errorResult(fn *ssa.Function) int {
+	res := fn.Signature.Results()
+	for i := 0; i < res.Len(); i++ {
+		if types.Identical(res.At(i).Type(), types.Universe.Lookup("error").Type()) {
+			return i
+		}
+	}
+	return -1
+}
+
+// failing reports whether ret returns a non-nil error.
+func failing(ret *ssa.Return) bool {
+	i := errorResult(ret.Parent())
+	if i < 0 || i >= len(ret.Results) {
+		return false
+	}
+	c, ok := ret.Results[i].(*ssa.Const)
+	return !ok || !c.IsNil()
+}
+
+// returnsAvoiding returns the Returns reachable from start on paths that
+// pass no instruction of free and take no edge of blocked.
+func returnsAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, blocked map[[2]*ssa.BasicBlock]bool) []*ssa.Return {
+	var out []*ssa.Return
+	first := start.Block()
+	after := false
+	for _, in := range first.Instrs {
+		if in == start {
+			after = true
+			continue
+		}
+		if after && free[in] {
+			return nil
+		}
+	}
+	if r, ok := first.Instrs[len(first.Instrs)-1].(*ssa.Return); ok {
+		return []*ssa.Return{r}
+	}
+	seen := map[*ssa.BasicBlock]bool{}
+	type edge struct{ from, to *ssa.BasicBlock }
+	var work []edge
+	for _, s := range first.Succs {
+		work = append(work, edge{first, s})
+	}
+	for len(work) > 0 {
+		e := work[0]
+		work = work[1:]
+		b := e.to
+		if blocked[[2]*ssa.BasicBlock{e.from, b}] || seen[b] {
+			continue
+		}
+		seen[b] = true
+		freed := false
+		for _, in := range b.Instrs {
+			freed = freed || free[in]
+		}
+		if freed {
+			continue
+		}
+		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
+			out = append(out, r)
+			continue
+		}
+		for _, s := range b.Succs {
+			work = append(work, edge{b, s})
+		}
+	}
+	return out
+}
+
 func (c *semChecker) report(fn *ssa.Function, a acquire, ret *ssa.Return) {
 	pos := ret.Pos()
 	where := "this return"
@@ -157,7 +484,7 @@ func (c *semChecker) report(fn *ssa.Function, a acquire, ret *ssa.Return) {
 		pos = fn.Syntax().End() - 1
 		where = "the end of the function"
 	}
-	name := semName(c.pass, fn, a.op)
+	name := semName(c.pass, a.fn, a.op)
 	line := c.pass.Fset.Position(a.op).Line
 	msg := fmt.Sprintf("%s keeps the slot taken from semaphore %s at line %d, though other paths give it back (<-%s): each such return leaks a slot, and once cap(%s) have leaked every send on %s blocks forever; give it back in a defer",
 		where, name, line, name, name, name)
@@ -181,7 +508,7 @@ func acquires(fn *ssa.Function) []acquire {
 			switch in := in.(type) {
 			case *ssa.Send:
 				if k, ok := keyOf(in.Chan); ok {
-					out = append(out, acquire{at: in, taker: b, op: in.Pos(), key: k})
+					out = append(out, acquire{fn: fn, at: in, taker: b, op: in.Pos(), key: k})
 				}
 			case *ssa.Select:
 				for i, st := range in.States {
@@ -193,7 +520,7 @@ func acquires(fn *ssa.Function) []acquire {
 					if !ok || cb == nil || len(cb.Instrs) == 0 {
 						continue
 					}
-					out = append(out, acquire{at: cb.Instrs[0], taker: b, op: st.Pos, key: k})
+					out = append(out, acquire{fn: fn, at: cb.Instrs[0], taker: b, op: st.Pos, key: k})
 				}
 			case *ssa.Call:
 				callee := in.Call.StaticCallee()
@@ -210,7 +537,7 @@ func acquires(fn *ssa.Function) []acquire {
 					continue
 				}
 				if k, ok := keyOf(in.Call.Args[0]); ok {
-					out = append(out, acquire{at: in, taker: b, op: in.Pos(), key: k, weighted: true, failed: failed})
+					out = append(out, acquire{fn: fn, at: in, taker: b, op: in.Pos(), key: k, weighted: true, failed: failed})
 				}
 			}
 		}
@@ -329,6 +656,33 @@ func (c *semChecker) calleeReleases(fn *ssa.Function) []semKey {
 	}
 	c.memo[fn] = ks
 	return ks
+}
+
+// valueReceived reports whether fn receives a value it uses from the
+// channel k (v := <-ch, a select case): a channel of results or messages,
+// not a semaphore, whose receives only give slots back.
+func valueReceived(fn *ssa.Function, k semKey) bool {
+	for _, b := range fn.Blocks {
+		for _, in := range b.Instrs {
+			switch in := in.(type) {
+			case *ssa.UnOp:
+				if in.Op == token.ARROW && (in.CommaOk || used(in)) {
+					if got, ok := keyOf(in.X); ok && got == k {
+						return true
+					}
+				}
+			case *ssa.Select:
+				for _, st := range in.States {
+					if st.Dir == types.RecvOnly {
+						if got, ok := keyOf(st.Chan); ok && got == k {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // used reports whether a receive's value is used.

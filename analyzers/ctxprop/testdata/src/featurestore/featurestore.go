@@ -120,6 +120,31 @@ func Flush(ctx context.Context, s Store, buf Features) {
 	_ = s.Put(fctx, "buffer", buf)
 }
 
+// Run flushes once ctx is done: the select falls through only then, and
+// every other case returns.
+func Run(ctx context.Context, s Store, errc <-chan error, buf Features) error {
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.Put(fctx, "buffer", buf)
+}
+
+// RunEarly flushes also when errc delivers nil: ctx may still be live there.
+func RunEarly(ctx context.Context, s Store, errc <-chan error, buf Features) error {
+	select {
+	case err := <-errc:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	return s.Put(context.Background(), "buffer", buf) // want `context.Background\(\) drops ctx`
+}
+
 // Serve saves state in the ctx.Done() case.
 func Serve(ctx context.Context, s Store, updates <-chan Features) {
 	var last Features

@@ -102,3 +102,77 @@ func (p *Pool) Run(ctx context.Context, x float64) (float64, error) {
 	p.sem.Release(1)
 	return y, nil
 }
+
+// Sweep takes a slot before starting each trial; a failed trial's goroutine
+// returns without giving it back.
+func Sweep(m *model, xs []float64) []float64 {
+	gpuSlots := make(chan struct{}, 2)
+	out := make([]float64, len(xs))
+	var wg sync.WaitGroup
+	for i, x := range xs {
+		gpuSlots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			y, err := predict(m, x)
+			if err != nil {
+				return // want `this return keeps the slot taken from semaphore gpuSlots at line 113`
+			}
+			out[i] = y
+			<-gpuSlots
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// SweepDeferred gives the slot back in the goroutine whatever happens.
+func SweepDeferred(m *model, xs []float64) []float64 {
+	gpuSlots := make(chan struct{}, 2)
+	out := make([]float64, len(xs))
+	var wg sync.WaitGroup
+	for i, x := range xs {
+		gpuSlots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-gpuSlots }()
+			y, err := predict(m, x)
+			if err != nil {
+				return
+			}
+			out[i] = y
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Sessions hands out at most cap(slots) inference sessions; Close gives a
+// session's slot back.
+type Sessions struct {
+	slots chan struct{}
+	m     *model
+}
+
+func NewSessions(n int, m *model) *Sessions {
+	return &Sessions{slots: make(chan struct{}, n), m: m}
+}
+
+type Session struct{ s *Sessions }
+
+func (s *Session) Close() { <-s.s.slots }
+
+// Open takes a slot for the caller; when loading fails the caller gets no
+// session to Close, and the slot is kept.
+func (s *Sessions) Open(ctx context.Context) (*Session, error) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if _, err := predict(s.m, 0); err != nil {
+		return nil, err // want `this return of an error keeps the slot taken from semaphore s.slots at line 170: the caller gets nothing to give back`
+	}
+	return &Session{s: s}, nil
+}

@@ -155,3 +155,50 @@ func Signal(results chan error, fail bool) {
 	}
 	go func() { <-results }()
 }
+
+// Mailbox's channel carries messages: a send that an error path does not
+// undo is a message delivered, not a slot kept.
+type Mailbox struct{ box chan string }
+
+func (m *Mailbox) Next() string { return <-m.box }
+
+func (m *Mailbox) Drop() { <-m.box }
+
+func (m *Mailbox) Post(msg string) error {
+	m.box <- msg
+	if msg == "" {
+		return errors.New("empty message")
+	}
+	return nil
+}
+
+// handoff passes control between two goroutines on unbuffered channels:
+// a send waits for the other side, it takes no slot.
+type handoff struct {
+	turn chan struct{}
+	ctx  context.Context
+}
+
+func newHandoff(ctx context.Context) *handoff {
+	return &handoff{turn: make(chan struct{}), ctx: ctx}
+}
+
+func (h *handoff) other() { <-h.turn }
+
+func (h *handoff) yield() error {
+	h.turn <- struct{}{}
+	if h.ctx.Err() != nil {
+		return h.ctx.Err()
+	}
+	return nil
+}
+
+// rally hands the turn over and waits for it back, unless it fails.
+func (h *handoff) rally(fail bool) error {
+	h.turn <- struct{}{}
+	if fail {
+		return errors.New("failed")
+	}
+	<-h.turn
+	return nil
+}
