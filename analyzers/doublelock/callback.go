@@ -67,6 +67,31 @@ func callbacks(pass *analysis.Pass, res *lockfacts.Result, reported map[token.Po
 				return true
 			}
 			for i, lhs := range as.Lhs {
+				// o.hooks = Hooks{OnStop: func() { ... }}: each callback
+				// of the literal is registered on o.hooks.
+				if lit := compositeOf(as.Rhs[i]); lit != nil {
+					owner, ok := cfgpath.RefOf(pass.TypesInfo, lhs)
+					if !ok {
+						continue
+					}
+					for _, elt := range lit.Elts {
+						kv, ok := elt.(*ast.KeyValueExpr)
+						if !ok {
+							continue
+						}
+						key, _ := kv.Key.(*ast.Ident)
+						field, _ := pass.TypesInfo.ObjectOf(key).(*types.Var)
+						if key == nil || field == nil || len(calls[field]) == 0 {
+							continue
+						}
+						for _, reg := range r.resolve(f, owner, kv.Value, 0) {
+							for _, c := range calls[field] {
+								checkCallback(pass, byNode, reg, c.f, c.fc, reported)
+							}
+						}
+					}
+					continue
+				}
 				sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr)
 				if !ok {
 					continue
@@ -94,6 +119,16 @@ func callbacks(pass *analysis.Pass, res *lockfacts.Result, reported map[token.Po
 	}
 }
 
+// compositeOf returns the struct literal e is (or whose address it is).
+func compositeOf(e ast.Expr) *ast.CompositeLit {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	lit, _ := e.(*ast.CompositeLit)
+	return lit
+}
+
 // checkCallback reports reg when its function takes the lock the field
 // call holds, of the same owner.
 func checkCallback(pass *analysis.Pass, byNode map[ast.Node]*lockfacts.Func, reg registration, caller *lockfacts.Func, fc lockfacts.FieldCall, reported map[token.Pos]bool) {
@@ -108,10 +143,32 @@ func checkCallback(pass *analysis.Pass, byNode map[ast.Node]*lockfacts.Func, reg
 	async := asyncBefore(caller.Node, fc.Call.Pos())
 	for _, h := range fc.Held {
 		if !h.Status.MustHeld() || caller.TryLocked[h.Key] || (caller.HandedOff[h.Key] && async) ||
-			h.Key.Ref.Root != base.Root || !strings.HasPrefix(h.Key.Ref.Path, base.Path) {
+			h.Key.Ref.Root != base.Root {
 			continue
 		}
-		rel := h.Key.Ref.Path[len(base.Path):]
+		// The lock may belong to a value around the owner (le.mu held,
+		// le.cb.OnStop called): compare from that value.
+		anc, up := base.Path, 0
+		for !strings.HasPrefix(h.Key.Ref.Path, anc) {
+			j := strings.LastIndex(anc, ".")
+			if j < 0 {
+				break
+			}
+			anc, up = anc[:j], up+1
+		}
+		if !strings.HasPrefix(h.Key.Ref.Path, anc) || up > 0 && reg.recv != nil {
+			continue
+		}
+		regOwner := reg.owner.Path
+		for k := 0; k < up; k++ {
+			j := strings.LastIndex(regOwner, ".")
+			if j < 0 {
+				regOwner = "\x00" // the registration's owner has no such parent
+				break
+			}
+			regOwner = regOwner[:j]
+		}
+		rel := h.Key.Ref.Path[len(anc):]
 		for _, acq := range cb.Acquires {
 			if !acq.HasKey || acq.Retake || cb.TryLocked[acq.Key] || len(acq.Held) > 0 {
 				continue
@@ -120,7 +177,7 @@ func checkCallback(pass *analysis.Pass, byNode map[ast.Node]*lockfacts.Func, reg
 			if reg.recv != nil {
 				want = cfgpath.Ref{Root: reg.recv, Path: rel}
 			} else {
-				want = cfgpath.Ref{Root: reg.owner.Root, Path: reg.owner.Path + rel}
+				want = cfgpath.Ref{Root: reg.owner.Root, Path: regOwner + rel}
 			}
 			if acq.Key.Ref != want {
 				continue

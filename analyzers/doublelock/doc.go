@@ -38,7 +38,8 @@
 //     copy of it: if f := c.onEvict; f != nil { f(name) }) with that
 //     lock of the same owner held. The stored function is followed from
 //     the field through a setter's parameter to its callers' arguments, a
-//     local given a literal once, or a method value of the owner; it is
+//     local given a literal once, a method value of the owner, or a struct
+//     literal of callbacks assigned to the owner's field; it is
 //     the same owner when the callback is registered on o and locks o's
 //     mutex, and the call o.hook() holds o's mutex. Reported where the
 //     callback is registered: the model cache that calls onEvict under

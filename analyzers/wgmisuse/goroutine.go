@@ -300,7 +300,7 @@ func (c *checker) doneUses(b *body) ([]cfgpath.Ref, map[cfgpath.Ref]*doneUse) {
 			case *ast.DeferStmt:
 				u.deferred = true
 			case *ast.ExprStmt:
-				if inLoop(stack) || len(stack) < 2 {
+				if len(stack) < 2 || inLoop(stack) && !beforeReturn(parent, stack[len(stack)-2]) {
 					u.opaque = true // counting items, not goroutines
 					break
 				}
@@ -323,6 +323,29 @@ func (c *checker) doneUses(b *body) ([]cfgpath.Ref, map[cfgpath.Ref]*doneUse) {
 		return nil, nil
 	}
 	return order, uses
+}
+
+// beforeReturn reports whether stmt is directly followed by a return in
+// its statement list (the block, or case clause, list): a Done in a loop
+// that leaves the goroutine (wg.Done(); return) counts the goroutine, not
+// an item.
+func beforeReturn(stmt ast.Stmt, list ast.Node) bool {
+	var stmts []ast.Stmt
+	switch l := list.(type) {
+	case *ast.BlockStmt:
+		stmts = l.List
+	case *ast.CaseClause:
+		stmts = l.Body
+	case *ast.CommClause:
+		stmts = l.Body
+	}
+	for i, st := range stmts {
+		if st == stmt && i+1 < len(stmts) {
+			_, ok := stmts[i+1].(*ast.ReturnStmt)
+			return ok
+		}
+	}
+	return false
 }
 
 // doneNotReached reports a direct wg.Done when some path through the

@@ -73,3 +73,26 @@ func CollectOrCancel(ctx context.Context, workers []Worker, batch int, out chan<
 	wg.Wait()
 	close(out)
 }
+
+// Epochs trains each worker for several epochs; a failed step leaves with
+// Done, but a diverged one leaves without it.
+func Epochs(ctx context.Context, workers []Worker, batch, epochs int) {
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			for e := 0; e < epochs; e++ {
+				g, err := w.Step(ctx, batch)
+				if err != nil {
+					wg.Done()
+					return
+				}
+				if len(g) == 0 {
+					return
+				}
+			}
+			wg.Done() // want `wg.Done is not deferred and the return at line 91 skips it`
+		}()
+	}
+	wg.Wait()
+}
