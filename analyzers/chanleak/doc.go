@@ -38,6 +38,9 @@
 //     loop), the spawner returns before its range has seen the channel
 //     closed (a worker pool whose consumer returns on the first error);
 //     or, started in a loop, each sends once and the spawner receives once.
+//     A goroutine literal that receives from (or ranges over) a channel the
+//     spawner frees after starting it on some paths only (close(stop)
+//     skipped by an early return) is judged the same way.
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no
 //     way out): nobody can receive, the goroutine blocks forever.

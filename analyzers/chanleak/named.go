@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -33,6 +34,10 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 				if !ok || g.Call.IsInvoke() {
 					continue
 				}
+				if mc, ok := g.Call.Value.(*ssa.MakeClosure); ok {
+					checkLiteral(pass, res, fn, g, mc, reported)
+					continue
+				}
 				callee, ok := g.Call.Value.(*ssa.Function)
 				if !ok || callee.Parent() != nil {
 					continue
@@ -45,11 +50,79 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 					if op.Kind == summary.Close || op.WayOut || op.InGo || op.Param < 0 || op.Param >= len(g.Call.Args) {
 						continue
 					}
-					checkNamedOp(pass, res, fn, g, callee, op, reported)
+					checkNamedOp(pass, res, fn, g, callee, g.Call.Args[op.Param], op, reported)
 				}
 			}
 		}
 	}
+}
+
+// checkLiteral handles a goroutine literal that waits for its spawner: it
+// receives from (or ranges over) a channel it captures, one the spawner
+// made, with no way out. The syntactic checks judge the literals that send;
+// this one follows the spawner's paths to a return that neither sends on
+// nor closes the channel (an early return on error that skips close(stop)).
+func checkLiteral(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, mc *ssa.MakeClosure, reported map[token.Pos]bool) {
+	closure, ok := mc.Fn.(*ssa.Function)
+	if !ok {
+		return
+	}
+	cs := res.Funcs[closure]
+	if cs == nil {
+		return
+	}
+	for _, op := range cs.Ops {
+		if op.Kind != summary.Recv && op.Kind != summary.Range || op.WayOut || op.InGo || op.Field != "" || op.Free < 0 || op.Free >= len(mc.Bindings) {
+			continue
+		}
+		// Only a spawner that does free the goroutine after starting it,
+		// on some path: one that never does is range-never-closed's (or
+		// the goroutine waits on purpose).
+		_, _, field, mk, ok := summary.Root(mc.Bindings[op.Free])
+		if !ok || mk == nil || field != "" {
+			continue
+		}
+		u := walk(pass, res, []ssa.Value{mk}, complementOf(op.Kind), g)
+		if u.escapes || !reachesFree(g, u) {
+			continue
+		}
+		checkNamedOp(pass, res, fn, g, closure, mc.Bindings[op.Free], op, reported)
+	}
+}
+
+// reachesFree reports whether an operation of u that frees the goroutine
+// runs after the go statement g on some path.
+func reachesFree(g *ssa.Go, u uses) bool {
+	after := false
+	for _, in := range g.Block().Instrs {
+		if in == ssa.Instruction(g) {
+			after = true
+			continue
+		}
+		if after && u.instrs[in] {
+			return true
+		}
+	}
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), g.Block().Succs...)
+	for len(work) > 0 {
+		b := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		if u.cases[b] {
+			return true
+		}
+		for _, in := range b.Instrs {
+			if u.instrs[in] {
+				return true
+			}
+		}
+		work = append(work, b.Succs...)
+	}
+	return false
 }
 
 // complementOf says which operations free a goroutine blocked on k.
@@ -75,8 +148,7 @@ type uses struct {
 	cases    map[*ssa.BasicBlock]bool // select case bodies that do
 }
 
-func checkNamedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, op summary.Op, reported map[token.Pos]bool) {
-	arg := g.Call.Args[op.Param]
+func checkNamedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, arg ssa.Value, op summary.Op, reported map[token.Pos]bool) {
 	var start []ssa.Value
 	var mk *ssa.MakeChan
 	if op.Field == "" {
@@ -177,12 +249,16 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	}
 	verb := map[summary.Kind]string{summary.Send: "send on", summary.Recv: "receive from", summary.Range: "range over"}[op.Kind]
 	other := map[summary.Kind]string{summary.Send: "receives from", summary.Recv: "sends on or closes", summary.Range: "closes"}[op.Kind]
-	name := op.Chan
+	name := strings.TrimPrefix(op.Chan, "captured ")
+	who := "goroutine " + callee.Name()
+	if callee.Parent() != nil {
+		who = fmt.Sprintf("the goroutine started at line %d", pass.Fset.Position(g.Pos()).Line)
+	}
 	pass.Report(analysis.Diagnostic{
 		Pos:      at,
 		Category: catNamed,
-		Message: fmt.Sprintf("goroutine %s blocks forever on %s %s when %s returns at line %d: nothing %s it on that path",
-			callee.Name(), verb, name, fn.Name(), pass.Fset.Position(retPos).Line, other),
+		Message: fmt.Sprintf("%s blocks forever on %s %s when %s returns at line %d: nothing %s it on that path",
+			who, verb, name, fn.Name(), pass.Fset.Position(retPos).Line, other),
 		Related: []analysis.RelatedInformation{
 			{Pos: g.Pos(), Message: "goroutine started here"},
 			{Pos: retPos, Message: fmt.Sprintf("returns here without a %s", map[summary.Kind]string{summary.Send: "receive", summary.Recv: "send or close", summary.Range: "close"}[op.Kind])},
@@ -585,7 +661,7 @@ func sendPos(res *summary.Result, callee *ssa.Function, op summary.Op, def token
 	}
 	if s, ok := res.Funcs[callee]; ok {
 		for _, o := range s.Ops {
-			if o.Param == op.Param && o.Field == op.Field && o.Kind == op.Kind && !o.WayOut && !o.InGo && o.Pos.IsValid() {
+			if o.Param == op.Param && o.Free == op.Free && o.Field == op.Field && o.Kind == op.Kind && !o.WayOut && !o.InGo && o.Pos.IsValid() {
 				return o.Pos
 			}
 		}

@@ -254,7 +254,7 @@ func (c *semChecker) failedForCaller(fn *ssa.Function, a acquire, free map[ssa.I
 	if !c.releasedClass[class] || c.receivedClass[class] || !c.bufferedClass[class] {
 		return
 	}
-	for _, ret := range returnsAvoiding(a.at, free, a.failed) {
+	for _, ret := range summary.ReturnsAvoiding(a.at, free, nil, a.failed) {
 		if reported[ret] || !failing(ret) {
 			continue
 		}
@@ -425,56 +425,6 @@ func failing(ret *ssa.Return) bool {
 	}
 	c, ok := ret.Results[i].(*ssa.Const)
 	return !ok || !c.IsNil()
-}
-
-// returnsAvoiding returns the Returns reachable from start on paths that
-// pass no instruction of free and take no edge of blocked.
-func returnsAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, blocked map[[2]*ssa.BasicBlock]bool) []*ssa.Return {
-	var out []*ssa.Return
-	first := start.Block()
-	after := false
-	for _, in := range first.Instrs {
-		if in == start {
-			after = true
-			continue
-		}
-		if after && free[in] {
-			return nil
-		}
-	}
-	if r, ok := first.Instrs[len(first.Instrs)-1].(*ssa.Return); ok {
-		return []*ssa.Return{r}
-	}
-	seen := map[*ssa.BasicBlock]bool{}
-	type edge struct{ from, to *ssa.BasicBlock }
-	var work []edge
-	for _, s := range first.Succs {
-		work = append(work, edge{first, s})
-	}
-	for len(work) > 0 {
-		e := work[0]
-		work = work[1:]
-		b := e.to
-		if blocked[[2]*ssa.BasicBlock{e.from, b}] || seen[b] {
-			continue
-		}
-		seen[b] = true
-		freed := false
-		for _, in := range b.Instrs {
-			freed = freed || free[in]
-		}
-		if freed {
-			continue
-		}
-		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
-			out = append(out, r)
-			continue
-		}
-		for _, s := range b.Succs {
-			work = append(work, edge{b, s})
-		}
-	}
-	return out
 }
 
 func (c *semChecker) report(fn *ssa.Function, a acquire, ret *ssa.Return) {

@@ -10,8 +10,17 @@ import (
 
 // ReturnAvoiding returns a Return reachable from start on a path that
 // passes no instruction of free, enters no block of freeBlocks and takes no
-// edge of blocked, or nil.
+// edge of blocked, or nil. Paths end at calls that do not return (NoReturn).
 func ReturnAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, freeBlocks map[*ssa.BasicBlock]bool, blocked map[[2]*ssa.BasicBlock]bool) *ssa.Return {
+	if rets := ReturnsAvoiding(start, free, freeBlocks, blocked); len(rets) > 0 {
+		return rets[0]
+	}
+	return nil
+}
+
+// ReturnsAvoiding returns every Return ReturnAvoiding could return, nearest
+// first.
+func ReturnsAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, freeBlocks map[*ssa.BasicBlock]bool, blocked map[[2]*ssa.BasicBlock]bool) []*ssa.Return {
 	first := start.Block()
 	after := false
 	for _, in := range first.Instrs {
@@ -19,13 +28,14 @@ func ReturnAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, freeBl
 			after = true
 			continue
 		}
-		if after && free[in] {
+		if after && (free[in] || NoReturn(in)) {
 			return nil
 		}
 	}
 	if r, ok := first.Instrs[len(first.Instrs)-1].(*ssa.Return); ok {
-		return r
+		return []*ssa.Return{r}
 	}
+	var out []*ssa.Return
 	seen := map[*ssa.BasicBlock]bool{}
 	type edge struct{ from, to *ssa.BasicBlock }
 	var work []edge
@@ -42,8 +52,8 @@ func ReturnAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, freeBl
 		seen[b] = true
 		freed := false
 		for _, in := range b.Instrs {
-			if free[in] {
-				freed = true
+			if free[in] || NoReturn(in) {
+				freed = true // freed, or the path ends here (t.Fatal, os.Exit)
 				break
 			}
 		}
@@ -51,13 +61,14 @@ func ReturnAvoiding(start ssa.Instruction, free map[ssa.Instruction]bool, freeBl
 			continue
 		}
 		if r, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
-			return r
+			out = append(out, r)
+			continue
 		}
 		for _, s := range b.Succs {
 			work = append(work, edge{b, s})
 		}
 	}
-	return nil
+	return out
 }
 
 // FailedEdges returns the edges taken when the error result of call is not
@@ -154,4 +165,51 @@ func CaseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
 		}
 	}
 	return nil
+}
+
+// NoReturn reports a call after which its goroutine does not go on: os.Exit,
+// runtime.Goexit, log.Fatal and log.Panic (and a Logger's), and a test's
+// Fatal, FailNow and Skip (t.Fatal runs Goexit). Paths through such a call
+// end there: a goroutine stranded on them is the failed test's, or the
+// exiting process's.
+func NoReturn(in ssa.Instruction) bool {
+	call, ok := in.(ssa.CallInstruction)
+	if !ok {
+		return false
+	}
+	if _, isCall := in.(*ssa.Call); !isCall {
+		return false // go and defer statements
+	}
+	common := call.Common()
+	var name, pkg string
+	if common.IsInvoke() {
+		name = common.Method.Name()
+		if common.Method.Pkg() != nil {
+			pkg = common.Method.Pkg().Path()
+		}
+	} else if fn := common.StaticCallee(); fn != nil {
+		name = fn.Name()
+		if fn.Pkg != nil {
+			pkg = fn.Pkg.Pkg.Path()
+		} else if obj, ok := fn.Object().(*types.Func); ok && obj.Pkg() != nil {
+			pkg = obj.Pkg().Path() // a wrapper of a promoted method
+		}
+	}
+	switch pkg {
+	case "os":
+		return name == "Exit"
+	case "runtime":
+		return name == "Goexit"
+	case "log":
+		switch name {
+		case "Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln":
+			return true
+		}
+	case "testing":
+		switch name {
+		case "Fatal", "Fatalf", "FailNow", "Skip", "Skipf", "SkipNow":
+			return true
+		}
+	}
+	return false
 }
