@@ -36,6 +36,7 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 				}
 				if mc, ok := g.Call.Value.(*ssa.MakeClosure); ok {
 					checkLiteral(pass, res, fn, g, mc, reported)
+					checkLiteralSelect(pass, res, fn, g, mc, reported)
 					continue
 				}
 				callee, ok := g.Call.Value.(*ssa.Function)
@@ -87,6 +88,71 @@ func checkLiteral(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g 
 			continue
 		}
 		checkNamedOp(pass, res, fn, g, closure, mc.Bindings[op.Free], op, reported)
+	}
+}
+
+// checkLiteralSelect handles a goroutine literal blocked in a select
+// without default whose every case receives from a channel it captures and
+// its spawner made (for { select { case cp := <-ckpts: save(cp); case
+// <-stop: return } }): nothing but the spawner can wake it, so a path of
+// the spawner from the go statement to a return that neither sends on nor
+// closes any of them strands it there.
+func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, mc *ssa.MakeClosure, reported map[token.Pos]bool) {
+	closure, ok := mc.Fn.(*ssa.Function)
+	if !ok {
+		return
+	}
+	for _, b := range closure.Blocks {
+		for _, in := range b.Instrs {
+			sel, ok := in.(*ssa.Select)
+			if !ok || !sel.Blocking || len(sel.States) < 2 || reported[sel.Pos()] {
+				continue
+			}
+			all := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
+			var names []string
+			judged := true
+			for _, st := range sel.States {
+				_, free, field, _, ok := summary.Root(st.Chan)
+				if st.Dir != types.RecvOnly || !ok || free < 0 || field != "" || free >= len(mc.Bindings) {
+					judged = false
+					break
+				}
+				_, _, f2, mk, ok := summary.Root(mc.Bindings[free])
+				if !ok || mk == nil || f2 != "" || mk.Parent() != fn {
+					judged = false
+					break
+				}
+				u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g)
+				if u.escapes || u.deferred {
+					judged = false
+					break
+				}
+				merge(&all, u)
+				names = append(names, closure.FreeVars[free].Name())
+			}
+			if !judged || !reachesFree(g, all) {
+				continue
+			}
+			ret := summary.ReturnAvoiding(g, all.instrs, all.cases, nil)
+			if ret == nil {
+				continue
+			}
+			reported[sel.Pos()] = true
+			retPos := ret.Pos()
+			if !retPos.IsValid() {
+				retPos = fn.Syntax().End()
+			}
+			pass.Report(analysis.Diagnostic{
+				Pos:      sel.Pos(),
+				Category: catNamed,
+				Message: fmt.Sprintf("the goroutine started at line %d blocks forever in its select on %s when %s returns at line %d: nothing sends on or closes them on that path",
+					pass.Fset.Position(g.Pos()).Line, strings.Join(names, " and "), fn.Name(), pass.Fset.Position(retPos).Line),
+				Related: []analysis.RelatedInformation{
+					{Pos: g.Pos(), Message: "goroutine started here"},
+					{Pos: retPos, Message: "returns here without a send or close"},
+				},
+			})
+		}
 	}
 }
 

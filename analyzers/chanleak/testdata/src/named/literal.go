@@ -101,3 +101,80 @@ func TrainCtx(ctx context.Context, steps int) error {
 	close(stop)
 	return nil
 }
+
+func save(step int) {}
+
+// Checkpointing stops its saver only when every step succeeds: after a
+// failure, nothing sends on ckpts or closes stop again.
+func Checkpointing(steps int) error {
+	ckpts := make(chan int)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select { // want `the goroutine started at line 112 blocks forever in its select on ckpts and stop when Checkpointing returns at line 124`
+			case s := <-ckpts:
+				save(s)
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for i := 0; i < steps; i++ {
+		if err := trainStep(i); err != nil {
+			return err
+		}
+		ckpts <- i
+	}
+	close(stop)
+	return nil
+}
+
+// CheckpointingDeferred closes stop on every return.
+func CheckpointingDeferred(steps int) error {
+	ckpts := make(chan int)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case s := <-ckpts:
+				save(s)
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for i := 0; i < steps; i++ {
+		if err := trainStep(i); err != nil {
+			return err
+		}
+		ckpts <- i
+	}
+	return nil
+}
+
+// CheckpointingCtx's saver also leaves when ctx is done.
+func CheckpointingCtx(ctx context.Context, steps int) error {
+	ckpts := make(chan int)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ckpts:
+				save(s)
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i := 0; i < steps; i++ {
+		if err := trainStep(i); err != nil {
+			return err
+		}
+		ckpts <- i
+	}
+	close(stop)
+	return nil
+}
