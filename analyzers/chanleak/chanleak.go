@@ -59,6 +59,7 @@ func run(pass *analysis.Pass) (any, error) {
 		checkNamed(pass, res)
 		checkDropped(pass, res)
 		checkReturned(pass, res)
+		checkUnclosed(pass, res)
 		checkNeverSignalled(pass, res)
 		checkOwnerDropped(pass, res)
 		checkOwnerSelfDropped(pass, res)

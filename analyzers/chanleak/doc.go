@@ -49,6 +49,12 @@
 //     receive for a goroutine that sends once (a timeout, an early return),
 //     before seeing the channel closed for one that sends in a loop (a
 //     break or return out of ranging over a generator, a single receive).
+//   - returned-channel-unclosed: a function returns a channel it hands only
+//     to goroutines it starts, a caller in the package ranges over it until
+//     it is closed, and the goroutines never close it (sources merged with
+//     no closer) or the one goroutine holding it closes it only on its
+//     happy path (a pipeline stage returning on an error without close):
+//     the caller's range never ends.
 //   - never-signalled: a receive from (or range over) a channel the
 //     function made and handed only to a goroutine started on a declared
 //     function (go watcher(updates, done)) that never sends on it, closes
