@@ -243,15 +243,15 @@ func (c *semChecker) handedToGoroutines(fn *ssa.Function, acqs []acquire, report
 // takes the slot for its caller (a pool's Get, whose Put gives it back).
 // A return of a non-nil error hands the caller nothing to give back, so
 // the slot leaks, when the package does use the channel as a semaphore:
-// elsewhere it gives back slots of the same field, and never receives a
-// value from it.
+// elsewhere it gives back slots of the same field, never receives a value
+// from it, and does not only make it unbuffered (a handshake).
 func (c *semChecker) failedForCaller(fn *ssa.Function, a acquire, free map[ssa.Instruction]bool, reported map[*ssa.Return]bool) {
 	class := fieldClass(fn, a.key)
 	if a.weighted || class == "" || errorResult(fn) < 0 {
 		return
 	}
 	c.indexClasses()
-	if !c.releasedClass[class] || c.receivedClass[class] || !c.bufferedClass[class] {
+	if !c.releasedClass[class] || c.receivedClass[class] || c.unbufferedField(fn, a.key) {
 		return
 	}
 	for _, ret := range summary.ReturnsAvoiding(a.at, free, nil, a.failed) {

@@ -176,3 +176,17 @@ func (s *Sessions) Open(ctx context.Context) (*Session, error) {
 	}
 	return &Session{s: s}, nil
 }
+
+// Leases bounds the GPU leases handed out; its channel is made by the
+// caller's configuration, not here.
+type Leases struct{ gpus chan struct{} }
+
+func (l *Leases) Release() { <-l.gpus }
+
+func (l *Leases) Acquire(m *model) error {
+	l.gpus <- struct{}{}
+	if _, err := predict(m, 1); err != nil {
+		return err // want `this return of an error keeps the slot taken from semaphore l.gpus at line 187`
+	}
+	return nil
+}
