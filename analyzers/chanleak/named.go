@@ -84,7 +84,7 @@ func checkLiteral(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g 
 			continue
 		}
 		u := walk(pass, res, []ssa.Value{mk}, complementOf(op.Kind), g)
-		if u.escapes || !reachesFree(g, u) {
+		if u.escapes || !summary.Reaches(g, u.instrs, u.cases, nil) {
 			continue
 		}
 		checkNamedOp(pass, res, fn, g, closure, mc.Bindings[op.Free], op, reported)
@@ -130,7 +130,7 @@ func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 				merge(&all, u)
 				names = append(names, closure.FreeVars[free].Name())
 			}
-			if !judged || !reachesFree(g, all) {
+			if !judged || !summary.Reaches(g, all.instrs, all.cases, nil) {
 				continue
 			}
 			ret := summary.ReturnAvoiding(g, all.instrs, all.cases, nil)
@@ -154,41 +154,6 @@ func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 			})
 		}
 	}
-}
-
-// reachesFree reports whether an operation of u that frees the goroutine
-// runs after the go statement g on some path.
-func reachesFree(g *ssa.Go, u uses) bool {
-	after := false
-	for _, in := range g.Block().Instrs {
-		if in == ssa.Instruction(g) {
-			after = true
-			continue
-		}
-		if after && u.instrs[in] {
-			return true
-		}
-	}
-	seen := map[*ssa.BasicBlock]bool{}
-	work := append([]*ssa.BasicBlock(nil), g.Block().Succs...)
-	for len(work) > 0 {
-		b := work[len(work)-1]
-		work = work[:len(work)-1]
-		if seen[b] {
-			continue
-		}
-		seen[b] = true
-		if u.cases[b] {
-			return true
-		}
-		for _, in := range b.Instrs {
-			if u.instrs[in] {
-				return true
-			}
-		}
-		work = append(work, b.Succs...)
-	}
-	return false
 }
 
 // complementOf says which operations free a goroutine blocked on k.

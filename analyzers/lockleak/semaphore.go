@@ -149,7 +149,7 @@ func checkSemaphores(pass *analysis.Pass, res *summary.Result) {
 				c.failedForCaller(fn, a, free, reported)
 				continue
 			}
-			if handed || counted || valueReceived(fn, a.key) || !reachesAny(a.at, own, acquiredIn(acqs, a.key)) {
+			if handed || counted || valueReceived(fn, a.key) || !summary.Reaches(a.at, own, nil, acquiredIn(acqs, a.key)) {
 				// Never given back after it (an acquire helper, a
 				// release first, a signal to another goroutine), a slot
 				// handed on, or slots taken in one loop and given back
@@ -216,7 +216,7 @@ func (c *semChecker) handedToGoroutines(fn *ssa.Function, acqs []acquire, report
 				}
 				var taken *acquire
 				for i := range acqs {
-					if acqs[i].key == outer && reachesAny(acqs[i].at, map[ssa.Instruction]bool{ssa.Instruction(g): true}, stops) {
+					if acqs[i].key == outer && summary.Reaches(acqs[i].at, map[ssa.Instruction]bool{ssa.Instruction(g): true}, nil, stops) {
 						taken = &acqs[i]
 						break
 					}
@@ -732,42 +732,6 @@ func undoesFailure(in ssa.Instruction) bool {
 		default:
 			return false
 		}
-	}
-	return false
-}
-
-// reachesAny reports whether some instruction of targets runs after from
-// on some path that takes no new slot (enters no block of stops).
-func reachesAny(from ssa.Instruction, targets map[ssa.Instruction]bool, stops map[*ssa.BasicBlock]bool) bool {
-	b := from.Block()
-	after := false
-	for _, in := range b.Instrs {
-		if in == from {
-			after = true
-			continue
-		}
-		if after && targets[in] {
-			return true
-		}
-	}
-	seen := map[*ssa.BasicBlock]bool{}
-	work := append([]*ssa.BasicBlock(nil), b.Succs...)
-	for len(work) > 0 {
-		x := work[len(work)-1]
-		work = work[:len(work)-1]
-		if seen[x] {
-			continue
-		}
-		seen[x] = true
-		for _, in := range x.Instrs {
-			if targets[in] {
-				return true
-			}
-		}
-		if stops[x] {
-			continue
-		}
-		work = append(work, x.Succs...)
 	}
 	return false
 }

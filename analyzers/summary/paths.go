@@ -213,3 +213,44 @@ func NoReturn(in ssa.Instruction) bool {
 	}
 	return false
 }
+
+// Reaches reports whether, on some path after the instruction from, an
+// instruction of targets runs or a block of targetBlocks is entered,
+// without going on from a block of stops (its own instructions still
+// count).
+func Reaches(from ssa.Instruction, targets map[ssa.Instruction]bool, targetBlocks, stops map[*ssa.BasicBlock]bool) bool {
+	b := from.Block()
+	after := false
+	for _, in := range b.Instrs {
+		if in == from {
+			after = true
+			continue
+		}
+		if after && targets[in] {
+			return true
+		}
+	}
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), b.Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		if targetBlocks[x] {
+			return true
+		}
+		for _, in := range x.Instrs {
+			if targets[in] {
+				return true
+			}
+		}
+		if stops[x] {
+			continue
+		}
+		work = append(work, x.Succs...)
+	}
+	return false
+}
