@@ -618,7 +618,7 @@ func (l *lifetime) dropped(fn *ssa.Function, call *ssa.Call, s *starter) (string
 	// A starter that may fail returns an error: only the paths on which
 	// the caller saw it nil are known to have the goroutine running.
 	var errs map[ssa.Value]bool
-	if i := errorResult(s.fn); i >= 0 {
+	if i := summary.ErrorResult(s.fn); i >= 0 {
 		errs = map[ssa.Value]bool{}
 		for _, r := range *call.Referrers() {
 			if ex, ok := r.(*ssa.Extract); ok && ex.Index == i {
@@ -801,17 +801,6 @@ func ownerType(s *starter) types.Type {
 		return s.fn.Params[0].Type()
 	}
 	return s.fn.Signature.Results().At(s.result).Type()
-}
-
-// errorResult returns the index of fn's error result, or -1.
-func errorResult(fn *ssa.Function) int {
-	res := fn.Signature.Results()
-	for i := 0; i < res.Len(); i++ {
-		if types.Identical(res.At(i).Type(), types.Universe.Lookup("error").Type()) {
-			return i
-		}
-	}
-	return -1
 }
 
 // ownerRoot looks through loads of a variable stored once (a parameter

@@ -145,27 +145,12 @@ func onlyClosedOrFailing(recv *ssa.UnOp) bool {
 		return false
 	}
 	for _, ret := range summary.ReturnsAvoiding(recv, nil, nil, map[[2]*ssa.BasicBlock]bool{e: true}) {
-		if !returnsError(ret) {
+		if !summary.ReturnsError(ret) {
 			return false
 		}
 	}
 	return true
 }
-
-// returnsError reports whether ret returns a non-nil error.
-func returnsError(ret *ssa.Return) bool {
-	res := ret.Parent().Signature.Results()
-	for i := 0; i < res.Len() && i < len(ret.Results); i++ {
-		if !types.Identical(res.At(i).Type(), errorType) {
-			continue
-		}
-		c, ok := ret.Results[i].(*ssa.Const)
-		return !ok || !c.IsNil()
-	}
-	return false
-}
-
-var errorType = types.Universe.Lookup("error").Type()
 
 // holder is a goroutine the function starts on a closure that captures
 // the channel (as its free variable free).

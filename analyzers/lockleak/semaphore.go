@@ -247,7 +247,7 @@ func (c *semChecker) handedToGoroutines(fn *ssa.Function, acqs []acquire, report
 // from it, and does not only make it unbuffered (a handshake).
 func (c *semChecker) failedForCaller(fn *ssa.Function, a acquire, free map[ssa.Instruction]bool, reported map[*ssa.Return]bool) {
 	class := fieldClass(fn, a.key)
-	if a.weighted || class == "" || errorResult(fn) < 0 {
+	if a.weighted || class == "" || summary.ErrorResult(fn) < 0 {
 		return
 	}
 	c.indexClasses()
@@ -255,7 +255,7 @@ func (c *semChecker) failedForCaller(fn *ssa.Function, a acquire, free map[ssa.I
 		return
 	}
 	for _, ret := range summary.ReturnsAvoiding(a.at, free, nil, a.failed) {
-		if reported[ret] || !failing(ret) {
+		if reported[ret] || !summary.ReturnsError(ret) {
 			continue
 		}
 		reported[ret] = true
@@ -404,27 +404,6 @@ func fieldClass(fn *ssa.Function, k semKey) string {
 		t = next
 	}
 	return ""
-}
-
-// errorResult is the index of fn's error result, or -1.
-func errorResult(fn *ssa.Function) int {
-	res := fn.Signature.Results()
-	for i := 0; i < res.Len(); i++ {
-		if types.Identical(res.At(i).Type(), types.Universe.Lookup("error").Type()) {
-			return i
-		}
-	}
-	return -1
-}
-
-// failing reports whether ret returns a non-nil error.
-func failing(ret *ssa.Return) bool {
-	i := errorResult(ret.Parent())
-	if i < 0 || i >= len(ret.Results) {
-		return false
-	}
-	c, ok := ret.Results[i].(*ssa.Const)
-	return !ok || !c.IsNil()
 }
 
 func (c *semChecker) report(fn *ssa.Function, a acquire, ret *ssa.Return) {
@@ -707,26 +686,14 @@ func acquiredIn(acqs []acquire, k semKey) map[*ssa.BasicBlock]bool {
 // attempt failed, as an acquire-for-the-caller does (on success the caller
 // holds the slot and releases it later).
 func undoesFailure(in ssa.Instruction) bool {
-	fn := in.Parent()
-	res := fn.Signature.Results()
-	errAt := -1
-	for i := 0; i < res.Len(); i++ {
-		if types.Identical(res.At(i).Type(), types.Universe.Lookup("error").Type()) {
-			errAt = i
-		}
-	}
-	if errAt < 0 {
+	if summary.ErrorResult(in.Parent()) < 0 {
 		return false
 	}
 	b := in.Block()
 	for steps := 0; steps < 8; steps++ {
 		switch last := b.Instrs[len(b.Instrs)-1].(type) {
 		case *ssa.Return:
-			if errAt >= len(last.Results) {
-				return false
-			}
-			c, ok := last.Results[errAt].(*ssa.Const)
-			return !ok || !c.IsNil()
+			return summary.ReturnsError(last)
 		case *ssa.Jump:
 			b = b.Succs[0]
 		default:

@@ -254,3 +254,25 @@ func Reaches(from ssa.Instruction, targets map[ssa.Instruction]bool, targetBlock
 	}
 	return false
 }
+
+// ErrorResult returns the index of fn's (first) error result, or -1.
+func ErrorResult(fn *ssa.Function) int {
+	res := fn.Signature.Results()
+	for i := 0; i < res.Len(); i++ {
+		if types.Identical(res.At(i).Type(), errorType) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ReturnsError reports whether ret returns a non-nil error: its function's
+// error result is anything but the constant nil.
+func ReturnsError(ret *ssa.Return) bool {
+	i := ErrorResult(ret.Parent())
+	if i < 0 || i >= len(ret.Results) {
+		return false
+	}
+	c, ok := ret.Results[i].(*ssa.Const)
+	return !ok || !c.IsNil()
+}
