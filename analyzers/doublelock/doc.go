@@ -48,6 +48,21 @@
 //     the lock in a goroutine of its own, or releases the caller's lock
 //     first; a call of the field made after the Unlock, or after starting
 //     a goroutine that releases the lock.
+//   - double-unlock: an explicit Unlock (or RUnlock) of a lock whose
+//     unlock is already deferred, when a return follows with the lock
+//     still released: the deferred unlock runs on an unlocked mutex, a
+//     fatal error that recover does not catch (the early-return branch
+//     that unlocks "to be safe"). Not reported: a lock taken again before
+//     the return (released around a slow call), a defer that releases a
+//     lock the caller took.
+//   - literal-relock: a function literal handed, with a lock held, to a
+//     function that calls it before returning (a visitor of the package
+//     whose body calls that parameter, sync.Once.Do, sync.Map.Range,
+//     sort.Slice and the like), when the literal takes that lock again,
+//     directly or through a call: c.walk(func(k string) { c.Delete(k) })
+//     under c.mu. Not reported: a literal the function stores or runs in
+//     a goroutine, one that locks another value, a visit made after the
+//     Unlock.
 //
 // Not reported: a lock released before the second Lock on every path; two
 // instances of one type; locks taken with TryLock; a lock a goroutine made

@@ -63,8 +63,10 @@ func run(pass *analysis.Pass) (any, error) {
 				break
 			}
 		}
+		doubleUnlocks(pass, f, reported)
 	}
 	callbacks(pass, res, reported)
+	literalCallbacks(pass, res, reported)
 	return nil, nil
 }
 

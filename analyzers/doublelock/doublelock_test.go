@@ -19,3 +19,16 @@ func TestCheckpoint(t *testing.T) {
 func TestWithoutImportingSync(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "noimport")
 }
+
+// TestLiteralCallback covers literals run under the caller's lock by the
+// function they are handed to, and literals stored, started or locking
+// another value.
+func TestLiteralCallback(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "visitor")
+}
+
+// TestDoubleUnlock covers explicit unlocks of locks whose unlock is
+// deferred, with re-locks and caller-held locks that are fine.
+func TestDoubleUnlock(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "unlocktwice")
+}

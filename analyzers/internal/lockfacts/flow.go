@@ -328,6 +328,9 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 				fl.f.Direct[k] = append(fl.f.Direct[k], call)
 			}
 		case opUnlock:
+			if s := get(st, k); fl.record && s.Bits == Deferred {
+				fl.f.Reunlocks = append(fl.f.Reunlocks, Reunlock{Key: k, At: call, Name: s.Name})
+			}
 			fl.unlock(st, k, call)
 		case opTryLock:
 			fl.f.TryLocked[k] = true
@@ -339,6 +342,13 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 		if sel := fl.fieldFunc(call.Fun); sel != nil {
 			if v, ok := fl.info().Selections[sel].Obj().(*types.Var); ok {
 				fl.f.FieldCalls = append(fl.f.FieldCalls, FieldCall{Field: v, Call: call, Owner: sel.X, Held: heldList(st)})
+			}
+		}
+	}
+	if callee != nil && fl.record {
+		for i, arg := range call.Args {
+			if lit, ok := ast.Unparen(arg).(*ast.FuncLit); ok {
+				fl.f.LitCalls = append(fl.f.LitCalls, LitCall{Call: call, Callee: callee, Arg: i, Lit: lit, Held: heldList(st)})
 			}
 		}
 	}
@@ -434,10 +444,19 @@ func (fl *flow) deferred(call *ast.CallExpr, st State) {
 		return
 	}
 	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		// An unlock after the literal's own lock of the same mutex
+		// (defer func() { mu.Lock(); delete(m, id); mu.Unlock() }()) is
+		// a critical section of its own, not a release of this one.
+		locked := map[Key]bool{}
 		ast.Inspect(lit.Body, func(m ast.Node) bool {
 			if c, ok := m.(*ast.CallExpr); ok {
-				if op, r, read, _, ok := LockCall(fl.info(), c); ok && op == opUnlock {
-					defer1(Key{r, read}, c)
+				if op, r, read, _, ok := LockCall(fl.info(), c); ok {
+					switch k := (Key{r, read}); {
+					case op == opLock:
+						locked[k] = true
+					case op == opUnlock && !locked[k]:
+						defer1(k, c)
+					}
 				}
 			}
 			return true

@@ -196,6 +196,31 @@ type Func struct {
 	// FieldCalls are the calls of a function stored in a struct field
 	// (le.cp(ctx), w.onEvent()), with the locks held there.
 	FieldCalls []FieldCall
+	// Reunlocks are explicit unlocks of a lock held with its unlock
+	// already deferred (mu.Lock(); defer mu.Unlock(); ... mu.Unlock()):
+	// unless the lock is taken again, the deferred one unlocks it twice.
+	Reunlocks []Reunlock
+	// LitCalls are the calls of a declared function that hand it a
+	// function literal (c.walk(func(...) { ... })), with the locks held
+	// there: a callee that calls the literal runs it under them.
+	LitCalls []LitCall
+}
+
+// Reunlock is an explicit unlock of a lock whose unlock is deferred.
+type Reunlock struct {
+	Key  Key
+	At   ast.Node // the Unlock call
+	Name string   // c.mu
+}
+
+// LitCall is a call of a declared function with a function literal among
+// its arguments.
+type LitCall struct {
+	Call   *ast.CallExpr
+	Callee *types.Func
+	Arg    int // the literal's index in Call.Args
+	Lit    *ast.FuncLit
+	Held   []HeldLock
 }
 
 // FieldCall is a call of the function value in a struct field: a callback
