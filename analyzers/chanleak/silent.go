@@ -148,8 +148,8 @@ func directRecvs(mk *ssa.MakeChan) []*ssa.UnOp {
 	return out
 }
 
-// chanName is the source text of the channel received from at pos (the
-// arrow of a receive, or a range statement), or "the channel".
+// chanName is the source text of the channel used at pos (the arrow of a
+// receive or a send, or a range statement), or "the channel".
 func chanName(pass *analysis.Pass, pos token.Pos) string {
 	switch n := nodeAt(pass, pos, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -157,6 +157,8 @@ func chanName(pass *analysis.Pass, pos token.Pos) string {
 			return n.Op == token.ARROW && n.OpPos == pos
 		case *ast.RangeStmt:
 			return n.For == pos || n.Range == pos
+		case *ast.SendStmt:
+			return n.Arrow == pos
 		}
 		return false
 	}).(type) {
@@ -164,6 +166,8 @@ func chanName(pass *analysis.Pass, pos token.Pos) string {
 		return types.ExprString(n.X)
 	case *ast.RangeStmt:
 		return types.ExprString(n.X)
+	case *ast.SendStmt:
+		return types.ExprString(n.Chan)
 	}
 	return "the channel"
 }
@@ -205,8 +209,9 @@ func nodeAt(pass *analysis.Pass, pos token.Pos, match func(ast.Node) bool) ast.N
 // signalSkipped returns, for a channel parameter p that its function sends
 // on or closes (directly, not in a select or a defer) and otherwise only
 // receives from, a return reached on a path that passes none of those
-// signals, and one of the signals; nil when every path signals or p goes
-// elsewhere.
+// signals, and one of the signals; nil when every path signals, when a
+// signal repeats in a loop (as many values as the input holds), or when p
+// goes elsewhere.
 func signalSkipped(p *ssa.Parameter) (*ssa.Return, ssa.Instruction) {
 	signals := map[ssa.Instruction]bool{}
 	var first ssa.Instruction
@@ -237,6 +242,11 @@ func signalSkipped(p *ssa.Parameter) (*ssa.Return, ssa.Instruction) {
 	}
 	if len(signals) == 0 {
 		return nil, nil
+	}
+	for in := range signals {
+		if summary.OnCycle(in.Block()) {
+			return nil, nil // it sends as many values as its input holds: no path owes one
+		}
 	}
 	fn := p.Parent()
 	if len(fn.Blocks) == 0 || fn.Recover != nil || signals[fn.Blocks[0].Instrs[0]] {
