@@ -77,6 +77,9 @@ type checker struct {
 	assigned map[types.Object]bool
 	defs     map[types.Object]ast.Expr
 	ids      map[types.Object]int
+	// counters are the variables stepped by a constant: i++, left--,
+	// got += 1. A comparison involving one can be a count of values.
+	counters map[types.Object]bool
 	res      *summary.Result // nil when the summaries are missing
 	ins      *inspector.Inspector
 }
@@ -88,6 +91,7 @@ func newChecker(pass *analysis.Pass, ins *inspector.Inspector) *checker {
 		assigned: make(map[types.Object]bool),
 		defs:     make(map[types.Object]ast.Expr),
 		ids:      make(map[types.Object]int),
+		counters: make(map[types.Object]bool),
 		ins:      ins,
 	}
 	filter := []ast.Node{(*ast.AssignStmt)(nil), (*ast.IncDecStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.ValueSpec)(nil)}
@@ -103,10 +107,20 @@ func newChecker(pass *analysis.Pass, ins *inspector.Inspector) *checker {
 					c.defs[obj] = n.Rhs[i]
 				} else if obj := c.info.Uses[id]; obj != nil {
 					c.assigned[obj] = true
+					if (n.Tok == token.ADD_ASSIGN || n.Tok == token.SUB_ASSIGN) && len(n.Rhs) == 1 {
+						if _, ok := c.intConst(n.Rhs[0]); ok {
+							c.counters[obj] = true
+						}
+					}
 				}
 			}
 		case *ast.IncDecStmt:
 			c.markAssigned(n.X)
+			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok {
+				if obj := c.info.Uses[id]; obj != nil {
+					c.counters[obj] = true
+				}
+			}
 		case *ast.UnaryExpr:
 			if n.Op == token.AND {
 				c.markAssigned(n.X)

@@ -89,3 +89,15 @@ func TestBufferOverfilled(t *testing.T) {
 func TestReturnedChannelStranded(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "returned")
 }
+
+// TestEarlyExit covers receive loops left before the last value: named and
+// literal senders, with counted exits, drains and full buffers that are fine.
+func TestEarlyExit(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "earlyexit")
+}
+
+// TestFeederStranded covers feeders of worker pools whose workers may all
+// leave their range early, and pools that drain, cancel or buffer.
+func TestFeederStranded(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "feeder")
+}

@@ -23,8 +23,9 @@
 //     received); the goroutine's send then blocks forever. Fix: buffer the
 //     channel (capacity 1, or the number of senders).
 //   - first-error-return: goroutines started in a loop each send one result,
-//     and the loop receiving them returns on the first error before
-//     receiving the rest. Fix: buffer the channel with len(items).
+//     and the loop receiving them returns on the first error (or bad value)
+//     before receiving the rest; an exit guarded by a count (received ==
+//     len(items)) is not one. Fix: buffer the channel with len(items).
 //   - range-never-closed: a range over a channel that no code closes (and
 //     whose body has no way out) never ends.
 //   - producer-blocked: a producer goroutine sends in a loop and the consumer
@@ -36,11 +37,21 @@
 //     of the spawner's control-flow graph returns without the other half;
 //     or, sending more than one value (started in a loop, or sending in a
 //     loop), the spawner returns before its range has seen the channel
-//     closed (a worker pool whose consumer returns on the first error);
+//     closed (a worker pool whose consumer returns on the first error), or
+//     leaves the loop that receives a counted number of values other than
+//     through its condition (a return on an error, a bad value or
+//     ctx.Done(); an exit guarded by a count or by the channel being
+//     closed, or followed by a drain, is fine);
 //     or, started in a loop, each sends once and the spawner receives once.
 //     A goroutine literal that receives from (or ranges over) a channel the
 //     spawner frees after starting it on some paths only (close(stop)
 //     skipped by an early return) is judged the same way.
+//   - feeder-stranded: the spawner sends jobs on an unbuffered channel it
+//     made, with no way out, to goroutines it started that range over it
+//     and can each leave the range before it is closed (a return or break
+//     on an error): once they all have, nobody receives and the send
+//     blocks forever. Workers that keep ranging (continue), a feeder that
+//     selects on ctx.Done(), or a buffer are fine.
 //   - returned-channel-dropped: a call drops the channel a function returns
 //     while a goroutine that function started sends on it (unbuffered, no
 //     way out): nobody can receive, the goroutine blocks forever.

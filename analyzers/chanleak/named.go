@@ -37,6 +37,13 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 				if mc, ok := g.Call.Value.(*ssa.MakeClosure); ok {
 					checkLiteral(pass, res, fn, g, mc, reported)
 					checkLiteralSelect(pass, res, fn, g, mc, reported)
+					if closure, ok := mc.Fn.(*ssa.Function); ok && res.Funcs[closure] != nil {
+						for _, op := range res.Funcs[closure].Ops {
+							if op.Kind == summary.Range && !op.WayOut && !op.InGo && op.Free >= 0 && op.Free < len(mc.Bindings) {
+								checkFeeder(pass, res, fn, g, closure, mc.Bindings[op.Free], op, reported)
+							}
+						}
+					}
 					continue
 				}
 				callee, ok := g.Call.Value.(*ssa.Function)
@@ -52,6 +59,9 @@ func checkNamed(pass *analysis.Pass, res *summary.Result) {
 						continue
 					}
 					checkNamedOp(pass, res, fn, g, callee, g.Call.Args[op.Param], op, reported)
+					if op.Kind == summary.Range {
+						checkFeeder(pass, res, fn, g, callee, g.Call.Args[op.Param], op, reported)
+					}
 				}
 			}
 		}
@@ -249,6 +259,10 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 		// closed, and leaving that range early strands the rest.
 		if ret := beforeClosed(g, u); ret != nil {
 			reportBeforeClosed(pass, res, fn, g, callee, op, multi, ret, reported)
+			return
+		}
+		if ex := earlyExit(g, u); ex != nil {
+			reportEarlyExit(pass, res, fn, g, callee, op, multi, ex, reported)
 			return
 		}
 	}
@@ -533,7 +547,7 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 							work = append(work, ar)
 						}
 					case *ssa.MakeClosure:
-						closureUse(res, ar, alloc, comp, &u)
+						closureUse(res, ar, alloc, comp, g, &u)
 					case *ssa.Store, *ssa.DebugRef:
 					default:
 						u.escapes = true // address taken
@@ -578,7 +592,7 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 				}
 				callInstr(pass, res, r.(ssa.CallInstruction), v, "", comp, &u)
 			case *ssa.MakeClosure:
-				closureUse(res, r, v, comp, &u)
+				closureUse(res, r, v, comp, g, &u)
 			case *ssa.BinOp, *ssa.DebugRef:
 			default:
 				u.escapes = true // returned, stored, converted
@@ -595,7 +609,7 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 // a worker pool, go func() { wg.Wait(); close(out) }(), frees no sender).
 // A closure stored or handed on, or one that does nothing the summary
 // sees with the channel, takes it out of sight.
-func closureUse(res *summary.Result, mc *ssa.MakeClosure, v ssa.Value, comp map[summary.Kind]bool, u *uses) {
+func closureUse(res *summary.Result, mc *ssa.MakeClosure, v ssa.Value, comp map[summary.Kind]bool, self *ssa.Go, u *uses) {
 	fn, ok := mc.Fn.(*ssa.Function)
 	sum := res.Funcs[fn]
 	if !ok || sum == nil {
@@ -625,6 +639,9 @@ func closureUse(res *summary.Result, mc *ssa.MakeClosure, v ssa.Value, comp map[
 		if !ok || c.Common().Value != ssa.Value(mc) {
 			u.escapes = true
 			return
+		}
+		if self != nil && c == ssa.CallInstruction(self) {
+			continue // the goroutine being judged does not free itself
 		}
 		_, isGo := c.(*ssa.Go)
 		for _, o := range ops {

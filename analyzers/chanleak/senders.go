@@ -704,10 +704,12 @@ func (c *checker) anyMentions(nodes []ast.Node, objs map[types.Object]bool) bool
 	return false
 }
 
-// countGuarded reports whether a guard compares integers, like
+// countGuarded reports whether a guard compares a count, like
 // `received == len(inputs)` or `remaining == 0`: the exit may come after all
 // values arrived. With a key, only comparisons involving that count (or a
-// counter that started from it) qualify.
+// counter that started from it) qualify; without, one side must be a count
+// (a length, a variable stepped by a constant or set from a length), so
+// `v < 0` on a received value is no count.
 func (c *checker) countGuarded(guards []ast.Node, key string) bool {
 	found := false
 	for _, g := range guards {
@@ -724,13 +726,41 @@ func (c *checker) countGuarded(guards []ast.Node, key string) bool {
 			if !c.isInteger(b.X) || !c.isInteger(b.Y) {
 				return true
 			}
-			if key == "" || c.countsTo(b.X, key) || c.countsTo(b.Y, key) {
+			if key == "" && (c.isCount(b.X) || c.isCount(b.Y)) || key != "" && (c.countsTo(b.X, key) || c.countsTo(b.Y, key)) {
 				found = true
 			}
 			return !found
 		})
 	}
 	return found
+}
+
+// isCount reports whether e counts something: len or cap of a value, a
+// variable stepped by a constant (i++, remaining--), or one set from a
+// length and never changed.
+func (c *checker) isCount(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok {
+			if b, ok := c.info.Uses[id].(*types.Builtin); ok {
+				return b.Name() == "len" || b.Name() == "cap"
+			}
+		}
+	case *ast.Ident:
+		obj := c.info.Uses[e]
+		if obj == nil {
+			return false
+		}
+		if c.counters[obj] {
+			return true
+		}
+		if def := c.defs[obj]; def != nil && !c.assigned[obj] {
+			return c.isCount(def)
+		}
+	case *ast.BinaryExpr:
+		return c.isCount(e.X) || c.isCount(e.Y)
+	}
+	return false
 }
 
 // countsTo reports whether e is the count with the given key, or a variable
