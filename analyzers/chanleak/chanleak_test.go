@@ -101,3 +101,7 @@ func TestEarlyExit(t *testing.T) {
 func TestFeederStranded(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "feeder")
 }
+
+func TestGeneratorTakenOnce(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "takesone")
+}

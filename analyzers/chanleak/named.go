@@ -253,6 +253,12 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 			return
 		}
 	}
+	if op.Kind == summary.Send && op.Repeated && !multi {
+		if recv := takesOne(res, callee, op, u); recv != nil {
+			reportTakesOne(pass, res, fn, g, callee, op, recv, reported)
+			return
+		}
+	}
 	if op.Kind == summary.Send && (multi || op.Repeated) {
 		// More than one value is sent (a loop of senders, a sender's
 		// loop): receiving them is done by ranging until the channel is
