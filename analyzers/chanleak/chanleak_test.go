@@ -105,3 +105,7 @@ func TestFeederStranded(t *testing.T) {
 func TestGeneratorTakenOnce(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "takesone")
 }
+
+func TestReceiverFieldChannels(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "receiverfield")
+}

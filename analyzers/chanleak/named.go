@@ -200,16 +200,24 @@ func checkNamedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g 
 		mk = made
 		start = []ssa.Value{made}
 	} else {
-		alloc, ok := arg.(*ssa.Alloc)
-		if !ok {
-			return
+		var base ssa.Value
+		switch arg := arg.(type) {
+		case *ssa.Alloc:
+			mk = fieldChan(arg, op.Field)
+			base = arg
+		case *ssa.Parameter:
+			// A struct of the caller's (go r.worker() in a method of r):
+			// only a channel made here, in a field nothing else reads.
+			if arg.Parent() == fn && fieldOnlyHere(res, fn, callee, arg, op) {
+				mk = fieldChan(arg, op.Field)
+				base = arg
+			}
 		}
-		mk = fieldChan(alloc, op.Field)
 		if mk == nil {
 			return
 		}
 		// The struct's uses: loads of the field, methods called on it.
-		u := walkStruct(pass, res, alloc, op.Field, complementOf(op.Kind), g)
+		u := walkStruct(pass, res, base, op.Field, complementOf(op.Kind), g)
 		if u.escapes {
 			return
 		}
@@ -380,8 +388,10 @@ func reportBeforeClosed(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 }
 
 // fieldChan returns the channel made for field f of a struct allocated in
-// the function (w := &worker{updates: make(chan int)}), or nil.
-func fieldChan(alloc *ssa.Alloc, f string) *ssa.MakeChan {
+// the function (w := &worker{updates: make(chan int)}) or given to it
+// (r.results = make(chan error)), when it is made there once; nil
+// otherwise.
+func fieldChan(alloc ssa.Value, f string) *ssa.MakeChan {
 	var out *ssa.MakeChan
 	for _, r := range *alloc.Referrers() {
 		fa, ok := r.(*ssa.FieldAddr)
@@ -416,7 +426,7 @@ func fieldName(fa *ssa.FieldAddr) string {
 
 // walkStruct follows the struct holding the channel: loads of the field
 // are the channel; calls that take the struct count by their summary.
-func walkStruct(pass *analysis.Pass, res *summary.Result, alloc *ssa.Alloc, f string, comp map[summary.Kind]bool, g *ssa.Go) uses {
+func walkStruct(pass *analysis.Pass, res *summary.Result, alloc ssa.Value, f string, comp map[summary.Kind]bool, g *ssa.Go) uses {
 	u := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
 	var chans []ssa.Value
 	for _, r := range *alloc.Referrers() {
