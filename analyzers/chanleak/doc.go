@@ -42,7 +42,11 @@
 //     through its condition (a return on an error, a bad value or
 //     ctx.Done(); an exit guarded by a count or by the channel being
 //     closed, or followed by a drain, is fine);
-//     or, started in a loop, each sends once and the spawner receives once.
+//     or, started in a loop, each sends once and the spawner receives once;
+//     or it sends on every round of its loop and the spawner receives one
+//     value and no more. The channel may be made in an unexported field
+//     of the spawner's receiver that no other function of the package
+//     reads (t.results = make(chan error); go t.worker()).
 //     A goroutine literal that receives from (or ranges over) a channel the
 //     spawner frees after starting it on some paths only (close(stop)
 //     skipped by an early return) is judged the same way.
