@@ -109,3 +109,7 @@ func TestGeneratorTakenOnce(t *testing.T) {
 func TestReceiverFieldChannels(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "receiverfield")
 }
+
+func TestSelectsAndJoins(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "joins")
+}

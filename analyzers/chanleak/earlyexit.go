@@ -27,7 +27,7 @@ type loopExit struct {
 // after every value, and a drain on the way to the return frees the
 // senders: neither is reported.
 func earlyExit(g *ssa.Go, u uses) *loopExit {
-	if u.deferred || len(u.instrs)+len(u.cases) == 0 {
+	if u.deferred || u.size() == 0 {
 		return nil
 	}
 	var blocks []*ssa.BasicBlock
@@ -46,7 +46,7 @@ func earlyExit(g *ssa.Go, u uses) *loopExit {
 		}
 		blocks = append(blocks, in.Block())
 	}
-	for b := range u.cases {
+	for b := range u.caseBlocks() {
 		blocks = append(blocks, b)
 	}
 	header, body := naturalLoop(blocks[0])
@@ -69,7 +69,7 @@ func earlyExit(g *ssa.Go, u uses) *loopExit {
 			if iff := guardOf(x); iff != nil && (counts(iff.Cond, 0) || closedTest(iff.Cond, oks, 0)) {
 				continue
 			}
-			if ret := summary.ReturnAvoiding(s.Instrs[0], u.instrs, u.cases, nil); ret != nil {
+			if ret := summary.ReturnAvoiding(s.Instrs[0], u.instrs, u.cases, u.blocked(nil)); ret != nil {
 				return &loopExit{from: x, ret: ret}
 			}
 		}

@@ -35,7 +35,7 @@ func checkFeeder(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *
 	}
 	// The spawner's own operations: it must not receive itself, and its
 	// sends are the feeding ones.
-	if r := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Send), g); r.escapes || len(r.instrs)+len(r.cases) > 0 {
+	if r := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Send), g); r.escapes || r.size() > 0 {
 		return
 	}
 	u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g)

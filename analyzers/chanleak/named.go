@@ -94,7 +94,7 @@ func checkLiteral(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g 
 			continue
 		}
 		u := walk(pass, res, []ssa.Value{mk}, complementOf(op.Kind), g)
-		if u.escapes || !summary.Reaches(g, u.instrs, u.cases, nil) {
+		if u.escapes || !summary.Reaches(g, u.instrs, u.caseBlocks(), nil) {
 			continue
 		}
 		checkNamedOp(pass, res, fn, g, closure, mc.Bindings[op.Free], op, reported)
@@ -102,11 +102,12 @@ func checkLiteral(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g 
 }
 
 // checkLiteralSelect handles a goroutine literal blocked in a select
-// without default whose every case receives from a channel it captures and
-// its spawner made (for { select { case cp := <-ckpts: save(cp); case
-// <-stop: return } }): nothing but the spawner can wake it, so a path of
-// the spawner from the go statement to a return that neither sends on nor
-// closes any of them strands it there.
+// without default whose every case is on a channel it captures and its
+// spawner made (for { select { case cp := <-ckpts: save(cp); case
+// <-stop: return } }, or select { case result <- v: case <-quit: }, the
+// send on an unbuffered channel): nothing but the spawner can wake it, so
+// a path of the spawner from the go statement to a return that takes the
+// other half of none of them strands it there.
 func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, mc *ssa.MakeClosure, reported map[token.Pos]bool) {
 	closure, ok := mc.Fn.(*ssa.Function)
 	if !ok {
@@ -118,12 +119,12 @@ func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 			if !ok || !sel.Blocking || len(sel.States) < 2 || reported[sel.Pos()] {
 				continue
 			}
-			all := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
+			all := newUses()
 			var names []string
 			judged := true
 			for _, st := range sel.States {
 				_, free, field, _, ok := summary.Root(st.Chan)
-				if st.Dir != types.RecvOnly || !ok || free < 0 || field != "" || free >= len(mc.Bindings) {
+				if !ok || free < 0 || field != "" || free >= len(mc.Bindings) {
 					judged = false
 					break
 				}
@@ -132,7 +133,16 @@ func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 					judged = false
 					break
 				}
-				u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g)
+				kind := summary.Recv
+				if st.Dir == types.SendOnly {
+					// A send case waits only on an unbuffered channel.
+					if c, ok := mk.Size.(*ssa.Const); !ok || c.Value == nil || c.Value.Kind() != constant.Int || constant.Sign(c.Value) != 0 {
+						judged = false
+						break
+					}
+					kind = summary.Send
+				}
+				u := walk(pass, res, []ssa.Value{mk}, complementOf(kind), g)
 				if u.escapes || u.deferred {
 					judged = false
 					break
@@ -140,10 +150,11 @@ func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 				merge(&all, u)
 				names = append(names, closure.FreeVars[free].Name())
 			}
-			if !judged || !summary.Reaches(g, all.instrs, all.cases, nil) {
+			if !judged || !summary.Reaches(g, all.instrs, all.caseBlocks(), nil) {
 				continue
 			}
-			ret := summary.ReturnAvoiding(g, all.instrs, all.cases, nil)
+			merge(&all, joins(pass, res, g))
+			ret := summary.ReturnAvoiding(g, all.instrs, all.cases, all.blocked(nil))
 			if ret == nil {
 				continue
 			}
@@ -155,11 +166,11 @@ func checkLiteralSelect(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 			pass.Report(analysis.Diagnostic{
 				Pos:      sel.Pos(),
 				Category: catNamed,
-				Message: fmt.Sprintf("the goroutine started at line %d blocks forever in its select on %s when %s returns at line %d: nothing sends on or closes them on that path",
+				Message: fmt.Sprintf("the goroutine started at line %d blocks forever in its select on %s when %s returns at line %d: no case can proceed, nothing takes the other half on that path",
 					pass.Fset.Position(g.Pos()).Line, strings.Join(names, " and "), fn.Name(), pass.Fset.Position(retPos).Line),
 				Related: []analysis.RelatedInformation{
 					{Pos: g.Pos(), Message: "goroutine started here"},
-					{Pos: retPos, Message: "returns here without a send or close"},
+					{Pos: retPos, Message: "returns here without freeing any case"},
 				},
 			})
 		}
@@ -187,6 +198,49 @@ type uses struct {
 	deferred bool
 	instrs   map[ssa.Instruction]bool // operations (or calls) that free the goroutine
 	cases    map[*ssa.BasicBlock]bool // select case bodies that do
+	// edges are the select cases that do, as the edge into the case, when
+	// its first block is shared with other paths (an empty case body).
+	edges map[[2]*ssa.BasicBlock]bool
+}
+
+func newUses() uses {
+	return uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}, edges: map[[2]*ssa.BasicBlock]bool{}}
+}
+
+// size is the number of places that free the goroutine.
+func (u uses) size() int { return len(u.instrs) + len(u.cases) + len(u.edges) }
+
+// caseBlocks are the blocks of the select cases that free the goroutine,
+// an empty case's branch block standing for its edge (it is reached when
+// the case is taken, and maybe otherwise).
+func (u uses) caseBlocks() map[*ssa.BasicBlock]bool {
+	if len(u.edges) == 0 {
+		return u.cases
+	}
+	out := map[*ssa.BasicBlock]bool{}
+	for b := range u.cases {
+		out[b] = true
+	}
+	for e := range u.edges {
+		out[e[0]] = true
+	}
+	return out
+}
+
+// blocked is extra with the edges of the empty select cases that free the
+// goroutine: a path that avoids freeing does not take them.
+func (u uses) blocked(extra map[[2]*ssa.BasicBlock]bool) map[[2]*ssa.BasicBlock]bool {
+	if len(u.edges) == 0 {
+		return extra
+	}
+	out := map[[2]*ssa.BasicBlock]bool{}
+	for e := range extra {
+		out[e] = true
+	}
+	for e := range u.edges {
+		out[e] = true
+	}
+	return out
 }
 
 func checkNamedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.Go, callee *ssa.Function, arg ssa.Value, op summary.Op, reported map[token.Pos]bool) {
@@ -238,6 +292,9 @@ func merge(dst *uses, src uses) {
 	for k := range src.cases {
 		dst.cases[k] = true
 	}
+	for k := range src.edges {
+		dst.edges[k] = true
+	}
 	dst.deferred = dst.deferred || src.deferred
 }
 
@@ -288,12 +345,13 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 			return
 		}
 	}
-	for b := range u.cases {
+	for b := range u.caseBlocks() {
 		if summary.OnCycle(b) {
 			return
 		}
 	}
-	ret := summary.ReturnAvoiding(g, u.instrs, u.cases, nil)
+	merge(&u, joins(pass, res, g)) // past a join, the goroutine is gone
+	ret := summary.ReturnAvoiding(g, u.instrs, u.cases, u.blocked(nil))
 	if ret == nil {
 		return
 	}
@@ -331,7 +389,7 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 // := <-ch) or is a single one off any loop; nil otherwise. Receives counted
 // in a loop, select cases and channels handed to functions are not judged.
 func beforeClosed(g *ssa.Go, u uses) *ssa.Return {
-	if len(u.cases) > 0 || u.deferred {
+	if len(u.cases)+len(u.edges) > 0 || u.deferred {
 		return nil
 	}
 	closed := map[[2]*ssa.BasicBlock]bool{}
@@ -427,7 +485,7 @@ func fieldName(fa *ssa.FieldAddr) string {
 // walkStruct follows the struct holding the channel: loads of the field
 // are the channel; calls that take the struct count by their summary.
 func walkStruct(pass *analysis.Pass, res *summary.Result, alloc ssa.Value, f string, comp map[summary.Kind]bool, g *ssa.Go) uses {
-	u := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
+	u := newUses()
 	var chans []ssa.Value
 	for _, r := range *alloc.Referrers() {
 		switch r := r.(type) {
@@ -530,7 +588,7 @@ func callInstr(pass *analysis.Pass, res *summary.Result, c ssa.CallInstruction, 
 // walk follows the channel's values through the spawner: conversions,
 // loads of a variable holding it, operations and calls.
 func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[summary.Kind]bool, g *ssa.Go) uses {
-	u := uses{instrs: map[ssa.Instruction]bool{}, cases: map[*ssa.BasicBlock]bool{}}
+	u := newUses()
 	seen := map[ssa.Value]bool{}
 	work := append([]ssa.Value(nil), start...)
 	for len(work) > 0 && !u.escapes {
@@ -595,10 +653,15 @@ func walk(pass *analysis.Pass, res *summary.Result, start []ssa.Value, comp map[
 						k = summary.Send
 					}
 					if comp[k] {
-						if b := summary.CaseBlock(r, i); b != nil {
-							u.cases[b] = true
-						} else {
+						b := summary.CaseBlock(r, i)
+						e, ok := summary.CaseEdge(r, i)
+						switch {
+						case b == nil || !ok:
 							u.escapes = true
+						case len(b.Preds) > 1:
+							u.edges[e] = true // an empty case: its block is the select's end
+						default:
+							u.cases[b] = true
 						}
 					}
 				}
@@ -680,7 +743,7 @@ func closureUse(res *summary.Result, mc *ssa.MakeClosure, v ssa.Value, comp map[
 // frees a goroutine in u when it is the only one and lies on no loop, or
 // nil.
 func onlyOnce(u uses) ssa.Instruction {
-	if u.deferred || len(u.instrs)+len(u.cases) != 1 {
+	if u.deferred || len(u.edges) > 0 || len(u.instrs)+len(u.cases) != 1 {
 		return nil
 	}
 	for in := range u.instrs {

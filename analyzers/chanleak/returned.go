@@ -57,15 +57,15 @@ func checkReturnedOp(pass *analysis.Pass, res *summary.Result, fn *ssa.Function,
 				return false // receives counted in a loop
 			}
 		}
-		for b := range u.cases {
+		for b := range u.caseBlocks() {
 			if summary.OnCycle(b) {
 				return false
 			}
 		}
-		ret = summary.ReturnAvoiding(call, u.instrs, u.cases, summary.FailedEdges(call))
+		ret = summary.ReturnAvoiding(call, u.instrs, u.cases, u.blocked(summary.FailedEdges(call)))
 		why = "nothing receives from it on that path"
 	} else {
-		if len(u.cases) > 0 {
+		if len(u.cases)+len(u.edges) > 0 {
 			return false // a select's receive: whether it drains is not followed
 		}
 		closed := summary.FailedEdges(call)

@@ -55,7 +55,7 @@ func checkNeverSignalled(pass *analysis.Pass, res *summary.Result) {
 							continue
 						}
 					}
-					if u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g); u.escapes || len(u.instrs) > 0 || len(u.cases) > 0 {
+					if u := walk(pass, res, []ssa.Value{mk}, complementOf(summary.Recv), g); u.escapes || u.size() > 0 {
 						continue
 					}
 					if !silent {

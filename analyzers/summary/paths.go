@@ -140,6 +140,25 @@ var errorType = types.Universe.Lookup("error").Type()
 // CaseBlock returns the block that runs case i of the select: the true
 // successor of the branch on `index == i`.
 func CaseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
+	if iff := caseIf(sel, i); iff != nil {
+		return iff.Block().Succs[0]
+	}
+	return nil
+}
+
+// CaseEdge returns the edge taken when case i of the select runs (from the
+// branch on the select's index to the case's first block), and false when
+// it is not found. Unlike CaseBlock's block, which an empty case body
+// shares with the code after the select, the edge is the case's own.
+func CaseEdge(sel *ssa.Select, i int) ([2]*ssa.BasicBlock, bool) {
+	if iff := caseIf(sel, i); iff != nil {
+		return [2]*ssa.BasicBlock{iff.Block(), iff.Block().Succs[0]}, true
+	}
+	return [2]*ssa.BasicBlock{}, false
+}
+
+// caseIf returns the branch on the select's index that runs case i.
+func caseIf(sel *ssa.Select, i int) *ssa.If {
 	for _, r := range *sel.Referrers() {
 		ex, ok := r.(*ssa.Extract)
 		if !ok || ex.Index != 0 {
@@ -159,7 +178,7 @@ func CaseBlock(sel *ssa.Select, i int) *ssa.BasicBlock {
 			}
 			for _, cr := range *cmp.Referrers() {
 				if iff, ok := cr.(*ssa.If); ok {
-					return iff.Block().Succs[0]
+					return iff
 				}
 			}
 		}
