@@ -261,7 +261,8 @@ func (r *resolver) index() {
 // resolve returns the functions value may be, stored into a field of
 // owner in function f: a literal, a method value of the owner, a local
 // variable given one once, or a parameter of a setter, followed to the
-// setter's callers (the owner then is the receiver they call it on).
+// setter's callers (the owner then is the receiver they call it on); for
+// append(o.hooks, fn), each function appended.
 func (r *resolver) resolve(f *lockfacts.Func, owner cfgpath.Ref, value ast.Expr, depth int) []registration {
 	if depth > 2 {
 		return nil
@@ -270,6 +271,17 @@ func (r *resolver) resolve(f *lockfacts.Func, owner cfgpath.Ref, value ast.Expr,
 	switch v := ast.Unparen(value).(type) {
 	case *ast.FuncLit:
 		return []registration{{fn: v, owner: owner, site: v}}
+	case *ast.CallExpr:
+		// o.hooks = append(o.hooks, fn): each appended function.
+		id, ok := ast.Unparen(v.Fun).(*ast.Ident)
+		if b, isB := info.Uses[id].(*types.Builtin); !ok || !isB || b.Name() != "append" || v.Ellipsis.IsValid() {
+			return nil
+		}
+		var out []registration
+		for _, a := range v.Args[1:] {
+			out = append(out, r.resolve(f, owner, a, depth)...)
+		}
+		return out
 	case *ast.SelectorExpr:
 		x := info.Selections[v]
 		if x == nil || x.Kind() != types.MethodVal {

@@ -35,7 +35,8 @@
 //   - callback-relock: a function stored in a field of an owner (a hook,
 //     a checkpointer, an eviction callback) that takes one of the owner's
 //     locks, when a function of the package calls the field (or a local
-//     copy of it: if f := c.onEvict; f != nil { f(name) }) with that
+//     copy of it: if f := c.onEvict; f != nil { f(name) }; or each hook of
+//     a slice: for _, h := range c.hooks { h() }) with that
 //     lock of the same owner held. The stored function is followed from
 //     the field through a setter's parameter to its callers' arguments, a
 //     local given a literal once, a method value of the owner, or a struct
@@ -60,9 +61,10 @@
 //     whose body calls that parameter, sync.Once.Do, sync.Map.Range,
 //     sort.Slice and the like), when the literal takes that lock again,
 //     directly or through a call: c.walk(func(k string) { c.Delete(k) })
-//     under c.mu. Not reported: a literal the function stores or runs in
-//     a goroutine, one that locks another value, a visit made after the
-//     Unlock.
+//     under c.mu; or to a visitor that holds the lock itself where it
+//     calls it (r.Each(fn) locking r.mu around fn(m)). Not reported: a
+//     literal the function stores or runs in a goroutine, one that locks
+//     another value, a visit made after the Unlock.
 //
 // Not reported: a lock released before the second Lock on every path; two
 // instances of one type; locks taken with TryLock; a lock a goroutine made

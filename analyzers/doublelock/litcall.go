@@ -5,9 +5,11 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/asyncbook/asyncbook/analyzers/internal/cfgpath"
 	"github.com/asyncbook/asyncbook/analyzers/internal/lockfacts"
 )
 
@@ -54,10 +56,25 @@ func literalCallbacks(pass *analysis.Pass, res *lockfacts.Result, reported map[t
 			}
 		}
 	}
+	byObj := map[*types.Func]*lockfacts.Func{}
+	for _, f := range res.Funcs {
+		if f.Obj != nil {
+			byObj[f.Obj] = f
+		}
+	}
 	for _, f := range res.Funcs {
 		for _, lc := range f.LitCalls {
 			lit := byNode[lc.Lit]
-			if lit == nil || len(lc.Held) == 0 || len(lit.EntryHeld) > 0 || !callsArg(pass, decls, lc) {
+			if lit == nil || len(lit.EntryHeld) > 0 {
+				continue
+			}
+			// The caller's locks, or the visitor's own, held where it calls
+			// the literal.
+			held, own := lc.Held, false
+			if vh := visitorHeld(pass, byObj[lc.Callee.Origin()], lc); len(vh) > 0 {
+				held, own = vh, true
+			}
+			if len(held) == 0 || !own && !callsArg(pass, decls, lc) {
 				continue
 			}
 		acquires:
@@ -65,12 +82,12 @@ func literalCallbacks(pass *analysis.Pass, res *lockfacts.Result, reported map[t
 				if !acq.HasKey || acq.Retake || lit.TryLocked[acq.Key] || len(acq.Held) > 0 || reported[acq.Pos] {
 					continue
 				}
-				for _, h := range lc.Held {
-					if h.Key.Ref != acq.Key.Ref || !h.Status.MustHeld() || f.TryLocked[h.Key] || f.HandedOff[h.Key] || lit.Reassigned[acq.Key.Ref.Root] {
+				for _, h := range held {
+					if h.Key.Ref != acq.Key.Ref || !h.Status.MustHeld() || !own && (f.TryLocked[h.Key] || f.HandedOff[h.Key]) || lit.Reassigned[acq.Key.Ref.Root] {
 						continue
 					}
 					reported[acq.Pos] = true
-					reportLiteral(pass, lc, acq, h)
+					reportLiteral(pass, lc, acq, h, own)
 					break acquires // once per literal: the first relock is enough
 				}
 			}
@@ -113,7 +130,7 @@ func callsArg(pass *analysis.Pass, decls map[*types.Func]*ast.FuncDecl, lc lockf
 	return found
 }
 
-func reportLiteral(pass *analysis.Pass, lc lockfacts.LitCall, acq lockfacts.Acquire, h lockfacts.HeldLock) {
+func reportLiteral(pass *analysis.Pass, lc lockfacts.LitCall, acq lockfacts.Acquire, h lockfacts.HeldLock, own bool) {
 	name := h.Status.Name
 	if name == "" {
 		name = acq.Name
@@ -137,15 +154,74 @@ func reportLiteral(pass *analysis.Pass, lc lockfacts.LitCall, acq lockfacts.Acqu
 		why = "RLock waits for the goroutine's own write lock"
 	}
 	line := pass.Fset.Position(h.Status.Site).Line
+	holder := fmt.Sprintf("the caller holds %s (locked at line %d)", name, line)
+	if own {
+		holder = fmt.Sprintf("it holds %s itself (locked at %s)", name, where(pass, h.Status.Site, acq.Pos))
+	}
 	pass.Report(analysis.Diagnostic{
 		Pos:      acq.Pos,
 		End:      acq.End,
 		Category: cat,
-		Message: fmt.Sprintf("%s, but %s calls the literal while the caller holds %s (locked at line %d): %s; collect the work under the lock and do it after Unlock",
-			what, lc.Callee.Name(), name, line, why),
+		Message: fmt.Sprintf("%s, but %s calls the literal while %s: %s; collect the work under the lock and do it after Unlock",
+			what, lc.Callee.Name(), holder, why),
 		Related: []analysis.RelatedInformation{
 			{Pos: lc.Call.Pos(), End: lc.Call.End(), Message: fmt.Sprintf("%s runs the literal here, under %s", lc.Callee.Name(), name)},
 			{Pos: h.Status.Site, Message: name + " locked here"},
 		},
 	})
+}
+
+// visitorHeld returns the locks a visitor of the package (callee) holds
+// itself where it calls the parameter lc hands the literal to, on every
+// path (r.mu in func (r *Registry) Each(fn func(*Model)) { r.mu.Lock();
+// defer r.mu.Unlock(); for ... { fn(m) } }), renamed into the caller's
+// terms: the visitor's receiver or parameter becomes the value the caller
+// gives it (r in r.Each(func(m *Model) { r.mu.Lock() ... })). Locks of
+// the visitor's locals or globals are not the literal's to take.
+func visitorHeld(pass *analysis.Pass, callee *lockfacts.Func, lc lockfacts.LitCall) []lockfacts.HeldLock {
+	if callee == nil || callee.Obj == nil {
+		return nil
+	}
+	sig := callee.Obj.Signature()
+	var out []lockfacts.HeldLock
+	for _, pc := range callee.ParamCalls {
+		if pc.Param != lc.Arg || asyncBefore(callee.Node, pc.Call.Pos()) {
+			continue
+		}
+		for _, h := range pc.Held {
+			if !h.Status.MustHeld() || callee.TryLocked[h.Key] {
+				continue
+			}
+			var given ast.Expr
+			if sig.Recv() != nil && h.Key.Ref.Root == sig.Recv() {
+				if sel, ok := ast.Unparen(lc.Call.Fun).(*ast.SelectorExpr); ok {
+					given = sel.X
+				}
+			}
+			for i := 0; i < sig.Params().Len() && i < len(lc.Call.Args); i++ {
+				if h.Key.Ref.Root == sig.Params().At(i) {
+					given = lc.Call.Args[i]
+				}
+			}
+			if given == nil {
+				continue
+			}
+			base, ok := cfgpath.RefOf(pass.TypesInfo, given)
+			if !ok {
+				continue
+			}
+			h.Key.Ref = cfgpath.Ref{Root: base.Root, Path: base.Path + h.Key.Ref.Path}
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// where names the line of pos, with its file when it is not from's.
+func where(pass *analysis.Pass, pos, from token.Pos) string {
+	p, f := pass.Fset.Position(pos), pass.Fset.Position(from)
+	if p.Filename == f.Filename {
+		return fmt.Sprintf("line %d", p.Line)
+	}
+	return fmt.Sprintf("%s:%d", filepath.Base(p.Filename), p.Line)
 }

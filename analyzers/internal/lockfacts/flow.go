@@ -343,6 +343,8 @@ func (fl *flow) call(call *ast.CallExpr, st State) {
 			if v, ok := fl.info().Selections[sel].Obj().(*types.Var); ok {
 				fl.f.FieldCalls = append(fl.f.FieldCalls, FieldCall{Field: v, Call: call, Owner: sel.X, Held: heldList(st)})
 			}
+		} else if i := fl.paramIndex(call.Fun); i >= 0 {
+			fl.f.ParamCalls = append(fl.f.ParamCalls, ParamCall{Param: i, Call: call, Held: heldList(st)})
 		}
 	}
 	if callee != nil && fl.record {
@@ -657,7 +659,8 @@ func (a *analyzer) summarise(f *Func) *Summary {
 }
 
 // fieldFunc returns the field selector a called function value comes from:
-// le.cp itself, or a local given it once (cp := le.cp; if cp != nil { cp() }).
+// le.cp itself, a local given it once (cp := le.cp; if cp != nil { cp() }),
+// or an element of it ranged over (for _, h := range o.hooks { h() }).
 func (fl *flow) fieldFunc(fun ast.Expr) *ast.SelectorExpr {
 	info := fl.info()
 	isField := func(e ast.Expr) *ast.SelectorExpr {
@@ -684,6 +687,14 @@ func (fl *flow) fieldFunc(fun ast.Expr) *ast.SelectorExpr {
 	var from *ast.SelectorExpr
 	n := 0
 	ast.Inspect(fl.f.Node, func(m ast.Node) bool {
+		// for _, h := range o.hooks { h() }: each element of the field.
+		if rs, ok := m.(*ast.RangeStmt); ok {
+			if l, ok := rs.Value.(*ast.Ident); ok && info.ObjectOf(l) == v {
+				n++
+				from = isField(rs.X)
+			}
+			return true
+		}
 		as, ok := m.(*ast.AssignStmt)
 		if !ok {
 			return true
@@ -702,4 +713,24 @@ func (fl *flow) fieldFunc(fun ast.Expr) *ast.SelectorExpr {
 		return nil
 	}
 	return from
+}
+
+// paramIndex returns the index of the parameter of the analysed function
+// that fun names, or -1.
+func (fl *flow) paramIndex(fun ast.Expr) int {
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	if !ok || fl.f.Obj == nil {
+		return -1
+	}
+	v, ok := fl.info().Uses[id].(*types.Var)
+	if !ok {
+		return -1
+	}
+	params := fl.f.Obj.Signature().Params()
+	for i := 0; i < params.Len(); i++ {
+		if params.At(i) == v {
+			return i
+		}
+	}
+	return -1
 }

@@ -204,6 +204,17 @@ type Func struct {
 	// function literal (c.walk(func(...) { ... })), with the locks held
 	// there: a callee that calls the literal runs it under them.
 	LitCalls []LitCall
+	// ParamCalls are the calls of a function parameter (fn(m) in a visitor
+	// func (r *Registry) Each(fn func(*Model))), with the locks held there:
+	// a literal handed in runs under them.
+	ParamCalls []ParamCall
+}
+
+// ParamCall is a call of one of the function's parameters.
+type ParamCall struct {
+	Param int // index in the signature's parameters
+	Call  *ast.CallExpr
+	Held  []HeldLock
 }
 
 // Reunlock is an explicit unlock of a lock whose unlock is deferred.
