@@ -49,6 +49,15 @@
 // queue), slots taken in one loop and given back in another, a send whose
 // only receive is in another goroutine (a signal).
 //
+// pool-value-lost: the dual, a channel that holds a fixed set of values
+// (GPU ids, connections): a function takes one (dev := <-p.free) and gives
+// the same value back on some paths (p.free <- dev, often in a defer), but
+// a return of an error on another path never does, so the value is lost
+// for good and, once all are, every receive from the pool blocks forever.
+// Not reported: a value handed to the caller, stored, sent elsewhere or
+// given to a goroutine; a return that is no error (a queue that requeues
+// a failed job).
+//
 // Where it is mechanical (one Lock, a statement of the function's body, and
 // every explicit Unlock directly followed by a return), the suggested fix
 // adds defer mu.Unlock() right after the Lock and removes the explicit ones.

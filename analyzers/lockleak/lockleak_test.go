@@ -23,3 +23,7 @@ func TestSemaphore(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "weighted")
 	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "semaphore")
 }
+
+func TestPoolValues(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "pool")
+}

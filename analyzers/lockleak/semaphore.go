@@ -116,6 +116,7 @@ func checkSemaphores(pass *analysis.Pass, res *summary.Result) {
 	c := &semChecker{pass: pass, res: res, memo: map[*ssa.Function][]semKey{}, busy: map[*ssa.Function]bool{}}
 	reported := map[*ssa.Return]bool{}
 	for _, fn := range res.SrcFuncs {
+		c.checkPools(fn, reported)
 		acqs := acquires(fn)
 		if len(acqs) == 0 {
 			continue
@@ -719,6 +720,10 @@ func semName(pass *analysis.Pass, fn *ssa.Function, pos token.Pos) string {
 		case *ast.SendStmt:
 			if n.Arrow == pos {
 				name = types.ExprString(n.Chan)
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW && n.OpPos == pos {
+				name = types.ExprString(n.X)
 			}
 		case *ast.CallExpr:
 			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && n.Lparen == pos {
