@@ -51,6 +51,9 @@
 //     local variable or an unexported field used solely as the receiver
 //     of Add and Wait (handed on, copied, exported or embedded, a Done may
 //     be out of sight).
+//   - done-twice: a goroutine that defers wg.Done() and calls it again on
+//     an early path (the error branch): it counts itself down twice, the
+//     counter goes negative (a panic) or Wait returns while others run.
 //
 // WRONG:
 //

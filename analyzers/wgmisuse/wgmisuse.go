@@ -107,6 +107,7 @@ func run(pass *analysis.Pass) (any, error) {
 func (c *checker) checkBody(b *body) {
 	c.addInside(b)
 	c.doneNotReached(b)
+	c.doneTwice(b)
 	c.waitInside(b)
 }
 

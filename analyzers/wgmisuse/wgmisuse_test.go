@@ -77,3 +77,7 @@ func TestRelated(t *testing.T) {
 func TestDoneInAHelper(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "helperdone")
 }
+
+func TestDoneTwice(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "twice")
+}
