@@ -42,7 +42,9 @@
 // closure that gives back a slot taken just before holds it from its
 // start, and a path of it that returns without giving it back leaks it; a
 // function that takes a slot for its caller (a pool's Get) leaks it when it
-// returns an error without giving it back. Not reported: a slot handed to
+// returns an error without giving it back. An explicit release after the
+// release was deferred gives the slot back twice (the extra receive takes
+// another goroutine's slot or blocks forever). Not reported: a slot handed to
 // a goroutine or a returned closure, a function whose every release undoes
 // a failed attempt (it hands the slot to its caller on success), an
 // unbuffered channel (a handshake), a channel values are received from (a

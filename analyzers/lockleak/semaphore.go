@@ -123,9 +123,13 @@ func checkSemaphores(pass *analysis.Pass, res *summary.Result) {
 		}
 		rel := c.releases(fn)
 		c.handedToGoroutines(fn, acqs, reported)
+		twice := map[ssa.Instruction]bool{}
 		for _, a := range acqs {
 			if unbuffered(a.key) || c.unbufferedField(fn, a.key) {
 				continue // a handshake, not a semaphore
+			}
+			if !a.weighted && !valueReceived(fn, a.key) {
+				c.releasedTwice(fn, a, rel, acqs, twice)
 			}
 			// own are the releases the goroutine does itself: they show
 			// that the function means to give the slot back. A slot
