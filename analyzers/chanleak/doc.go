@@ -65,7 +65,8 @@
 //     before seeing the channel closed for one that sends in a loop (a
 //     break or return out of ranging over a generator, a single receive).
 //   - returned-channel-unclosed: a function returns a channel it hands only
-//     to goroutines it starts, a caller in the package ranges over it until
+//     to goroutines it starts (literals, or declared functions given it:
+//     go t.visit(ch)), a caller in the package ranges over it until
 //     it is closed, and the goroutines never close it (sources merged with
 //     no closer) or the one goroutine holding it closes it only on its
 //     happy path (a pipeline stage returning on an error without close):

@@ -153,11 +153,35 @@ func onlyClosedOrFailing(recv *ssa.UnOp) bool {
 }
 
 // holder is a goroutine the function starts on a closure that captures
-// the channel (as its free variable free).
+// the channel (as its free variable free), or on a declared function
+// given it (as its parameter param; free is then -1).
 type holder struct {
 	g       *ssa.Go
 	closure *ssa.Function
 	free    int
+	param   int
+}
+
+// namedHolder returns the goroutine g started on a declared function
+// that is given v as one argument.
+func namedHolder(g *ssa.Go, v ssa.Value) (holder, bool) {
+	callee, ok := g.Call.Value.(*ssa.Function)
+	if !ok || g.Call.IsInvoke() || len(callee.Blocks) == 0 {
+		return holder{}, false
+	}
+	param := -1
+	for i, a := range g.Call.Args {
+		if a == v {
+			if param >= 0 {
+				return holder{}, false
+			}
+			param = i
+		}
+	}
+	if param < 0 || param >= len(callee.Params) {
+		return holder{}, false
+	}
+	return holder{g: g, closure: callee, free: -1, param: param}, true
 }
 
 // goroutineHolders returns the goroutine literals the channel made at mk
@@ -167,9 +191,23 @@ func goroutineHolders(mk *ssa.MakeChan) ([]holder, bool) {
 	for _, r := range *mk.Referrers() {
 		switch r := r.(type) {
 		case *ssa.Return, *ssa.DebugRef:
+		case *ssa.Go:
+			h, ok := namedHolder(r, mk)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, h)
 		case *ssa.ChangeType:
 			for _, cr := range *r.Referrers() {
-				if _, ok := cr.(*ssa.Return); !ok {
+				switch cr := cr.(type) {
+				case *ssa.Return:
+				case *ssa.Go:
+					h, ok := namedHolder(cr, r)
+					if !ok {
+						return nil, false
+					}
+					out = append(out, h)
+				default:
 					return nil, false
 				}
 			}
@@ -233,6 +271,9 @@ func goHolder(mc *ssa.MakeClosure, bound ssa.Value) (holder, bool) {
 // channel in the closure, and whether the closure only sends on it and
 // closes it besides.
 func closesOf(h holder) (map[ssa.Instruction]bool, bool) {
+	if h.free < 0 {
+		return paramCloses(h.closure, h.param, map[*ssa.Function]bool{})
+	}
 	closes := map[ssa.Instruction]bool{}
 	fv := h.closure.FreeVars[h.free]
 	for _, r := range *fv.Referrers() {
@@ -323,4 +364,58 @@ func reportUnclosed(pass *analysis.Pass, fn *ssa.Function, i int, mk *ssa.MakeCh
 			},
 		})
 	}
+}
+
+// paramCloses returns the close calls (direct or deferred) of parameter i
+// of fn, and whether fn only sends on it and closes it besides, itself or
+// through the functions of the package it hands it to (a recursive
+// visitor: t.Left.visit(ch); ch <- t.Val; t.Right.visit(ch)). A close in
+// a callee counts as the call.
+func paramCloses(fn *ssa.Function, i int, busy map[*ssa.Function]bool) (map[ssa.Instruction]bool, bool) {
+	closes := map[ssa.Instruction]bool{}
+	if busy[fn] {
+		return closes, true // its other uses are being judged
+	}
+	busy[fn] = true
+	work := []ssa.Value{fn.Params[i]}
+	for len(work) > 0 {
+		v := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, r := range *v.Referrers() {
+			switch r := r.(type) {
+			case *ssa.DebugRef:
+			case *ssa.ChangeType:
+				work = append(work, r)
+			case *ssa.Send:
+				if r.Chan != v {
+					return nil, false
+				}
+			case *ssa.Call, *ssa.Defer:
+				c := r.(ssa.CallInstruction).Common()
+				if b, ok := c.Value.(*ssa.Builtin); ok && b.Name() == "close" {
+					closes[r] = true
+					continue
+				}
+				callee, ok := c.Value.(*ssa.Function)
+				if !ok || c.IsInvoke() || callee.Pkg != fn.Pkg || len(callee.Blocks) == 0 {
+					return nil, false
+				}
+				for j, a := range c.Args {
+					if a != v {
+						continue
+					}
+					inner, ok := paramCloses(callee, j, busy)
+					if !ok {
+						return nil, false
+					}
+					if len(inner) > 0 {
+						closes[r] = true
+					}
+				}
+			default:
+				return nil, false // a select, a receive, handed on: not followed
+			}
+		}
+	}
+	return closes, true
 }
