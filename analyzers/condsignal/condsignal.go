@@ -35,6 +35,8 @@ const (
 	catLoop    = "wait-outside-loop"
 )
 
+// catWakesOne is declared with its check (wakesone.go).
+
 const (
 	waitMethod      = "(*sync.Cond).Wait"
 	signalMethod    = "(*sync.Cond).Signal"
@@ -124,6 +126,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	for _, cd := range c.conds {
 		c.neverSignalled(cd)
+		c.signalWakesOne(cd)
 	}
 	for cur := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
 		c.waitOutsideLoop(cur, cur.Node().(*ast.CallExpr))

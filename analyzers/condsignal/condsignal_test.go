@@ -26,3 +26,7 @@ func TestWaitOutsideLoop(t *testing.T) {
 func TestTypeErrors(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), condsignal.Analyzer, "broken")
 }
+
+func TestSignalWakesOne(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), condsignal.Analyzer, "wakesone")
+}

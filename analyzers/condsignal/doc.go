@@ -24,6 +24,11 @@
 //     always calls it, counts on every path.
 //   - never-signalled: Wait on a Cond that nothing in the package signals
 //     or broadcasts, and that no other code can reach: it blocks forever.
+//   - signal-wakes-one: Signal right after a change that releases every
+//     waiter (q.closed = true, a barrier's generation++) when no waiter
+//     takes that change back after its loop (as one that pops an item
+//     does) nor wakes the next one: Signal wakes one goroutine, the
+//     others sleep on; use Broadcast.
 //   - wait-outside-loop: Wait that is not on a loop (a for, a range, a
 //     goto back) of its function's control-flow graph, outside tests. When
 //     it returns, nothing checks the condition again; a Signal sent before
