@@ -36,17 +36,22 @@ func (c *checker) signalWakesOne(cd *cond) {
 	// What the waiters do after their loop: the fields they write, and
 	// whether they wake someone else.
 	consumed := map[types.Object]bool{}
+	single := true // every waiter is a goroutine started once
 	for _, w := range cd.waits {
 		loop := c.loopAround(w)
 		fn := c.enclosingFunc(w)
 		if loop == nil || fn == nil {
 			return
 		}
+		single = single && c.startedOnce(fn)
 		relays := false
 		c.writesAfter(fn, loop.End(), consumed, cd, &relays)
 		if relays {
 			return
 		}
+	}
+	if single {
+		return // one waiter: one wake is enough
 	}
 	for _, s := range cd.signals {
 		if fn := analysisutil.CalleeFunc(c.pass.TypesInfo, s); fn == nil || fn.FullName() != signalMethod {
@@ -58,7 +63,7 @@ func (c *checker) signalWakesOne(cd *cond) {
 		}
 		changed := map[types.Object]bool{}
 		relays := false
-		c.writes(fn, func(n ast.Node) bool { return n.End() <= s.Pos() && c.sameBlock(n, s) }, changed, cd, &relays, 1)
+		c.writes(fn, func(n ast.Node) bool { return n.End() <= s.Pos() && c.sameBlock(n, s) && c.releasesAll(n) }, changed, cd, &relays, 1)
 		var released []string
 		for obj := range changed {
 			if watched[obj] && !consumed[obj] {
@@ -171,4 +176,61 @@ func (c *checker) sameBlock(n, s ast.Node) bool {
 		return b.Node().Pos() <= s.Pos() && s.End() <= b.Node().End()
 	}
 	return false
+}
+
+// releasesAll reports whether a write is the kind of change that releases
+// every waiter at once: a flag or state set to a constant (closed = true,
+// state = closing, items = nil) or a counter stepped (generation++), not a
+// quantity moved by a computed amount (r += n), which is handed out.
+func (c *checker) releasesAll(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.IncDecStmt:
+		return true
+	case *ast.AssignStmt:
+		if len(n.Lhs) != len(n.Rhs) || n.Tok != token.ASSIGN {
+			return false
+		}
+		for _, r := range n.Rhs {
+			tv, ok := c.pass.TypesInfo.Types[r]
+			if !ok || tv.Value == nil && !tv.IsNil() {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// startedOnce reports whether fn is a function of the package that runs
+// as one goroutine: unexported, started by a single go statement outside
+// any loop (or handed on once as a value), and called nowhere else.
+func (c *checker) startedOnce(fn ast.Node) bool {
+	d, ok := fn.(*ast.FuncDecl)
+	if !ok || d.Name.IsExported() {
+		return false
+	}
+	obj := c.pass.TypesInfo.Defs[d.Name]
+	if obj == nil {
+		return false
+	}
+	refs := 0
+	for cur := range c.insp.Root().Preorder((*ast.Ident)(nil)) {
+		if c.pass.TypesInfo.Uses[cur.Node().(*ast.Ident)] != obj {
+			continue
+		}
+		refs++
+		e := cur
+		if sel, ok := cur.Parent().Node().(*ast.SelectorExpr); ok && sel.Sel == cur.Node() {
+			e = cur.Parent()
+		}
+		if call, ok := e.Parent().Node().(*ast.CallExpr); ok && call.Fun == e.Node() {
+			if _, isGo := e.Parent().Parent().Node().(*ast.GoStmt); !isGo {
+				return false // called directly: by whom, how often, is not known
+			}
+		}
+		for range e.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil)) {
+			return false
+		}
+	}
+	return refs == 1
 }

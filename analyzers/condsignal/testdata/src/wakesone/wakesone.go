@@ -151,3 +151,71 @@ func (p *Pool) Put(closing bool) {
 	p.free++
 	p.cond.Signal()
 }
+
+// Flusher has one waiter by construction: the loop goroutine New starts.
+type Flusher struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending int
+	stopped bool
+}
+
+func NewFlusher() *Flusher {
+	f := &Flusher{}
+	f.cond = sync.NewCond(&f.mu)
+	go f.loop()
+	return f
+}
+
+func (f *Flusher) loop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for {
+		for f.pending == 0 && !f.stopped {
+			f.cond.Wait()
+		}
+		if f.stopped {
+			return
+		}
+		f.pending = 0
+	}
+}
+
+// Stop wakes the one loop: Signal is enough.
+func (f *Flusher) Stop() {
+	f.mu.Lock()
+	f.stopped = true
+	f.mu.Unlock()
+	f.cond.Signal()
+}
+
+// Pipe frees room by a computed amount: the woken writer takes it.
+type Pipe struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	r, w   int
+	buf    []byte
+	closed bool
+}
+
+func NewPipe(n int) *Pipe {
+	p := &Pipe{buf: make([]byte, n)}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+func (p *Pipe) Read(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.r += n
+	p.cond.Signal()
+}
+
+func (p *Pipe) Write(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.w-p.r+n > len(p.buf) && !p.closed {
+		p.cond.Wait()
+	}
+	p.w += n
+}
