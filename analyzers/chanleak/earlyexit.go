@@ -182,9 +182,9 @@ func reportEarlyExit(pass *analysis.Pass, res *summary.Result, fn *ssa.Function,
 	if !retPos.IsValid() {
 		retPos = fn.Syntax().End()
 	}
-	who := "goroutine " + callee.Name() + " blocks"
-	if multi {
-		who = "goroutines " + callee.Name() + " started in a loop block"
+	who := goroutineName(pass, callee, g, multi) + " block"
+	if !multi {
+		who += "s"
 	}
 	pass.Report(analysis.Diagnostic{
 		Pos:      at,

@@ -324,10 +324,12 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 			return
 		}
 	}
-	if op.Kind == summary.Send && (multi || op.Repeated) {
+	if op.Kind == summary.Send && (multi || op.Repeated) && (multi || !sendsLast(res, callee, op)) {
 		// More than one value is sent (a loop of senders, a sender's
 		// loop): receiving them is done by ranging until the channel is
-		// closed, and leaving that range early strands the rest.
+		// closed, and leaving that range early strands the rest. A sender
+		// that ends with a value of its own after its loop (a sentinel,
+		// an error) may be what the early exit waits for.
 		if ret := beforeClosed(g, u); ret != nil {
 			reportBeforeClosed(pass, res, fn, g, callee, op, multi, ret, reported)
 			return
@@ -367,10 +369,7 @@ func report(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, g *ssa.G
 	verb := map[summary.Kind]string{summary.Send: "send on", summary.Recv: "receive from", summary.Range: "range over"}[op.Kind]
 	other := map[summary.Kind]string{summary.Send: "receives from", summary.Recv: "sends on or closes", summary.Range: "closes"}[op.Kind]
 	name := strings.TrimPrefix(op.Chan, "captured ")
-	who := "goroutine " + callee.Name()
-	if callee.Parent() != nil {
-		who = fmt.Sprintf("the goroutine started at line %d", pass.Fset.Position(g.Pos()).Line)
-	}
+	who := goroutineName(pass, callee, g, false)
 	pass.Report(analysis.Diagnostic{
 		Pos:      at,
 		Category: catNamed,
@@ -429,9 +428,9 @@ func reportBeforeClosed(pass *analysis.Pass, res *summary.Result, fn *ssa.Functi
 	if !retPos.IsValid() {
 		retPos = fn.Syntax().End()
 	}
-	who := "goroutine " + callee.Name() + " blocks"
-	if multi {
-		who = "goroutines " + callee.Name() + " started in a loop block"
+	who := goroutineName(pass, callee, g, multi) + " block"
+	if !multi {
+		who += "s"
 	}
 	pass.Report(analysis.Diagnostic{
 		Pos:      at,
@@ -794,4 +793,36 @@ func sendPos(res *summary.Result, callee *ssa.Function, op summary.Op, def token
 		}
 	}
 	return def
+}
+
+// goroutineName names the goroutine g starts on callee in a message:
+// "goroutine produce" for a declared function, "the goroutine started at
+// line 12" for a literal; in the plural for goroutines started in a loop.
+func goroutineName(pass *analysis.Pass, callee *ssa.Function, g *ssa.Go, multi bool) string {
+	if callee.Parent() != nil {
+		if multi {
+			return fmt.Sprintf("the goroutines started at line %d", pass.Fset.Position(g.Pos()).Line)
+		}
+		return fmt.Sprintf("the goroutine started at line %d", pass.Fset.Position(g.Pos()).Line)
+	}
+	if multi {
+		return "goroutines " + callee.Name() + " started in a loop"
+	}
+	return "goroutine " + callee.Name()
+}
+
+// sendsLast reports whether callee also sends on op's channel outside any
+// loop: a last value (a sentinel, a final error) after the values of its
+// loop.
+func sendsLast(res *summary.Result, callee *ssa.Function, op summary.Op) bool {
+	cs := res.Callee(callee)
+	if cs == nil {
+		return false
+	}
+	for _, o := range cs.Ops {
+		if o.Kind == summary.Send && !o.Repeated && !o.InGo && o.Param == op.Param && o.Free == op.Free && o.Field == op.Field {
+			return true
+		}
+	}
+	return false
 }

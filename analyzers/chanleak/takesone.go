@@ -3,6 +3,7 @@ package chanleak
 import (
 	"fmt"
 	"go/token"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -93,8 +94,8 @@ func reportTakesOne(pass *analysis.Pass, res *summary.Result, fn *ssa.Function, 
 	pass.Report(analysis.Diagnostic{
 		Pos:      at,
 		Category: catNamed,
-		Message: fmt.Sprintf("goroutine %s blocks forever on its second send on %s: it sends on every round of its loop, but %s receives only one value (%s); drain the channel, buffer it for every value, or give the sender a way out (ctx.Done())",
-			callee.Name(), op.Chan, fn.Name(), where(pass, recv.Pos(), at)),
+		Message: fmt.Sprintf("%s blocks forever on its second send on %s: it sends on every round of its loop, but %s receives only one value (%s); drain the channel, buffer it for every value, or give the sender a way out (ctx.Done())",
+			goroutineName(pass, callee, g, false), strings.TrimPrefix(op.Chan, "captured "), fn.Name(), where(pass, recv.Pos(), at)),
 		Related: []analysis.RelatedInformation{
 			{Pos: g.Pos(), Message: "goroutine started here"},
 			{Pos: recv.Pos(), Message: "the only receive"},
