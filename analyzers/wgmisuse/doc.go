@@ -51,6 +51,10 @@
 //     local variable or an unexported field used solely as the receiver
 //     of Add and Wait (handed on, copied, exported or embedded, a Done may
 //     be out of sight).
+//   - counted-start-skipped: wg.Add(len(xs)) before a range over xs whose
+//     body continues or breaks before the go statement of the goroutine
+//     that calls Done, with no Done of its own: the skipped element is
+//     never counted down and Wait blocks forever.
 //   - done-twice: a goroutine that defers wg.Done() and calls it again on
 //     an early path (the error branch): it counts itself down twice, the
 //     counter goes negative (a panic) or Wait returns while others run.

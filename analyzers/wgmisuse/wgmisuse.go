@@ -93,6 +93,7 @@ func run(pass *analysis.Pass) (any, error) {
 				c.checkBody(b)
 			}
 			c.waitInLoop(cur, n)
+			c.countedStartSkipped(cur, n)
 		case *ast.FuncDecl:
 			c.byValueParams(n.Type)
 		case *ast.FuncLit:

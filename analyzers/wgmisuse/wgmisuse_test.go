@@ -81,3 +81,7 @@ func TestDoneInAHelper(t *testing.T) {
 func TestDoneTwice(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "twice")
 }
+
+func TestCountedStartSkipped(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), wgmisuse.Analyzer, "skipstart")
+}
