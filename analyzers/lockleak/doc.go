@@ -30,6 +30,10 @@
 // the lock held; paths that end in a panic or os.Exit; locks taken with
 // TryLock.
 //
+// unlock-every-iteration: a continue between a Lock at the top of a loop's
+// iteration and the Unlock at its bottom: the skipped element stays locked
+// and its next Lock waits forever.
+//
 // release-on-every-path: the same for a semaphore's slot. A buffered
 // channel used as a semaphore (sem <- struct{}{} takes a slot, <-sem gives
 // it back) or a golang.org/x/sync/semaphore.Weighted (Acquire, Release): a

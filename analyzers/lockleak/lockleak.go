@@ -46,6 +46,7 @@ func run(pass *analysis.Pass) (any, error) {
 		if documentedHeld(f) {
 			continue
 		}
+		checkLoopExits(pass, f.Node)
 		var keys []lockfacts.Key
 		for k := range f.Direct {
 			keys = append(keys, k)

@@ -27,3 +27,7 @@ func TestSemaphore(t *testing.T) {
 func TestPoolValues(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "pool")
 }
+
+func TestUnlockEveryIteration(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), lockleak.Analyzer, "loopexit")
+}

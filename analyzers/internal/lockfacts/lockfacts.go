@@ -484,3 +484,16 @@ func ShortClass(c string) string {
 	}
 	return c
 }
+
+// Locking reports a Lock or RLock call: the lock's key and how the source
+// names the mutex.
+func Locking(info *types.Info, call *ast.CallExpr) (Key, string, bool) {
+	op, r, read, name, ok := LockCall(info, call)
+	return Key{r, read}, name, ok && op == opLock
+}
+
+// Unlocking reports an Unlock or RUnlock call and the lock's key.
+func Unlocking(info *types.Info, call *ast.CallExpr) (Key, bool) {
+	op, r, read, _, ok := LockCall(info, call)
+	return Key{r, read}, ok && op == opUnlock
+}
