@@ -54,6 +54,20 @@ func checkIteration(pass *analysis.Pass, body *ast.BlockStmt) {
 		if !ok {
 			continue
 		}
+		carried := false // unlocked before it: held across iterations by design
+		for _, earlier := range body.List[:i] {
+			ast.Inspect(earlier, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok {
+					if got, ok := lockfacts.Unlocking(info, c); ok && got == k {
+						carried = true
+					}
+				}
+				return !carried
+			})
+		}
+		if carried {
+			continue
+		}
 		unlocked := false
 		for _, later := range body.List[i+1:] {
 			if isUnlock(pass, later, k) {

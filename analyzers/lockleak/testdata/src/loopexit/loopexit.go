@@ -80,3 +80,18 @@ func Deferred(parts []*partial) {
 		}()
 	}
 }
+
+// Retry holds the lock from one attempt to the next on purpose: the top of
+// the iteration releases it.
+func Retry(mu *sync.Mutex, try func() error) {
+	mu.Lock()
+	for {
+		mu.Unlock()
+		mu.Lock()
+		if err := try(); err != nil {
+			continue
+		}
+		mu.Unlock()
+		return
+	}
+}
