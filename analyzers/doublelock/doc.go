@@ -56,6 +56,10 @@
 //     that unlocks "to be safe"). Not reported: a lock taken again before
 //     the return (released around a slow call), a defer that releases a
 //     lock the caller took.
+//   - once-reentered: x.once.Do(f) when f calls x.once.Do again, directly
+//     or through methods of x (a lazy config whose loader reads a key
+//     through the lazy getter): the inner Do waits for the outer one, the
+//     goroutine deadlocks.
 //   - literal-relock: a function literal handed, with a lock held, to a
 //     function that calls it before returning (a visitor of the package
 //     whose body calls that parameter, sync.Once.Do, sync.Map.Range,

@@ -13,5 +13,5 @@ import (
 // (the anchor diagnostics link to) and is described in the analyzer's Doc.
 func TestDocs(t *testing.T) {
 	docs := filepath.Join("..", "..", "docs", "analyzers")
-	assert.Empty(t, analysisutil.DocPageProblems(docs, Analyzer, catDouble, catRWR, catCallback))
+	assert.Empty(t, analysisutil.DocPageProblems(docs, Analyzer, catDouble, catRWR, catCallback, catOnce))
 }

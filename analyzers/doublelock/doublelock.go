@@ -67,6 +67,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	callbacks(pass, res, reported)
 	literalCallbacks(pass, res, reported)
+	onceReentered(pass, reported)
 	return nil, nil
 }
 

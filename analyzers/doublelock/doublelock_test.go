@@ -32,3 +32,9 @@ func TestLiteralCallback(t *testing.T) {
 func TestDoubleUnlock(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "unlocktwice")
 }
+
+// TestOnceReentered covers sync.Once loaders that call Do again on the same
+// Once, directly or through a method, and loaders that do not.
+func TestOnceReentered(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), doublelock.Analyzer, "once")
+}
