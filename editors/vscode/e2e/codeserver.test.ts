@@ -51,6 +51,7 @@ interface Locator {
   dblclick(o?: { timeout?: number }): Promise<void>;
   innerText(o?: { timeout?: number }): Promise<string>;
   count(): Promise<number>;
+  isVisible(): Promise<boolean>;
   first(): Locator;
   filter(o: { hasText: string | RegExp }): Locator;
   locator(selector: string): Locator;
@@ -413,13 +414,25 @@ class Window {
     await input.waitFor({ timeout: STEP });
     await page.keyboard.type(rel);
     // Choose the file among the picks (by a click: Enter can land while
-    // the list is still being refreshed).
-    await page
+    // the list is still being refreshed). A click can be lost the same way
+    // on a loaded machine, leaving the picker open (and the file's tab may
+    // be active already): until the picker closes, choose it again.
+    const pick = page
       .locator(".quick-input-list .monaco-list-row")
       .filter({ hasText: path.basename(rel) })
       .filter({ hasText: path.dirname(rel) })
-      .first()
-      .click({ timeout: STEP });
+      .first();
+    const picker = page.locator(".quick-input-widget");
+    for (let attempt = 1; ; attempt++) {
+      await pick.click({ timeout: STEP });
+      try {
+        await picker.waitFor({ state: "hidden", timeout: 10_000 });
+        break;
+      } catch (err) {
+        if (!(await picker.isVisible())) break;
+        if (attempt === 3) throw err;
+      }
+    }
     await page.locator(".tabs-container .tab.active").filter({ hasText: path.basename(rel) }).waitFor({ timeout: STEP });
     await page.locator(".monaco-editor.focused").waitFor({ timeout: STEP });
   }
