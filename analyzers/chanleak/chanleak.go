@@ -64,6 +64,7 @@ func run(pass *analysis.Pass) (any, error) {
 		checkOwnerDropped(pass, res)
 		checkOwnerSelfDropped(pass, res)
 		checkOverfilled(pass, res)
+		checkNilChannels(pass, res)
 	}
 	return nil, nil
 }

@@ -113,3 +113,7 @@ func TestReceiverFieldChannels(t *testing.T) {
 func TestSelectsAndJoins(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "joins")
 }
+
+func TestNilChannel(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), chanleak.Analyzer, "nilchan", "nilchanmain")
+}

@@ -136,6 +136,18 @@
 //     of it. Sends done by the package's functions it is passed to count
 //     up to the first such thing in them. Nobody else holds the channel,
 //     so the send blocks forever.
+//   - nil-channel: a send on, receive from or range over a local channel
+//     variable that is nil on a path reaching it: declared without make
+//     (var done chan error) and made on some branches only, or never. A
+//     nil channel blocks forever. Only branches that meet straight before
+//     the operation count (a receive guarded by the condition that made
+//     the channel, or by done != nil, is fine), a branch that exits
+//     (log.Fatal, a function that never returns) does not, and a select
+//     is never judged: there a nil channel turns a case off on purpose.
+//     main blocking forever on a nil channel is on purpose too. A
+//     variable captured by a closure is followed through its stores when
+//     only the function assigns it. A limit: a nil path that meets a loop's
+//     condition before the operation is not followed.
 //
 // The channel must be made in the function and must not escape (passed to a
 // function, stored, returned): then both ends are visible. A goroutine
