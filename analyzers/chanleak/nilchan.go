@@ -50,8 +50,11 @@ func checkNilChannels(pass *analysis.Pass, res *summary.Result) {
 				if !ok || direct && isMainFunc(fn) {
 					continue // main blocking forever on a nil channel is on purpose
 				}
-				if !direct && inCaseWithoutDefault(pass, pathPos(pred)) {
-					continue // the path past every case: a switch over all the values
+				var at token.Pos
+				if !direct {
+					if at = pathPos(pred); inCaseWithoutDefault(pass, at) {
+						continue // the path past every case: a switch over all the values
+					}
 				}
 				name := chanName(pass, instr.Pos())
 				if verb == "range over" && nodeIsUnary(pass, instr.Pos()) {
@@ -60,7 +63,7 @@ func checkNilChannels(pass *analysis.Pass, res *summary.Result) {
 				d := analysis.Diagnostic{Pos: instr.Pos(), Category: catNil}
 				if direct {
 					d.Message = fmt.Sprintf("%s %s blocks forever: %s is a nil channel here (it is never made)", verb, name, name)
-				} else if at := pathPos(pred); at.IsValid() {
+				} else if at.IsValid() {
 					d.Message = fmt.Sprintf("%s %s blocks forever on the path through line %d, where %s is left nil (never made)", verb, name, pass.Fset.Position(at).Line, name)
 					d.Related = []analysis.RelatedInformation{{Pos: at, Message: name + " is still nil on this path"}}
 				} else {
@@ -328,57 +331,51 @@ func onlyLoads(v ssa.Value) bool {
 
 // neverReturns reports a call after which the function does not go on.
 func neverReturns(res *summary.Result, instr ssa.Instruction) bool {
-	if summary.NoReturn(instr) {
+	return stopsAt(res, instr, 0)
+}
+
+// stopsAt reports whether the goroutine does not go on after instr: a
+// panic, a call that never returns (summary.NoReturn, a summary's
+// NeverReturns), or a call of a function of the package every path of
+// which stops, followed three calls deep.
+func stopsAt(res *summary.Result, instr ssa.Instruction, depth int) bool {
+	if _, ok := instr.(*ssa.Panic); ok || summary.NoReturn(instr) {
 		return true
 	}
-	if _, ok := instr.(*ssa.Panic); ok {
+	call, ok := instr.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	callee := call.Call.StaticCallee()
+	if callee == nil {
+		return false
+	}
+	if sum := res.Callee(callee); sum != nil && sum.NeverReturns {
 		return true
 	}
-	if call, ok := instr.(*ssa.Call); ok {
-		if callee := call.Call.StaticCallee(); callee != nil {
-			if sum := res.Callee(callee); sum != nil && sum.NeverReturns {
-				return true
-			}
-			return callee.Pkg == res.Pkg && alwaysExits(res, callee, 0)
-		}
-	}
-	return false
+	return callee.Pkg == res.Pkg && alwaysExits(res, callee, depth)
 }
 
 // alwaysExits reports whether every path of fn, a function of the package,
-// goes through a call that never returns (func die(err error) {
-// log.Println(err); os.Exit(1) }), following its calls three deep.
+// stops before it returns (func die(err error) { log.Println(err);
+// os.Exit(1) }).
 func alwaysExits(res *summary.Result, fn *ssa.Function, depth int) bool {
 	if len(fn.Blocks) == 0 || depth > 3 {
 		return false
 	}
 	seen := map[*ssa.BasicBlock]bool{fn.Blocks[0]: true}
 	queue := []*ssa.BasicBlock{fn.Blocks[0]}
+next:
 	for len(queue) > 0 {
 		b := queue[0]
 		queue = queue[1:]
-		stops := false
 		for _, instr := range b.Instrs {
-			if summary.NoReturn(instr) {
-				stops = true
-				break
-			}
-			if _, ok := instr.(*ssa.Panic); ok {
-				stops = true
-				break
-			}
-			if call, ok := instr.(*ssa.Call); ok {
-				if callee := call.Call.StaticCallee(); callee != nil && callee != fn && callee.Pkg == res.Pkg && alwaysExits(res, callee, depth+1) {
-					stops = true
-					break
-				}
-			}
 			if _, ok := instr.(*ssa.Return); ok {
 				return false
 			}
-		}
-		if stops {
-			continue
+			if stopsAt(res, instr, depth+1) {
+				continue next
+			}
 		}
 		for _, s := range b.Succs {
 			if !seen[s] {
